@@ -1,0 +1,143 @@
+import { importJWK, jwtVerify, type JWK, type JWTPayload, errors as joseErrors, decodeProtectedHeader } from 'jose'
+import { AppError } from '../errors.ts'
+
+/** Roles a membership can carry. `platform_admin` is a user flag, not an org role. */
+export const roles = ['learner', 'instructor', 'tutor', 'org_admin'] as const
+export type Role = (typeof roles)[number]
+
+/** Who is calling, as proven by a verified access token. */
+export interface Principal {
+  /** User id (`usr_...`). */
+  userId: string
+  /** The organization the token is scoped to (`org_...`). */
+  orgId: string
+  /** Roles in that organization. */
+  roles: Role[]
+  /** Platform administrators can act across organizations. */
+  platformAdmin: boolean
+  /** The session the token belongs to. */
+  sessionId: string
+  /** The raw claims. */
+  claims: JWTPayload
+}
+
+/** A JSON Web Key Set. */
+export interface Jwks {
+  keys: (JWK & { kid?: string })[]
+}
+
+/** Options for `createTokenVerifier`. */
+export interface VerifierOptions {
+  /** Where keys come from: a URL of identity's JWKS, or a function (embedded mode, tests). */
+  jwks: string | (() => Promise<Jwks>)
+  issuer: string
+  audience: string
+  /** Refetch keys at most this often when an unknown kid shows up (ms). */
+  cooldownMs?: number
+  /** Refresh the whole set after this long even without unknown kids (ms). */
+  maxAgeMs?: number
+  /** Clock tolerance in seconds. */
+  clockToleranceSec?: number
+}
+
+/** Verifies access tokens. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>
+}
+
+/**
+ * Verifies EdDSA access JWTs against identity's JWKS. Keys are cached by kid; an unknown kid
+ * triggers one refetch (rate limited by `cooldownMs`), so rotated keys are picked up without a
+ * restart. Only `EdDSA` is accepted: `alg: none`, HS256 with the public key and every other
+ * algorithm are rejected, as are wrong iss/aud, expired, not-yet-valid and non-access tokens.
+ */
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const cooldownMs = options.cooldownMs ?? 30_000
+  const maxAgeMs = options.maxAgeMs ?? 10 * 60_000
+  const fetchJwks =
+    typeof options.jwks === 'function'
+      ? options.jwks
+      : async () => {
+          const res = await fetch(options.jwks as string, { signal: AbortSignal.timeout(5000) })
+          if (!res.ok) throw new Error(`JWKS fetch failed: ${res.status}`)
+          return (await res.json()) as Jwks
+        }
+  let keys = new Map<string, CryptoKey | Uint8Array>()
+  let fetchedAt = 0
+  let inflight: Promise<void> | undefined
+
+  async function refresh(): Promise<void> {
+    inflight ??= (async () => {
+      try {
+        const set = await fetchJwks()
+        const next = new Map<string, CryptoKey | Uint8Array>()
+        for (const jwk of set.keys) {
+          if (!jwk.kid || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || jwk.d) continue
+          next.set(jwk.kid, (await importJWK(jwk, 'EdDSA')) as CryptoKey)
+        }
+        keys = next
+        fetchedAt = Date.now()
+      } finally {
+        inflight = undefined
+      }
+    })()
+    return inflight
+  }
+
+  async function keyFor(kid: string): Promise<CryptoKey | Uint8Array | undefined> {
+    const age = Date.now() - fetchedAt
+    if (fetchedAt === 0 || age > maxAgeMs || (!keys.has(kid) && age > cooldownMs)) {
+      try {
+        await refresh()
+      } catch {
+        // Keep the keys we have; an unknown kid fails below.
+      }
+    }
+    return keys.get(kid)
+  }
+
+  return {
+    async verify(token) {
+      let kid: string | undefined
+      try {
+        const header = decodeProtectedHeader(token)
+        if (header.alg !== 'EdDSA') throw new AppError('invalid_token', 'Token algorithm is not accepted')
+        kid = header.kid
+      } catch (e) {
+        if (e instanceof AppError) throw e
+        throw new AppError('invalid_token', 'Token is malformed')
+      }
+      if (!kid) throw new AppError('invalid_token', 'Token has no key id')
+      const key = await keyFor(kid)
+      if (!key) throw new AppError('invalid_token', 'Token was signed by an unknown key')
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ['EdDSA'],
+          issuer: options.issuer,
+          audience: options.audience,
+          requiredClaims: ['exp', 'iat', 'nbf', 'sub'],
+          clockTolerance: options.clockToleranceSec ?? 5,
+          typ: 'at+jwt',
+        })
+        if (typeof payload.org !== 'string' || typeof payload.sid !== 'string') {
+          throw new AppError('invalid_token', 'Token lacks organization or session claims')
+        }
+        return {
+          userId: payload.sub!,
+          orgId: payload.org,
+          roles: Array.isArray(payload.roles) ? (payload.roles.filter((r) => roles.includes(r as Role)) as Role[]) : [],
+          platformAdmin: payload.padm === true,
+          sessionId: payload.sid,
+          claims: payload,
+        }
+      } catch (e) {
+        if (e instanceof AppError) throw e
+        if (e instanceof joseErrors.JWTExpired) throw new AppError('invalid_token', 'Token has expired')
+        if (e instanceof joseErrors.JWTClaimValidationFailed) {
+          throw new AppError('invalid_token', `Token claim '${e.claim}' is not valid`)
+        }
+        throw new AppError('invalid_token', 'Token signature or format is not valid')
+      }
+    },
+  }
+}

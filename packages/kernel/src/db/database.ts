@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { sql, type SQL } from 'drizzle-orm'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
+import pg from 'pg'
+
+/** The Drizzle database every repository receives: the same type over PGlite and PostgreSQL. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = PgDatabase<PgQueryResultHKT, any>
+/** A transaction handle; inside `db.transaction(tx => ...)` use only `tx` (PGlite has one connection). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Tx = PgTransaction<PgQueryResultHKT, any, ExtractTablesWithRelations<any>>
+/** Either the database or a transaction: what repository functions accept. */
+export type DbOrTx = Db | Tx
+
+/** Where a service keeps its data. */
+export interface DatabaseOptions {
+  /** `postgres://...` for PostgreSQL; empty for the embedded PGlite. */
+  url?: string
+  /** PGlite data directory (`:memory:` for an in-memory database). Ignored for PostgreSQL. */
+  dataDir?: string
+  /** A PGlite tarball (from `dumpDataDir`) to start from: how tests copy a migrated template. */
+  loadDataDir?: Blob
+  /** Pool size for PostgreSQL. */
+  poolSize?: number
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string
+}
+
+/** A database handle plus what the kernel needs around it. */
+export interface Database {
+  readonly kind: 'pglite' | 'postgres'
+  readonly db: Db
+  /** Runs raw SQL and returns plain rows. */
+  query<R = Record<string, unknown>>(query: SQL): Promise<R[]>
+  /** Throws when the database does not answer: used by `/ready`. */
+  ping(): Promise<void>
+  close(): Promise<void>
+  /** The PGlite instance when embedded (LISTEN/NOTIFY, dumps); undefined on PostgreSQL. */
+  readonly pglite?: PGlite
+  /** The pg pool when on PostgreSQL. */
+  readonly pool?: pg.Pool
+}
+
+// BIGINT and NUMERIC come back as strings from pg; timestamps as Date. Keep pg's defaults except
+// int8, which we store only for counters well within 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
+
+/**
+ * Opens the database: PostgreSQL when `url` is set, otherwise PGlite on disk (or in memory).
+ * The query code is the same for both; only this factory knows the difference.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? 'learnmesh',
+      idleTimeoutMillis: 30_000,
+    })
+    pool.on('error', () => {
+      // An idle client died (server restart); the pool replaces it. Queries report their own errors.
+    })
+    const db = drizzleNodePg(pool) as unknown as Db
+    return {
+      kind: 'postgres',
+      db,
+      pool,
+      async query<R>(q: SQL) {
+        const res = await db.execute(q)
+        return (res as unknown as { rows: R[] }).rows
+      },
+      async ping() {
+        await pool.query('select 1')
+      },
+      async close() {
+        await pool.end()
+      },
+    }
+  }
+  const dataDir = options.dataDir ?? '.data/pglite'
+  if (dataDir !== ':memory:' && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true })
+  const client = await PGlite.create(dataDir === ':memory:' ? undefined : dataDir, {
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  })
+  const db = drizzlePglite(client) as unknown as Db
+  return {
+    kind: 'pglite',
+    db,
+    pglite: client,
+    async query<R>(q: SQL) {
+      const res = await db.execute(q)
+      return (res as unknown as { rows: R[] }).rows
+    },
+    async ping() {
+      await client.query('select 1')
+    },
+    async close() {
+      if (!client.closed) await client.close()
+    },
+  }
+}
+
+/** `select 1`-style helper re-exported so services need not import drizzle-orm for raw SQL. */
+export { sql }

@@ -1,0 +1,52 @@
+import { Value } from 'typebox/value'
+import type { TSchema, Static } from 'typebox'
+import type { Envelope, EventDefinition } from '@learnmesh/contracts'
+import type { Database, Tx } from '../db/database.ts'
+import type { InboxTable } from './tables.ts'
+import type { Transport } from './bus.ts'
+import type { Logger } from '../logger.ts'
+
+/** A consumer of one event type: `export default { event, handle }` in a file named after the event. */
+export interface EventHandler<S extends TSchema = TSchema> {
+  event: EventDefinition<S>
+  /** Runs in the same transaction as the inbox insert; use only `tx`. */
+  handle(tx: Tx, payload: Static<S>, envelope: Envelope<Static<S>>): Promise<void>
+}
+
+/** Declares a handler with its payload type inferred from the event. */
+export function defineHandler<S extends TSchema>(h: EventHandler<S>): EventHandler<S> {
+  return h
+}
+
+/**
+ * Subscribes a service's handlers. Each delivery runs the handler in one transaction with the
+ * insert of (event id, consumer) into the inbox; a duplicate delivery hits the primary key, is
+ * acknowledged and ignored. Payloads that do not validate are rejected (dead-lettered).
+ */
+export function consume(options: {
+  consumer: string
+  database: Database
+  inbox: InboxTable
+  transport: Transport
+  logger: Logger
+  handlers: EventHandler[]
+}): void {
+  const byType = new Map(options.handlers.map((h) => [h.event.type, h]))
+  options.transport.subscribe(options.consumer, [...byType.keys()], async (envelope) => {
+    const handler = byType.get(envelope.type)
+    if (!handler) return
+    if (!Value.Check(handler.event.payload, envelope.payload)) {
+      options.logger.error({ eventId: envelope.id, type: envelope.type }, 'event payload does not match its schema')
+      throw new Error(`invalid payload for ${envelope.type}`)
+    }
+    await options.database.db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(options.inbox)
+        .values({ eventId: envelope.id, consumer: options.consumer, type: envelope.type })
+        .onConflictDoNothing()
+        .returning({ id: options.inbox.eventId })
+      if (inserted.length === 0) return // already handled
+      await handler.handle(tx, envelope.payload as never, envelope as never)
+    })
+  })
+}

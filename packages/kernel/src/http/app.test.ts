@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Type } from 'typebox'
+import { createApp, type App } from './app.ts'
+import { AppError } from '../errors.ts'
+
+let app: App
+beforeAll(async () => {
+  app = await createApp({ name: 'demo', logLevel: 'silent', bodyLimit: 1024, readyChecks: { ok: async () => {} } })
+  app.post(
+    '/things',
+    {
+      schema: {
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ name: Type.String() }) },
+      },
+    },
+    async (request, reply) => {
+      reply.code(201)
+      return { name: request.body.name, secret: 'never serialized' } as { name: string }
+    },
+  )
+  app.get('/boom', async () => {
+    throw new Error('database password is hunter2')
+  })
+  app.get('/gone', async () => {
+    throw new AppError('conflict', 'Already taken')
+  })
+  await app.ready()
+})
+afterAll(() => app.close())
+
+describe('happy', () => {
+  it('serves health, readiness, metrics and an OpenAPI 3.1 document', async () => {
+    expect((await app.inject('/health')).json()).toMatchObject({ status: 'ok' })
+    expect((await app.inject('/ready')).statusCode).toBe(200)
+    await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' } })
+    const metrics = await app.inject('/metrics')
+    expect(metrics.body).toContain('http_requests_total{method="POST",route="/things",status="201"')
+    const doc = (await app.inject('/openapi.json')).json()
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.paths['/things']).toBeDefined()
+  })
+  it('echoes a well-formed request id and makes one otherwise', async () => {
+    const res = await app.inject({ url: '/health', headers: { 'x-request-id': 'abc-123' } })
+    expect(res.headers['x-request-id']).toBe('abc-123')
+    const bad = await app.inject({ url: '/health', headers: { 'x-request-id': 'bad id\n' } })
+    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+  })
+  it('serializes only the declared response fields', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' } })
+    expect(res.json()).toEqual({ name: 'a' })
+  })
+})
+
+describe('errors', () => {
+  it('rejects unknown fields with a problem document', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', role: 'admin' } })
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json()).toMatchObject({ code: 'validation_failed', status: 400 })
+    expect(res.json().detail).toContain('role')
+  })
+  it('answers malformed JSON with 400, wrong content type with 415 and big bodies with 413', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/things', payload: '{"name":', headers: { 'content-type': 'application/json' } })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().code).toBe('malformed_json')
+    const type = await app.inject({ method: 'POST', url: '/things', payload: 'name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(type.statusCode).toBe(415)
+    expect(type.json().code).toBe('unsupported_media_type')
+    const big = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x'.repeat(5000) } })
+    expect(big.statusCode).toBe(413)
+    expect(big.json().code).toBe('payload_too_large')
+  })
+  it('maps AppError codes and unknown routes', async () => {
+    expect((await app.inject('/gone')).json()).toMatchObject({ status: 409, code: 'conflict', detail: 'Already taken' })
+    expect((await app.inject('/nope')).json()).toMatchObject({ status: 404, code: 'not_found' })
+  })
+})
+
+describe('security', () => {
+  it('never shows the cause of a 500', async () => {
+    const res = await app.inject('/boom')
+    expect(res.statusCode).toBe(500)
+    expect(res.body).not.toContain('hunter2')
+    expect(res.json()).toMatchObject({ code: 'internal' })
+    expect(res.json().requestId).toBeTruthy()
+  })
+})

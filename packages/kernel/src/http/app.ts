@@ -1,0 +1,236 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawServerDefault,
+} from 'fastify'
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Logger } from 'pino'
+import { AppError, problem, type ErrorCode } from '../errors.ts'
+import { loggerOptions } from '../logger.ts'
+import { uuid7 } from '../ids.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+
+/** The Fastify instance every service builds on, typed with TypeBox. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
+
+/** A readiness check: resolves when the dependency answers. */
+export type ReadyCheck = () => Promise<void>
+
+/** Options for `createApp`. */
+export interface AppOptions {
+  /** Service name: log field, metrics label, OpenAPI title. */
+  name: string
+  /** Version shown in OpenAPI and /health. */
+  version?: string
+  /** One-paragraph description for the OpenAPI document. */
+  description?: string
+  /** A logger to use (the embedded runner shares one); otherwise a new one at `logLevel`. */
+  logger?: Logger | FastifyBaseLogger
+  logLevel?: string
+  /** Largest accepted request body in bytes (default 1 MiB): larger is a 413. */
+  bodyLimit?: number
+  /** Checks run by `/ready` (database, broker). */
+  readyChecks?: Record<string, ReadyCheck>
+  /** Trust X-Forwarded-For from the gateway (cluster mode behind a proxy). */
+  trustProxy?: boolean | string
+  /** Log every request completion at info (default true). */
+  logRequests?: boolean
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Prometheus registry and RED metrics of this app. */
+    metrics: Metrics
+  }
+}
+
+/**
+ * Builds a Fastify app with what every learnmesh service needs: request ids (taken from
+ * `x-request-id` when well-formed), JSON logs without secrets, RFC 9457 problem+json errors,
+ * 413/415 handling, schema validation that rejects unknown fields, an OpenAPI 3.1 document at
+ * `/openapi.json`, `/health`, `/ready` and `/metrics`. Register routes on the returned app.
+ */
+export async function createApp(options: AppOptions): Promise<App> {
+  const logRequests = options.logRequests ?? true
+  const app = Fastify({
+    ...(options.logger
+      ? { loggerInstance: options.logger as FastifyBaseLogger }
+      : { logger: loggerOptions(options.name, options.logLevel ?? 'info') }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuid7()
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // Unknown fields are an error, never silently dropped: mass assignment is rejected loudly.
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false,
+      },
+      plugins: [[(await import('ajv-formats')).default as never, { mode: 'fast' }]],
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
+
+  app.decorate('metrics', createMetrics(options.name))
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    app.metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime)
+    if (logRequests && route !== '/metrics' && route !== '/health' && route !== '/ready') {
+      request.log.info(
+        { method: request.method, url: route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request completed',
+      )
+    }
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`))
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error)
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.debug({ code: appError.code, detail: appError.message }, 'request rejected')
+    sendProblem(request, reply, appError)
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: `learnmesh ${options.name}`,
+        version: options.version ?? '0.1.0',
+        description: options.description ?? `The ${options.name} service of learnmesh.`,
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
+      },
+    },
+  })
+
+  const hidden = { schema: { hide: true } }
+  app.get('/health', hidden, async () => ({ status: 'ok', service: options.name }))
+  app.get('/ready', hidden, async (_request, reply) => {
+    const results: Record<string, string> = {}
+    let ok = true
+    for (const [name, check] of Object.entries(options.readyChecks ?? {})) {
+      try {
+        await withTimeout(check(), 2000)
+        results[name] = 'ok'
+      } catch {
+        ok = false
+        results[name] = 'failing'
+      }
+    }
+    reply.code(ok ? 200 : 503)
+    return { status: ok ? 'ready' : 'not_ready', checks: results }
+  })
+  app.get('/metrics', hidden, async (_request, reply) => {
+    reply.type(app.metrics.registry.contentType)
+    return app.metrics.registry.metrics()
+  })
+  app.get('/openapi.json', hidden, async () => app.swagger())
+
+  return app
+}
+
+/** Sends an AppError as problem+json with the request id. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
+  if (error.code === 'rate_limited' && typeof error.extra.retryAfter === 'number') {
+    reply.header('retry-after', String(error.extra.retryAfter))
+  }
+  if (error.status === 401) reply.header('www-authenticate', 'Bearer')
+  void reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send(problem(error.code, error.message, { ...error.extra, instance: request.url.split('?')[0], requestId: request.id }))
+}
+
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
+  FST_ERR_VALIDATION: 'validation_failed',
+}
+
+/** Maps anything thrown in a request to an AppError; unknown errors become an opaque 500. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  const e = error as FastifyError & { validation?: { instancePath: string; message?: string; params?: unknown }[] }
+  if (e?.validation) {
+    const errors = e.validation.map((v) => ({
+      path: v.instancePath || (e.validationContext ? `/${e.validationContext}` : '/'),
+      message: v.message ?? 'is invalid',
+      ...(v.params && typeof v.params === 'object' && 'additionalProperty' in v.params
+        ? { field: (v.params as { additionalProperty: string }).additionalProperty }
+        : {}),
+    }))
+    const first = errors[0]
+    const where = e.validationContext ?? 'request'
+    const detail = first
+      ? `${where}${first.path === '/' ? '' : first.path} ${first.message}${first.field ? `: '${first.field}'` : ''}`
+      : `The ${where} is invalid`
+    return new AppError('validation_failed', detail, { errors })
+  }
+  if (e?.code && fastifyCodes[e.code]) {
+    const code = fastifyCodes[e.code]!
+    const detail =
+      code === 'malformed_json'
+        ? 'The request body is not valid JSON'
+        : code === 'payload_too_large'
+          ? 'The request body is larger than this endpoint accepts'
+          : code === 'unsupported_media_type'
+            ? 'Send the body as application/json'
+            : e.message
+    return new AppError(code, detail)
+  }
+  if (e instanceof SyntaxError || e?.name === 'SyntaxError') return new AppError('malformed_json', 'The request body is not valid JSON')
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500
+  if (status === 429) return new AppError('rate_limited', 'Too many requests; retry later')
+  if (status === 404) return new AppError('not_found', 'Not found')
+  if (status === 405) return new AppError('method_not_allowed', 'Method not allowed')
+  if (status === 413) return new AppError('payload_too_large', 'The request body is too large')
+  if (status === 415) return new AppError('unsupported_media_type', 'Send the body as application/json')
+  if (status >= 400 && status < 500) return new AppError('bad_request', e.message || 'Bad request')
+  return new AppError('internal', 'Something went wrong on our side; the request id identifies it in our logs')
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      p,
+      new Promise<T>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
