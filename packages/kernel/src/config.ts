@@ -61,3 +61,11 @@ export function describeConfig(schema: TObject): { variable: string; default: st
     }
   })
 }
+
+/**
+ * `LOG_LEVEL` from the environment (default `info`), for loggers made before a service's config is
+ * loaded (CLIs, relays, workers). Lives here because only config modules read `process.env`.
+ */
+export function envLogLevel(env: Record<string, string | undefined> = process.env): string {
+  return env.LOG_LEVEL ?? 'info'
+}

@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino'
+import { envLogLevel } from './config.ts'
 
 /**
  * Paths pino replaces with [redacted]. Anything that can carry a credential: passwords, tokens,
@@ -56,7 +57,7 @@ export function redactUrl(url: string | undefined): string | undefined {
 }
 
 /** A standalone logger (for CLIs, relays, workers). */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(service: string, level = envLogLevel()): Logger {
   return pino(loggerOptions(service, level))
 }
 

@@ -1,3 +1,4 @@
+import type { TObject } from 'typebox'
 import type { Database } from './db/database.ts'
 import type { MigrationSet } from './db/migrate.ts'
 import type { App } from './http/app.ts'
@@ -34,5 +35,9 @@ export interface RunningService {
 export interface ServiceDefinition {
   name: string
   migrations: MigrationSet
+  /** Event types it consumes (for the generated events catalogue). */
+  consumes?: string[]
+  /** Its env config schema (TypeBox object), for the generated configuration table. */
+  configSchema?: TObject
   start(context: ServiceContext): Promise<RunningService>
 }

@@ -86,7 +86,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
 
   async function keyFor(kid: string): Promise<CryptoKey | Uint8Array | undefined> {
     const age = Date.now() - fetchedAt
-    if (fetchedAt === 0 || age > maxAgeMs || (!keys.has(kid) && age > cooldownMs)) {
+    if (fetchedAt === 0 || age > maxAgeMs || (!keys.has(kid) && age >= cooldownMs)) {
       try {
         await refresh()
       } catch {

@@ -13,10 +13,11 @@ export interface Transport {
  * The embedded transport: delivery inside one process, still at least once and still through
  * each service's outbox and inbox, so semantics match the broker. A failing handler is retried
  * with back-off up to `maxAttempts`, then recorded as dead-lettered in memory (issue 3 adds the
- * broker's dead-letter queues).
+ * broker's dead-letter queues). Each consumer sees events one at a time in publish order.
  */
 export function createInProcessTransport(options: { maxAttempts?: number; onDeadLetter?: (consumer: string, e: Envelope, err: unknown) => void } = {}): Transport {
-  const subs: { consumer: string; types: Set<string>; handle: (e: Envelope) => Promise<void> }[] = []
+  // Each consumer gets its events one at a time, in publish order, like a single-consumer queue.
+  const subs: { consumer: string; types: Set<string>; handle: (e: Envelope) => Promise<void>; tail: Promise<void> }[] = []
   const pending = new Set<Promise<void>>()
   let closed = false
   const maxAttempts = options.maxAttempts ?? 5
@@ -41,13 +42,14 @@ export function createInProcessTransport(options: { maxAttempts?: number; onDead
       for (const envelope of envelopes) {
         for (const sub of subs) {
           if (!sub.types.has(envelope.type)) continue
-          const p = deliver(sub, envelope).finally(() => pending.delete(p))
+          const p = sub.tail.then(() => deliver(sub, envelope)).finally(() => pending.delete(p))
+          sub.tail = p
           pending.add(p)
         }
       }
     },
     subscribe(consumer, types, handle) {
-      subs.push({ consumer, types: new Set(types), handle })
+      subs.push({ consumer, types: new Set(types), handle, tail: Promise.resolve() })
     },
     async close() {
       closed = true

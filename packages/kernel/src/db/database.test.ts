@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { mkdtempSync, writeFileSync, cpSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eq, sql } from 'drizzle-orm'
+import { openDatabase, type Database } from './database.ts'
+import { migrate, type MigrationSet } from './migrate.ts'
+import { createPostgresTestDatabase, createTestDatabase, postgresAvailable } from '../testing/database.ts'
+import { notes } from '../testing/fixtures/schema.ts'
+
+const fixture: MigrationSet = {
+  service: 'kernel_fixture',
+  folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)),
+}
+
+/** The same query code must behave the same on PGlite and on PostgreSQL. */
+function sharedBehaviour(name: string, open: () => Promise<Database & { drop?: () => Promise<void> }>) {
+  describe(name, () => {
+    let database: Database & { drop?: () => Promise<void> }
+    beforeAll(async () => {
+      database = await open()
+    })
+    afterAll(async () => {
+      if (database.drop) await database.drop()
+      else await database.close()
+    })
+
+    it('runs Drizzle queries and transactions', async () => {
+      await database.db.insert(notes).values({ id: 'a', body: 'hello' })
+      await database.db.transaction(async (tx) => {
+        await tx.update(notes).set({ n: sql`${notes.n} + 1` }).where(eq(notes.id, 'a'))
+      })
+      const rows = await database.db.select().from(notes).where(eq(notes.id, 'a'))
+      expect(rows).toEqual([{ id: 'a', body: 'hello', n: 1 }])
+    })
+    it('rolls a failed transaction back', async () => {
+      await expect(
+        database.db.transaction(async (tx) => {
+          await tx.insert(notes).values({ id: 'b', body: 'x' })
+          throw new Error('stop')
+        }),
+      ).rejects.toThrow('stop')
+      expect(await database.db.select().from(notes).where(eq(notes.id, 'b'))).toEqual([])
+    })
+    it('answers ping and raw queries', async () => {
+      await database.ping()
+      expect(await database.query<{ v: number }>(sql`select 41 + 1 as v`)).toEqual([{ v: 42 }])
+    })
+    it('re-running migrations applies nothing', async () => {
+      expect(await migrate(database, fixture)).toEqual([])
+    })
+  })
+}
+
+sharedBehaviour('PGlite (template copy)', () => createTestDatabase(fixture))
+
+const pg = await postgresAvailable()
+describe.runIf(pg.ok)('PostgreSQL', () => {
+  sharedBehaviour('PostgreSQL server', () => createPostgresTestDatabase(fixture))
+})
+
+describe('migrations', () => {
+  it('refuse a migration that changed after it was applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lm-mig-'))
+    cpSync(fixture.folder, dir, { recursive: true })
+    const database = await openDatabase({ dataDir: ':memory:' })
+    try {
+      await migrate(database, { service: 'kernel_fixture', folder: dir })
+      writeFileSync(join(dir, '0000_fixture.sql'), 'select 1;')
+      await expect(migrate(database, { service: 'kernel_fixture', folder: dir })).rejects.toThrow(/changed after it was applied/)
+    } finally {
+      await database.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+  it('gives every test database its own copy of the template', async () => {
+    const a = await createTestDatabase(fixture)
+    const b = await createTestDatabase(fixture)
+    await a.db.insert(notes).values({ id: 'only-in-a', body: 'x' })
+    expect(await b.db.select().from(notes)).toEqual([])
+    await a.close()
+    await b.close()
+  })
+  it('keeps data on disk between opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lm-pglite-'))
+    try {
+      const first = await openDatabase({ dataDir: dir })
+      await migrate(first, fixture)
+      await first.db.insert(notes).values({ id: 'kept', body: 'x' })
+      await first.close()
+      const second = await openDatabase({ dataDir: dir })
+      expect((await second.db.select().from(notes)).map((r) => r.id)).toEqual(['kept'])
+      await second.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

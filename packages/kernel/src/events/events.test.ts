@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
+import Type from 'typebox'
+import { defineEvent, type Envelope } from '@learnmesh/contracts'
+import { createTestDatabase, createPostgresTestDatabase, postgresAvailable } from '../testing/database.ts'
+import { inbox, notes, outbox } from '../testing/fixtures/schema.ts'
+import { writeEvent } from './outbox.ts'
+import { createRelay } from './relay.ts'
+import { createInProcessTransport } from './bus.ts'
+import { consume, defineHandler } from './inbox.ts'
+import { createLogger } from '../logger.ts'
+import type { Database } from '../db/database.ts'
+
+const fixture = { service: 'kernel_fixture', folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)) }
+const noteAdded = defineEvent({
+  type: 'kernel.note.added',
+  version: 1,
+  producer: 'kernel_fixture',
+  description: 'test event',
+  payload: Type.Object({ id: Type.String() }),
+})
+const logger = createLogger('test', 'silent')
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+function suite(name: string, open: () => Promise<Database & { drop?: () => Promise<void> }>) {
+  describe(name, () => {
+    it('commits state and event together and delivers each event once per consumer', async () => {
+      const database = await open()
+      const transport = createInProcessTransport()
+      const relay = createRelay({ database, schema: 'kernel_fixture', transport, logger, pollMs: 50 })
+      cleanups.push(async () => {
+        await relay.stop()
+        await transport.close()
+        if (database.drop) await database.drop()
+        else await database.close()
+      })
+      const seen: string[] = []
+      consume({
+        consumer: 'counter',
+        database,
+        inbox,
+        transport,
+        logger,
+        handlers: [
+          defineHandler({
+            event: noteAdded,
+            handle: async (tx, payload) => {
+              seen.push(payload.id)
+              await tx.update(notes).set({ n: sql`${notes.n} + 1` })
+            },
+          }),
+        ],
+      })
+      for (let i = 0; i < 20; i++) {
+        await database.db.transaction(async (tx) => {
+          await tx.insert(notes).values({ id: `n${i}`, body: 'x' })
+          await writeEvent(tx, outbox, noteAdded, { aggregateId: `n${i}`, orgId: null, payload: { id: `n${i}` } })
+        })
+      }
+      await relay.drain()
+      await transport.close()
+      expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`))
+      const rows = await database.query<{ n: number }>(sql`select count(*)::int as n from kernel_fixture.inbox`)
+      expect(rows[0]!.n).toBe(20)
+    })
+
+    it('drops a duplicate delivery through the inbox', async () => {
+      const database = await open()
+      const transport = createInProcessTransport()
+      cleanups.push(async () => {
+        if (database.drop) await database.drop()
+        else await database.close()
+      })
+      await database.db.insert(notes).values({ id: 'x', body: 'x' })
+      consume({
+        consumer: 'counter',
+        database,
+        inbox,
+        transport,
+        logger,
+        handlers: [defineHandler({ event: noteAdded, handle: async (tx) => void (await tx.update(notes).set({ n: sql`${notes.n} + 1` })) })],
+      })
+      const envelope: Envelope = {
+        id: '01930000-0000-7000-8000-000000000001',
+        type: 'kernel.note.added',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        producer: 'kernel_fixture',
+        orgId: null,
+        traceparent: null,
+        payload: { id: 'x' },
+      }
+      await transport.publish([envelope, envelope])
+      await transport.publish([envelope])
+      await transport.close()
+      expect((await database.db.select().from(notes))[0]!.n).toBe(1)
+    })
+
+    it('rolls the state back when the event is invalid', async () => {
+      const database = await open()
+      cleanups.push(async () => {
+        if (database.drop) await database.drop()
+        else await database.close()
+      })
+      await expect(
+        database.db.transaction(async (tx) => {
+          await tx.insert(notes).values({ id: 'bad', body: 'x' })
+          await writeEvent(tx, outbox, noteAdded, { aggregateId: 'bad', orgId: null, payload: { id: 42 } as never })
+        }),
+      ).rejects.toThrow(/payload invalid/)
+      expect(await database.db.select().from(notes)).toEqual([])
+    })
+  })
+}
+
+suite('PGlite', () => createTestDatabase(fixture))
+const pg = await postgresAvailable()
+describe.runIf(pg.ok)('PostgreSQL', () => suite('server', () => createPostgresTestDatabase(fixture)))
