@@ -7,6 +7,23 @@ export interface Transport {
   /** Registers a consumer for event types; `handle` must be idempotent (the inbox makes it so). */
   subscribe(consumer: string, types: string[], handle: (envelope: Envelope) => Promise<void>): void
   close(): Promise<void>
+  /** Throws when the transport cannot currently reach its broker: used by `/ready`. Optional. */
+  check?(): Promise<void>
+}
+
+/**
+ * Thrown by a consumer when retrying cannot help (the payload does not match its schema, the
+ * envelope is malformed): transports dead-letter the message at once instead of retrying it.
+ */
+export class PermanentEventError extends Error {
+  override readonly name = 'PermanentEventError'
+}
+
+/** True when `err` says a delivery must not be retried. */
+export function isPermanentEventError(err: unknown): boolean {
+  return (
+    err instanceof PermanentEventError || (err as { name?: unknown } | null)?.name === 'PermanentEventError'
+  )
 }
 
 /**
@@ -15,9 +32,19 @@ export interface Transport {
  * with back-off up to `maxAttempts`, then recorded as dead-lettered in memory (issue 3 adds the
  * broker's dead-letter queues). Each consumer sees events one at a time in publish order.
  */
-export function createInProcessTransport(options: { maxAttempts?: number; onDeadLetter?: (consumer: string, e: Envelope, err: unknown) => void } = {}): Transport {
+export function createInProcessTransport(
+  options: {
+    maxAttempts?: number
+    onDeadLetter?: (consumer: string, e: Envelope, err: unknown) => void
+  } = {},
+): Transport {
   // Each consumer gets its events one at a time, in publish order, like a single-consumer queue.
-  const subs: { consumer: string; types: Set<string>; handle: (e: Envelope) => Promise<void>; tail: Promise<void> }[] = []
+  const subs: {
+    consumer: string
+    types: Set<string>
+    handle: (e: Envelope) => Promise<void>
+    tail: Promise<void>
+  }[] = []
   const pending = new Set<Promise<void>>()
   let closed = false
   const maxAttempts = options.maxAttempts ?? 5
@@ -28,7 +55,7 @@ export function createInProcessTransport(options: { maxAttempts?: number; onDead
         await sub.handle(envelope)
         return
       } catch (err) {
-        if (attempt >= maxAttempts || closed) {
+        if (attempt >= maxAttempts || closed || isPermanentEventError(err)) {
           options.onDeadLetter?.(sub.consumer, envelope, err)
           return
         }

@@ -7,12 +7,15 @@ import { createTestDatabase, createPostgresTestDatabase, postgresAvailable } fro
 import { inbox, notes, outbox } from '../testing/fixtures/schema.ts'
 import { writeEvent } from './outbox.ts'
 import { createRelay } from './relay.ts'
-import { createInProcessTransport } from './bus.ts'
+import { createInProcessTransport, PermanentEventError } from './bus.ts'
 import { consume, defineHandler } from './inbox.ts'
 import { createLogger } from '../logger.ts'
 import type { Database } from '../db/database.ts'
 
-const fixture = { service: 'kernel_fixture', folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)) }
+const fixture = {
+  service: 'kernel_fixture',
+  folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)),
+}
 const noteAdded = defineEvent({
   type: 'kernel.note.added',
   version: 1,
@@ -58,13 +61,19 @@ function suite(name: string, open: () => Promise<Database & { drop?: () => Promi
       for (let i = 0; i < 20; i++) {
         await database.db.transaction(async (tx) => {
           await tx.insert(notes).values({ id: `n${i}`, body: 'x' })
-          await writeEvent(tx, outbox, noteAdded, { aggregateId: `n${i}`, orgId: null, payload: { id: `n${i}` } })
+          await writeEvent(tx, outbox, noteAdded, {
+            aggregateId: `n${i}`,
+            orgId: null,
+            payload: { id: `n${i}` },
+          })
         })
       }
       await relay.drain()
       await transport.close()
       expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`))
-      const rows = await database.query<{ n: number }>(sql`select count(*)::int as n from kernel_fixture.inbox`)
+      const rows = await database.query<{ n: number }>(
+        sql`select count(*)::int as n from kernel_fixture.inbox`,
+      )
       expect(rows[0]!.n).toBe(20)
     })
 
@@ -82,7 +91,12 @@ function suite(name: string, open: () => Promise<Database & { drop?: () => Promi
         inbox,
         transport,
         logger,
-        handlers: [defineHandler({ event: noteAdded, handle: async (tx) => void (await tx.update(notes).set({ n: sql`${notes.n} + 1` })) })],
+        handlers: [
+          defineHandler({
+            event: noteAdded,
+            handle: async (tx) => void (await tx.update(notes).set({ n: sql`${notes.n} + 1` })),
+          }),
+        ],
       })
       const envelope: Envelope = {
         id: '01930000-0000-7000-8000-000000000001',
@@ -109,7 +123,11 @@ function suite(name: string, open: () => Promise<Database & { drop?: () => Promi
       await expect(
         database.db.transaction(async (tx) => {
           await tx.insert(notes).values({ id: 'bad', body: 'x' })
-          await writeEvent(tx, outbox, noteAdded, { aggregateId: 'bad', orgId: null, payload: { id: 42 } as never })
+          await writeEvent(tx, outbox, noteAdded, {
+            aggregateId: 'bad',
+            orgId: null,
+            payload: { id: 42 } as never,
+          })
         }),
       ).rejects.toThrow(/payload invalid/)
       expect(await database.db.select().from(notes)).toEqual([])
@@ -120,3 +138,44 @@ function suite(name: string, open: () => Promise<Database & { drop?: () => Promi
 suite('PGlite', () => createTestDatabase(fixture))
 const pg = await postgresAvailable()
 describe.runIf(pg.ok)('PostgreSQL', () => suite('server', () => createPostgresTestDatabase(fixture)))
+
+describe('in-process transport', () => {
+  describe('errors', () => {
+    it('dead-letters a permanent failure at once and retries a transient one', async () => {
+      const dead: string[] = []
+      const transport = createInProcessTransport({
+        maxAttempts: 3,
+        onDeadLetter: (c, e) => void dead.push(e.id),
+      })
+      const calls: Record<string, number> = {}
+      transport.subscribe('c', ['kernel.note.added'], async (e) => {
+        calls[e.id] = (calls[e.id] ?? 0) + 1
+        if ((e.payload as { kind: string }).kind === 'permanent') throw new PermanentEventError('bad payload')
+        if (calls[e.id]! < 2) throw new Error('transient')
+      })
+      const base = {
+        type: 'kernel.note.added',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        producer: 'kernel_fixture',
+        orgId: null,
+        traceparent: null,
+      }
+      const permanent = {
+        ...base,
+        id: '01930000-0000-7000-8000-000000000002',
+        payload: { kind: 'permanent' },
+      }
+      const transient = {
+        ...base,
+        id: '01930000-0000-7000-8000-000000000003',
+        payload: { kind: 'transient' },
+      }
+      await transport.publish([permanent, transient])
+      for (let i = 0; i < 100 && calls[transient.id] !== 2; i++) await new Promise((r) => setTimeout(r, 20))
+      await transport.close()
+      expect(calls).toEqual({ [permanent.id]: 1, [transient.id]: 2 })
+      expect(dead).toEqual([permanent.id])
+    })
+  })
+})

@@ -3,7 +3,7 @@ import type { TSchema, Static } from 'typebox'
 import type { Envelope, EventDefinition } from '@learnmesh/contracts'
 import type { Database, Tx } from '../db/database.ts'
 import type { InboxTable } from './tables.ts'
-import type { Transport } from './bus.ts'
+import { PermanentEventError, type Transport } from './bus.ts'
 import type { Logger } from '../logger.ts'
 
 /** A consumer of one event type: `export default { event, handle }` in a file named after the event. */
@@ -21,7 +21,8 @@ export function defineHandler<S extends TSchema>(h: EventHandler<S>): EventHandl
 /**
  * Subscribes a service's handlers. Each delivery runs the handler in one transaction with the
  * insert of (event id, consumer) into the inbox; a duplicate delivery hits the primary key, is
- * acknowledged and ignored. Payloads that do not validate are rejected (dead-lettered).
+ * acknowledged and ignored. Payloads that do not validate are rejected with a
+ * `PermanentEventError`, which transports dead-letter at once (retrying cannot fix a bad payload).
  */
 export function consume(options: {
   consumer: string
@@ -36,8 +37,11 @@ export function consume(options: {
     const handler = byType.get(envelope.type)
     if (!handler) return
     if (!Value.Check(handler.event.payload, envelope.payload)) {
-      options.logger.error({ eventId: envelope.id, type: envelope.type }, 'event payload does not match its schema')
-      throw new Error(`invalid payload for ${envelope.type}`)
+      options.logger.error(
+        { eventId: envelope.id, type: envelope.type },
+        'event payload does not match its schema',
+      )
+      throw new PermanentEventError(`invalid payload for ${envelope.type}`)
     }
     await options.database.db.transaction(async (tx) => {
       const inserted = await tx

@@ -1,23 +1,51 @@
 import { sql } from 'drizzle-orm'
+import pg from 'pg'
 import type { Envelope } from '@learnmesh/contracts'
 import type { Database } from '../db/database.ts'
 import type { Transport } from './bus.ts'
 import type { Logger } from '../logger.ts'
+import { outboxChannel } from './outbox.ts'
 
 /** A relay moves a service's committed outbox rows to the transport. */
 export interface Relay {
   /** Asks for a publish pass soon (call after a commit that wrote events). */
   wake(): void
-  /** Publishes everything pending now; resolves when the outbox is empty. */
-  drain(): Promise<void>
+  /**
+   * Publishes everything pending now; resolves when the outbox is empty. With `timeoutMs`, rejects
+   * when it is not empty by then (the broker is down, another relay is stuck).
+   */
+  drain(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
 
+/** What one publish pass did. */
+interface Pass {
+  claimed: number
+  published: number
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
 /**
- * Publishes `<schema>.outbox` rows in `seq` order in batches and marks them published. Rows are
- * claimed with `FOR UPDATE SKIP LOCKED` so several relays can share one outbox; a row is marked
- * only after the transport accepted it, so a crash re-publishes (at least once) and consumers'
- * inboxes drop the duplicate. Polls every `pollMs` as a fallback to `wake()`.
+ * Publishes `<schema>.outbox` rows in `seq` order, in batches, and marks them published.
+ *
+ * - Sharing: rows are claimed with `FOR UPDATE SKIP LOCKED`, so several relay replicas share one
+ *   outbox and never publish the same claimed row at once. A row is marked only after the
+ *   transport confirmed it, so a crash re-publishes (at least once) and inboxes drop the duplicate.
+ * - Order per aggregate (strict): SKIP LOCKED can hand a relay x1, x3 while another relay holds x2.
+ *   So after claiming, one query finds, per aggregate in the batch, the first unpublished row it
+ *   did not claim that comes before its last claimed row (a "gap": a row another relay holds), and
+ *   the relay publishes that aggregate's rows only up to the gap. The rest stay locked by us until
+ *   commit and are picked up on a later pass, so an event is never published while an earlier
+ *   event of its aggregate is unpublished. Batches keep many events of one aggregate (in seq
+ *   order), so a hot aggregate does not publish one event per pass.
+ *   (This relies on writers of one aggregate serialising on the aggregate's row, which they do
+ *   whenever they update it: then seq order is commit order per aggregate.)
+ * - Wake-up: `writeEvent` issues `pg_notify('learnmesh_outbox_<schema>')`, delivered at commit; the
+ *   relay LISTENs (a dedicated connection on PostgreSQL, PGlite's `listen` when embedded) and also
+ *   polls every `pollMs` as a fallback.
+ * - Broker down: a failed pass rolls back (rows stay unpublished, the outbox grows) and the relay
+ *   backs off exponentially up to `maxBackoffMs`, then drains everything when the broker returns.
  */
 export function createRelay(options: {
   database: Database
@@ -26,29 +54,60 @@ export function createRelay(options: {
   logger: Logger
   batchSize?: number
   pollMs?: number
+  /** Longest pause between attempts while the transport keeps failing; default 30 s. */
+  maxBackoffMs?: number
+  /** LISTEN for commits that wrote events (default true). */
+  listen?: boolean
 }): Relay {
   const { database, schema, transport, logger } = options
   const batchSize = options.batchSize ?? 200
+  const pollMs = options.pollMs ?? 1000
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000
   const table = sql.raw(`"${schema}"."outbox"`)
   let running: Promise<void> | undefined
   let again = false
   let stopped = false
+  let failures = 0
+  let resumeAt = 0
+  let retryTimer: NodeJS.Timeout | undefined
 
-  async function passOnce(): Promise<number> {
+  async function passOnce(): Promise<Pass> {
     return database.db.transaction(async (tx) => {
       const res = (await tx.execute(
-        sql`select seq, envelope from ${table} where published_at is null order by seq limit ${batchSize} for update skip locked`,
-      )) as unknown as { rows: { seq: number | string; envelope: Envelope }[] }
-      if (res.rows.length === 0) return 0
-      await transport.publish(res.rows.map((r) => r.envelope))
-      const seqs = res.rows.map((r) => Number(r.seq))
+        sql`select seq, aggregate_id, envelope from ${table} where published_at is null order by seq limit ${batchSize} for update skip locked`,
+      )) as unknown as { rows: { seq: number | string; aggregate_id: string; envelope: Envelope }[] }
+      const rows = res.rows
+      if (rows.length === 0) return { claimed: 0, published: 0 }
+      const lastSeq = new Map<string, number>()
+      for (const r of rows) lastSeq.set(r.aggregate_id, Number(r.seq))
+      // Unpublished rows of our aggregates that we skipped (another relay holds them), before our
+      // last row of that aggregate: we may publish an aggregate's rows only up to its first gap.
+      const gapRes = (await tx.execute(
+        sql`select o.aggregate_id, min(o.seq) as gap from ${table} o join (values ${sql.join(
+          [...lastSeq].map(([a, s]) => sql`(${a}::text, ${s}::bigint)`),
+          sql`, `,
+        )}) as b(aggregate_id, last_seq) on o.aggregate_id = b.aggregate_id
+        where o.published_at is null and o.seq < b.last_seq and o.seq not in (${sql.join(
+          rows.map((r) => sql`${Number(r.seq)}`),
+          sql`, `,
+        )}) group by o.aggregate_id`,
+      )) as unknown as { rows: { aggregate_id: string; gap: number | string }[] }
+      const gaps = new Map(gapRes.rows.map((r) => [r.aggregate_id, Number(r.gap)]))
+      const publishable = gaps.size
+        ? rows.filter((r) => {
+            const gap = gaps.get(r.aggregate_id)
+            return gap === undefined || Number(r.seq) < gap
+          })
+        : rows
+      if (publishable.length === 0) return { claimed: rows.length, published: 0 }
+      await transport.publish(publishable.map((r) => r.envelope))
       await tx.execute(
         sql`update ${table} set published_at = now(), attempts = attempts + 1 where seq in (${sql.join(
-          seqs.map((s) => sql`${s}`),
+          publishable.map((r) => sql`${Number(r.seq)}`),
           sql`, `,
         )})`,
       )
-      return res.rows.length
+      return { claimed: rows.length, published: publishable.length }
     })
   }
 
@@ -56,17 +115,31 @@ export function createRelay(options: {
     do {
       again = false
       try {
-        while (!stopped && (await passOnce()) === batchSize) {
-          // a full batch: there may be more
+        for (;;) {
+          const pass = await passOnce()
+          // Stop when the outbox is drained or everything we saw waits on another relay.
+          if (stopped || pass.claimed < batchSize || pass.published === 0) break
         }
+        if (failures > 0) logger.info({ schema, failures }, 'outbox relay recovered')
+        failures = 0
       } catch (err) {
-        if (!stopped) logger.warn({ err, schema }, 'outbox relay pass failed; will retry')
+        if (stopped) return
+        failures++
+        const delay = Math.min(pollMs * 2 ** (failures - 1), maxBackoffMs)
+        resumeAt = Date.now() + delay
+        logger.warn({ err, schema, failures, retryInMs: delay }, 'outbox relay pass failed; backing off')
+        clearTimeout(retryTimer)
+        retryTimer = setTimeout(() => wake(), delay)
+        retryTimer.unref()
+        return
       }
     } while (again && !stopped)
   }
 
-  function wake(): void {
+  function start(force: boolean): void {
     if (stopped) return
+    // While backing off, wake-ups (polls, notifications) wait for the retry timer.
+    if (!force && failures > 0 && Date.now() < resumeAt) return
     if (running) {
       again = true
       return
@@ -76,24 +149,90 @@ export function createRelay(options: {
     })
   }
 
-  const timer = setInterval(wake, options.pollMs ?? 1000)
+  function wake(): void {
+    start(false)
+  }
+
+  const timer = setInterval(wake, pollMs)
   timer.unref()
+
+  // LISTEN/NOTIFY: a commit that wrote events wakes the relay at once instead of at the next poll.
+  const channel = outboxChannel(schema)
+  let unlisten: (() => Promise<void>) | undefined
+  let listenClient: pg.Client | undefined
+  let listenRetry: NodeJS.Timeout | undefined
+  async function listenPg(attempt = 0): Promise<void> {
+    if (stopped || !database.pool) return
+    const poolOptions = (database.pool as unknown as { options: pg.ClientConfig }).options
+    const client = new pg.Client({
+      ...poolOptions,
+      application_name: `${poolOptions.application_name ?? 'learnmesh'}-relay-listen`,
+    })
+    listenClient = client
+    const retry = () => {
+      if (stopped || listenClient !== client) return
+      listenClient = undefined
+      void client.end().catch(() => {})
+      listenRetry = setTimeout(() => void listenPg(attempt + 1), Math.min(1000 * 2 ** attempt, 30_000))
+      listenRetry.unref()
+    }
+    client.on('error', (err) => {
+      logger.warn({ err, schema }, 'outbox LISTEN connection lost; polling until it is back')
+      retry()
+    })
+    client.on('notification', () => wake())
+    try {
+      await client.connect()
+      await client.query(`listen "${channel}"`)
+      if (stopped) await client.end().catch(() => {})
+      else wake() // catch up with what was committed while we were not listening
+    } catch (err) {
+      logger.warn({ err, schema }, 'outbox LISTEN failed; polling only for now')
+      retry()
+    }
+  }
+  if (options.listen !== false) {
+    if (database.pglite) {
+      database.pglite
+        .listen(channel, () => wake())
+        .then((u) => {
+          if (stopped) void u().catch(() => {})
+          else unlisten = () => u()
+        })
+        .catch((err: unknown) => logger.warn({ err, schema }, 'outbox listen failed; polling only'))
+    } else if (database.pool) {
+      void listenPg()
+    }
+  }
   wake()
 
   return {
     wake,
-    async drain() {
+    async drain(timeoutMs) {
+      const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs
       for (;;) {
-        wake()
+        start(true)
         await running
-        const rest = await database.query<{ n: number }>(sql`select count(*)::int as n from ${table} where published_at is null`)
-        if ((rest[0]?.n ?? 0) === 0) return
+        const rest = await database.query<{ n: number }>(
+          sql`select count(*)::int as n from ${table} where published_at is null`,
+        )
+        const n = rest[0]?.n ?? 0
+        if (n === 0) return
+        if (stopped) throw new Error(`relay stopped with ${n} unpublished events in ${schema}.outbox`)
+        if (Date.now() > deadline) throw new Error(`${n} events still unpublished in ${schema}.outbox`)
+        await sleep(Math.min(pollMs, 50)) // another relay holds them, or the transport is failing
       }
     },
     async stop() {
       stopped = true
       clearInterval(timer)
+      clearTimeout(retryTimer)
+      clearTimeout(listenRetry)
       await running
+      await unlisten?.().catch(() => {})
+      const client = listenClient
+      listenClient = undefined
+      await client?.end().catch(() => {})
     },
   }
 }

@@ -1,4 +1,17 @@
-import { bigserial, index, integer, jsonb, primaryKey, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+  type PgSchema,
+} from 'drizzle-orm/pg-core'
+
+const sqlUnpublished = sql`published_at is null`
 
 /**
  * The outbox of a service, in its own schema. Put `outbox = outboxTable(schema)` in the
@@ -39,9 +52,6 @@ export function inboxTable(schema: PgSchema) {
     (t) => [primaryKey({ columns: [t.eventId, t.consumer] })],
   )
 }
-
-import { sql } from 'drizzle-orm'
-const sqlUnpublished = sql`published_at is null`
 
 export type OutboxTable = ReturnType<typeof outboxTable>
 export type InboxTable = ReturnType<typeof inboxTable>

@@ -1,2 +1,3 @@
 export * from './database.ts'
 export * from './tokens.ts'
+export * from './rabbit.ts'

@@ -17,8 +17,17 @@ export async function createTestSigner(options: { issuer?: string; audience?: st
     jwks: async (): Promise<Jwks> => ({ keys: [publicJwk] }),
     /** Signs an access token; `overrides` may change any claim or header for negative tests. */
     async sign(
-      claims: { sub: string; org: string; roles?: string[]; padm?: boolean; sid?: string } & Record<string, unknown>,
-      opts: { expiresIn?: string | number; issuer?: string; audience?: string; kid?: string; notBefore?: string | number } = {},
+      claims: { sub: string; org: string; roles?: string[]; padm?: boolean; sid?: string } & Record<
+        string,
+        unknown
+      >,
+      opts: {
+        expiresIn?: string | number
+        issuer?: string
+        audience?: string
+        kid?: string
+        notBefore?: string | number
+      } = {},
     ): Promise<string> {
       return new SignJWT({ sid: 'ses_test', roles: [], ...claims })
         .setProtectedHeader({ alg: 'EdDSA', kid: opts.kid ?? kid, typ: 'at+jwt' })
