@@ -121,7 +121,10 @@ export const refreshTokens = identity.table(
     createdAt: ts('created_at').notNull().defaultNow(),
     usedAt: ts('used_at'),
   },
-  (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index('refresh_tokens_session_idx').on(t.sessionId)],
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash),
+    index('refresh_tokens_session_idx').on(t.sessionId),
+  ],
 )
 
 /** Single-use, hashed, expiring tokens for email verification and password reset. */
@@ -136,7 +139,10 @@ export const emailTokens = identity.table(
     usedAt: ts('used_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('email_tokens_hash_key').on(t.tokenHash), index('email_tokens_user_idx').on(t.userId, t.purpose)],
+  (t) => [
+    uniqueIndex('email_tokens_hash_key').on(t.tokenHash),
+    index('email_tokens_user_idx').on(t.userId, t.purpose),
+  ],
 )
 
 /** TOTP recovery codes, hashed, single use. */
@@ -190,8 +196,12 @@ export const loginAttempts = identity.table(
     at: ts('at').notNull().defaultNow(),
   },
   (t) => [
-    index('login_attempts_user_idx').on(t.userId, t.at).where(sql`success = false`),
-    index('login_attempts_ip_idx').on(t.ip, t.at).where(sql`success = false`),
+    index('login_attempts_user_idx')
+      .on(t.userId, t.at)
+      .where(sql`success = false`),
+    index('login_attempts_ip_idx')
+      .on(t.ip, t.at)
+      .where(sql`success = false`),
   ],
 )
 
@@ -205,7 +215,10 @@ export const externalIdentities = identity.table(
     email: text('email'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.provider, t.subject] }), index('external_identities_user_idx').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.provider, t.subject] }),
+    index('external_identities_user_idx').on(t.userId),
+  ],
 )
 
 /**

@@ -1,0 +1,179 @@
+import { AppError, type App } from '@learnmesh/kernel'
+import { clientMeta, requireSession } from '../shared/http.ts'
+import { problems, TokenPairSchema } from '../shared/schemas.ts'
+import { presentUser } from '../users/users.presenter.ts'
+import type { FullTokenService } from '../sessions/sessions.service.ts'
+import type { AuthService } from './auth.service.ts'
+import {
+  AcceptedResponse,
+  ForgotBody,
+  LoginBody,
+  LoginMfaBody,
+  LogoutBody,
+  RefreshBody,
+  RegisterBody,
+  RegisterResponse,
+  ResetBody,
+  TokenBody,
+} from './auth.schemas.ts'
+
+const tags = ['auth']
+
+/** Registration, sign-in, refresh, logout, email verification and password reset. */
+export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenService }): void {
+  app.post(
+    '/auth/register',
+    {
+      schema: {
+        tags,
+        summary: 'Create an account',
+        body: RegisterBody,
+        response: { 201: RegisterResponse, ...problems(400, 403, 409, 410, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { user, tokens } = await s.auth.register(request.body, clientMeta(request))
+      reply.code(201)
+      return { user: presentUser(user), tokens }
+    },
+  )
+
+  app.post(
+    '/auth/login',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with email and password',
+        description: 'Accounts with 2FA get 401 `mfa_required` with an `mfaToken` for POST /auth/login/mfa.',
+        body: LoginBody,
+        response: { 200: TokenPairSchema, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request) => s.auth.login(request.body, clientMeta(request)),
+  )
+
+  app.post(
+    '/auth/login/mfa',
+    {
+      schema: {
+        tags,
+        summary: 'Finish a 2FA sign-in',
+        body: LoginMfaBody,
+        response: { 200: TokenPairSchema, ...problems(400, 401, 429) },
+      },
+    },
+    async (request) => s.auth.loginMfa(request.body, clientMeta(request)),
+  )
+
+  app.post(
+    '/auth/refresh',
+    {
+      schema: {
+        tags,
+        summary: 'Exchange a refresh token for a new pair',
+        description:
+          'Each refresh token works once. Presenting a used one ends its whole session (401 `token_reused`).',
+        body: RefreshBody,
+        response: { 200: TokenPairSchema, ...problems(400, 401) },
+      },
+    },
+    async (request) => s.tokens.refresh(request.body.refreshToken, clientMeta(request)),
+  )
+
+  app.post(
+    '/auth/logout',
+    {
+      schema: {
+        tags,
+        summary: 'End the current session',
+        body: LogoutBody,
+        response: { 204: { type: 'null' }, ...problems(400, 401) },
+      },
+      // The body is optional here: a client holding an access token may send none.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {}
+      },
+    },
+    async (request, reply) => {
+      if (request.principal) {
+        await s.tokens.revokeSession(request.principal.userId, request.principal.sessionId, 'logout')
+      } else if (request.body?.refreshToken) {
+        await s.tokens.revokeByRefreshToken(request.body.refreshToken)
+      } else {
+        throw new AppError(
+          'unauthenticated',
+          'Send an access token or the refresh token of the session to end',
+        )
+      }
+      reply.code(204)
+    },
+  )
+
+  app.post(
+    '/auth/verify-email',
+    {
+      schema: {
+        tags,
+        summary: 'Confirm an email address',
+        body: TokenBody,
+        response: { 204: { type: 'null' }, ...problems(400, 410) },
+      },
+    },
+    async (request, reply) => {
+      await s.auth.verifyEmail(request.body.token)
+      reply.code(204)
+    },
+  )
+
+  app.post(
+    '/auth/verify-email/resend',
+    {
+      schema: {
+        tags,
+        summary: 'Send a new verification email',
+        security: [{ bearer: [] }],
+        response: { 202: AcceptedResponse, ...problems(401, 409) },
+      },
+    },
+    async (request, reply) => {
+      const principal = await requireSession(request, s.tokens.isLive)
+      await s.auth.resendVerification(principal.userId)
+      reply.code(202)
+      return { status: 'accepted' as const }
+    },
+  )
+
+  app.post(
+    '/auth/password/forgot',
+    {
+      schema: {
+        tags,
+        summary: 'Request a password reset email',
+        description: 'Always 202, whether or not the address has an account.',
+        body: ForgotBody,
+        response: { 202: AcceptedResponse, ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      await s.auth.forgotPassword(request.body.email)
+      reply.code(202)
+      return { status: 'accepted' as const }
+    },
+  )
+
+  app.post(
+    '/auth/password/reset',
+    {
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset token',
+        body: ResetBody,
+        response: { 204: { type: 'null' }, ...problems(400, 410) },
+      },
+    },
+    async (request, reply) => {
+      await s.auth.resetPassword(request.body)
+      reply.code(204)
+    },
+  )
+}
