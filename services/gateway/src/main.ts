@@ -1,0 +1,73 @@
+import { ConfigError, createLogger, createTokenVerifier } from '@learnmesh/kernel'
+import { loadGatewayConfig, parseServiceUrls } from './config.ts'
+import { createGateway } from './gateway.ts'
+
+/**
+ * Cluster entry (`tsx services/gateway/src/main.ts`): every service runs as its own process and the
+ * gateway reaches them at SERVICE_URLS, verifying tokens against identity's JWKS over HTTP. SIGINT
+ * and SIGTERM drain in-flight requests (new ones get 503) before exiting.
+ */
+async function main(): Promise<void> {
+  const config = loadGatewayConfig(process.env)
+  const logger = createLogger('gateway', process.env.LOG_LEVEL ?? 'info')
+  const urls = parseServiceUrls(config.SERVICE_URLS)
+  if (Object.keys(urls).length === 0) {
+    throw new ConfigError(
+      [
+        {
+          variable: 'SERVICE_URLS',
+          message: 'cluster mode needs at least one service, e.g. identity=http://127.0.0.1:4001',
+        },
+      ],
+      'gateway',
+    )
+  }
+  const jwksUrl = config.JWKS_URL ?? (urls.identity ? `${urls.identity}/.well-known/jwks.json` : undefined)
+  if (!jwksUrl) {
+    throw new ConfigError(
+      [{ variable: 'JWKS_URL', message: 'required when SERVICE_URLS has no identity service' }],
+      'gateway',
+    )
+  }
+  const verifier = createTokenVerifier({
+    jwks: jwksUrl,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  })
+  const app = await createGateway({
+    config,
+    logger,
+    verifier,
+    upstreams: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, { url }])),
+  })
+  await app.listen({ port: config.PORT, host: config.HOST })
+  logger.info({ services: Object.keys(urls) }, 'gateway ready')
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'gateway shutting down')
+    const timer = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting')
+      process.exit(1)
+    }, 10_000)
+    timer.unref()
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  )
+  process.exit(1)
+})
