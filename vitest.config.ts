@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config'
 // One run covers every workspace: unit and route tests next to the code, system tests in tests/system.
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tests/system/**/*.test.ts', 'tests/lint/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'tests/system/**/*.test.ts',
+      'tests/lint/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', 'tests/e2e/**'],
     pool: 'forks',
     testTimeout: 30_000,

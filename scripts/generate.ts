@@ -8,7 +8,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { EnvelopeSchema, eventCatalogue, type EventDefinition } from '@learnmesh/contracts'
 import {
   createInProcessTransport,
@@ -66,18 +66,28 @@ for (const def of Object.values(eventCatalogue)) {
   )
 }
 if (existsSync(schemaDir)) {
-  for (const f of readdirSync(schemaDir)) if (!expected.has(f)) stale.push(`${join(schemaDir, f)} (no longer an event)`)
+  for (const f of readdirSync(schemaDir))
+    if (!expected.has(f)) stale.push(`${join(schemaDir, f)} (no longer an event)`)
 }
 
 // 2. Events catalogue
 const consumers = new Map<string, string[]>()
-for (const s of services) for (const t of s.consumes ?? []) consumers.set(t, [...(consumers.get(t) ?? []), s.name])
-consumers.set('identity.email.requested', [...(consumers.get('identity.email.requested') ?? []), 'embedded dev mailbox (until the communication service)'])
+for (const s of services)
+  for (const t of s.consumes ?? []) consumers.set(t, [...(consumers.get(t) ?? []), s.name])
+consumers.set('identity.email.requested', [
+  ...(consumers.get('identity.email.requested') ?? []),
+  'embedded dev mailbox (until the communication service)',
+])
 
 function fields(def: EventDefinition): string {
-  const props = (def.payload as unknown as { properties?: Record<string, { type?: unknown; anyOf?: { const?: unknown; type?: unknown }[] }> ; required?: string[] })
+  const props = def.payload as unknown as {
+    properties?: Record<string, { type?: unknown; anyOf?: { const?: unknown; type?: unknown }[] }>
+    required?: string[]
+  }
   const rows = Object.entries(props.properties ?? {}).map(([name, s]) => {
-    const type = s.anyOf ? s.anyOf.map((x) => (x.const !== undefined ? JSON.stringify(x.const) : String(x.type))).join(' \\| ') : String(s.type ?? 'object')
+    const type = s.anyOf
+      ? s.anyOf.map((x) => (x.const !== undefined ? JSON.stringify(x.const) : String(x.type))).join(' \\| ')
+      : String(s.type ?? 'object')
     const req = props.required?.includes(name) ? 'yes' : 'no'
     return `| \`${name}\` | ${type} | ${req} |`
   })
@@ -136,7 +146,8 @@ const table = [
   ...sections.flatMap(([name, schema]) =>
     schema
       ? describeConfig(schema).map(
-          (r) => `| ${name} | \`${r.variable}\` | ${r.default === '' ? '—' : `\`${r.default}\``} | ${r.description.replaceAll('|', '\\|')} |`,
+          (r) =>
+            `| ${name} | \`${r.variable}\` | ${r.default === '' ? '—' : `\`${r.default}\``} | ${r.description.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;')} |`,
         )
       : [],
   ),
@@ -162,12 +173,29 @@ for (const service of services) {
   const before = readdirSync(tmp).length
   execFileSync(
     process.execPath,
-    [require.resolve('drizzle-kit/bin.cjs'), 'generate', '--dialect', 'postgresql', '--schema', join(dir, 'src/db/schema.ts'), '--out', tmp, '--name', 'pending'],
+    [
+      join(dirname(require.resolve('drizzle-kit')), 'bin.cjs'),
+      'generate',
+      '--dialect',
+      'postgresql',
+      '--schema',
+      join(dir, 'src/db/schema.ts'),
+      '--out',
+      tmp,
+      '--name',
+      'pending',
+    ],
     { stdio: 'pipe' },
   )
   if (readdirSync(tmp).length !== before) {
-    if (check) stale.push(`${dir}/migrations (schema.ts has changes without a migration: cd ${dir} && npx drizzle-kit generate --name <what>)`)
-    else console.warn(`${dir}: schema.ts has changes without a migration; run: cd ${dir} && npx drizzle-kit generate --name <what>`)
+    if (check)
+      stale.push(
+        `${dir}/migrations (schema.ts has changes without a migration: cd ${dir} && npx drizzle-kit generate --name <what>)`,
+      )
+    else
+      console.warn(
+        `${dir}: schema.ts has changes without a migration; run: cd ${dir} && npx drizzle-kit generate --name <what>`,
+      )
   }
 }
 

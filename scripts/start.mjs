@@ -24,7 +24,8 @@ function newestSource() {
       if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue
       const path = join(dir, entry.name)
       if (entry.isDirectory()) walk(path)
-      else if (entry.name.endsWith('.ts') || entry.name === 'package.json') newest = Math.max(newest, statSync(path).mtimeMs)
+      else if (entry.name.endsWith('.ts') || entry.name === 'package.json')
+        newest = Math.max(newest, statSync(path).mtimeMs)
     }
   }
   for (const group of ['packages', 'services']) {
@@ -57,13 +58,25 @@ if (!existsSync(outfile) || statSync(outfile).mtimeMs < newestSource()) {
         setup(b) {
           // npm packages stay external, resolved from the importing workspace (each may pin its own versions).
           b.onResolve({ filter: /^[^./]/ }, async (args) => {
-            if (args.path.startsWith('@learnmesh/') || args.path.startsWith('node:') || args.pluginData === 'inner') return undefined
-            const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'inner' })
+            if (
+              args.path.startsWith('@learnmesh/') ||
+              args.path.startsWith('node:') ||
+              args.pluginData === 'inner'
+            )
+              return undefined
+            const r = await b.resolve(args.path, {
+              resolveDir: args.resolveDir,
+              kind: args.kind,
+              pluginData: 'inner',
+            })
             if (r.errors.length) return { errors: r.errors }
             return { path: r.external ? args.path : r.path, external: true }
           })
           b.onLoad({ filter: /\.ts$/ }, async (args) => ({
-            contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+            contents: (await readFile(args.path, 'utf8')).replaceAll(
+              'import.meta.url',
+              JSON.stringify(pathToFileURL(args.path).href),
+            ),
             loader: 'ts',
           }))
         },

@@ -68,7 +68,9 @@ describe('happy', () => {
     })
     expect(login.status).toBe(200)
     const tokens = (await login.json()) as { accessToken: string }
-    const me = await fetch(`${first.url}/api/identity/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })
+    const me = await fetch(`${first.url}/api/identity/me`, {
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    })
     expect(me.status).toBe(200)
     expect(((await me.json()) as { user: { email: string } }).user.email).toBe('learner@demo.learnmesh.dev')
 
@@ -76,7 +78,9 @@ describe('happy', () => {
     expect(home.status).toBe(200)
     expect(home.headers.get('content-type')).toContain('text/html')
     const docs = await fetch(`${first.url}/api/openapi.json`)
-    expect(((await docs.json()) as { paths: Record<string, unknown> }).paths).toHaveProperty(['/api/identity/auth/login'])
+    expect(((await docs.json()) as { paths: Record<string, unknown> }).paths).toHaveProperty([
+      '/api/identity/auth/login',
+    ])
 
     expect(await stop(first.child)).toBe(0)
     expect(first.output()).toContain('shutting down')
@@ -98,7 +102,11 @@ describe('happy', () => {
     const res = await fetch(`${run.url}/api/identity/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'new.person@example.com', password: 'a long and unusual passphrase', displayName: 'New Person' }),
+      body: JSON.stringify({
+        email: 'new.person@example.com',
+        password: 'a long and unusual passphrase',
+        displayName: 'New Person',
+      }),
     })
     expect(res.status).toBe(201)
     await new Promise((r) => setTimeout(r, 1500))

@@ -6,7 +6,9 @@ import { demo, services } from './services.ts'
 
 async function open(env: Record<string, string | undefined>) {
   const config = loadEmbeddedConfig(env)
-  return openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(config.DATA_DIR, 'pglite') })
+  return openDatabase(
+    config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(config.DATA_DIR, 'pglite') },
+  )
 }
 
 /** `learnmesh migrate`: applies every service's pending migrations and prints what ran. */
@@ -16,7 +18,10 @@ export async function migrateAll(env: Record<string, string | undefined>): Promi
   try {
     for (const service of services) {
       const applied = await migrate(database, service.migrations)
-      logger.info({ service: service.name, applied }, applied.length ? 'migrations applied' : 'schema up to date')
+      logger.info(
+        { service: service.name, applied },
+        applied.length ? 'migrations applied' : 'schema up to date',
+      )
     }
   } finally {
     await database.close()
@@ -28,7 +33,11 @@ export async function seedAll(env: Record<string, string | undefined>): Promise<
   const database = await open(env)
   try {
     for (const service of services) await migrate(database, service.migrations)
-    await seedIdentity(database, { orgSlug: demo.orgSlug, orgName: demo.orgName, users: demo.users.map((u) => ({ ...u, roles: [...u.roles] })) })
+    await seedIdentity(database, {
+      orgSlug: demo.orgSlug,
+      orgName: demo.orgName,
+      users: demo.users.map((u) => ({ ...u, roles: [...u.roles] })),
+    })
   } finally {
     await database.close()
   }

@@ -43,7 +43,9 @@ export async function startEmbedded(options: {
   const firstRun = !config.DATABASE_URL && !existsSync(join(dataDir, 'pglite', 'PG_VERSION'))
 
   const database = await openDatabase(
-    config.DATABASE_URL ? { url: config.DATABASE_URL, applicationName: 'learnmesh-embedded' } : { dataDir: join(dataDir, 'pglite') },
+    config.DATABASE_URL
+      ? { url: config.DATABASE_URL, applicationName: 'learnmesh-embedded' }
+      : { dataDir: join(dataDir, 'pglite') },
   )
   for (const service of services) await migrate(database, service.migrations)
 
@@ -62,7 +64,11 @@ export async function startEmbedded(options: {
     return (await identity.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as Jwks
   }
   const gatewayConfig = loadGatewayConfig(env)
-  const verifier = createTokenVerifier({ jwks, issuer: gatewayConfig.JWT_ISSUER, audience: gatewayConfig.JWT_AUDIENCE })
+  const verifier = createTokenVerifier({
+    jwks,
+    issuer: gatewayConfig.JWT_ISSUER,
+    audience: gatewayConfig.JWT_AUDIENCE,
+  })
 
   for (const service of services) {
     running.push(

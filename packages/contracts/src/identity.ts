@@ -12,7 +12,12 @@ export const identityUserRegistered = defineEvent({
     email: Type.String(),
     displayName: Type.String(),
     orgId: Type.String(),
-    via: Type.Union([Type.Literal('password'), Type.Literal('oidc'), Type.Literal('invitation'), Type.Literal('seed')]),
+    via: Type.Union([
+      Type.Literal('password'),
+      Type.Literal('oidc'),
+      Type.Literal('invitation'),
+      Type.Literal('seed'),
+    ]),
   }),
 })
 

@@ -51,7 +51,9 @@ function schemaDescription(s: TSchema | undefined): string {
 }
 
 /** Lists a schema's variables with default and description, for the README's configuration table. */
-export function describeConfig(schema: TObject): { variable: string; default: string; description: string }[] {
+export function describeConfig(
+  schema: TObject,
+): { variable: string; default: string; description: string }[] {
   return Object.entries(schema.properties).map(([variable, s]) => {
     const x = s as { default?: unknown; description?: string }
     return {

@@ -87,11 +87,7 @@ export interface Problem {
 }
 
 /** Builds the problem document for an error code. */
-export function problem(
-  code: ErrorCode,
-  detail: string,
-  extra: Record<string, unknown> = {},
-): Problem {
+export function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   return {
     type: `https://learnmesh.dev/problems/${code.replaceAll('_', '-')}`,
     title: titles[code],

@@ -15,5 +15,9 @@ export function newId(prefix: string): string {
 
 /** True when `id` looks like an id made by `newId(prefix)`. */
 export function isId(prefix: string, id: string): boolean {
-  return id.length === prefix.length + 33 && id.startsWith(`${prefix}_`) && /^[0-9a-f]{32}$/.test(id.slice(prefix.length + 1))
+  return (
+    id.length === prefix.length + 33 &&
+    id.startsWith(`${prefix}_`) &&
+    /^[0-9a-f]{32}$/.test(id.slice(prefix.length + 1))
+  )
 }

@@ -36,14 +36,22 @@ describe('happy', () => {
     const { signer, verifier } = await setup()
     const token = await signer.sign({ sub: 'usr_1', org: 'org_1', roles: ['learner', 'bogus'], sid: 'ses_1' })
     const p = await verifier.verify(token)
-    expect(p).toMatchObject({ userId: 'usr_1', orgId: 'org_1', roles: ['learner'], sessionId: 'ses_1', platformAdmin: false })
+    expect(p).toMatchObject({
+      userId: 'usr_1',
+      orgId: 'org_1',
+      roles: ['learner'],
+      sessionId: 'ses_1',
+      platformAdmin: false,
+    })
   })
   it('picks up a rotated key without a restart', async () => {
     const { signer, verifier, setJwks } = await setup()
     await verifier.verify(await signer.sign({ sub: 'usr_1', org: 'org_1' }))
     const next = await createTestSigner({ kid: 'rotated-2' })
     setJwks({ keys: [...(await signer.jwks()).keys, ...(await next.jwks()).keys] })
-    await expect(verifier.verify(await next.sign({ sub: 'usr_2', org: 'org_1' }))).resolves.toMatchObject({ userId: 'usr_2' })
+    await expect(verifier.verify(await next.sign({ sub: 'usr_2', org: 'org_1' }))).resolves.toMatchObject({
+      userId: 'usr_2',
+    })
   })
   it('caches keys between verifications', async () => {
     const { signer, verifier, fetches } = await setup()
@@ -56,7 +64,10 @@ describe('happy', () => {
 describe('security', () => {
   it('rejects alg none', async () => {
     const { verifier } = await setup()
-    const token = new UnsecuredJWT({ sub: 'usr_1', org: 'org_1', sid: 's' }).setIssuedAt().setExpirationTime('5m').encode()
+    const token = new UnsecuredJWT({ sub: 'usr_1', org: 'org_1', sid: 's' })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .encode()
     await rejects(verifier.verify(token), /algorithm/)
   })
   it('rejects HS256 signed with the public key', async () => {
@@ -65,26 +76,54 @@ describe('security', () => {
     const header = base64url.encode(JSON.stringify({ alg: 'HS256', kid: pub.kid, typ: 'at+jwt' }))
     const now = Math.floor(Date.now() / 1000)
     const body = base64url.encode(
-      JSON.stringify({ sub: 'usr_1', org: 'org_1', sid: 's', iss: signer.issuer, aud: signer.audience, iat: now, nbf: now, exp: now + 600 }),
+      JSON.stringify({
+        sub: 'usr_1',
+        org: 'org_1',
+        sid: 's',
+        iss: signer.issuer,
+        aud: signer.audience,
+        iat: now,
+        nbf: now,
+        exp: now + 600,
+      }),
     )
-    const sig = createHmac('sha256', Buffer.from(pub.x!, 'base64url')).update(`${header}.${body}`).digest('base64url')
+    const sig = createHmac('sha256', Buffer.from(pub.x!, 'base64url'))
+      .update(`${header}.${body}`)
+      .digest('base64url')
     await rejects(verifier.verify(`${header}.${body}.${sig}`), /algorithm/)
   })
   it('rejects a wrong issuer or audience', async () => {
     const { signer, verifier } = await setup()
-    await rejects(verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { issuer: 'https://evil.example' })), /iss/)
-    await rejects(verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { audience: 'other' })), /aud/)
+    await rejects(
+      verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { issuer: 'https://evil.example' })),
+      /iss/,
+    )
+    await rejects(
+      verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { audience: 'other' })),
+      /aud/,
+    )
   })
   it('rejects an expired or not-yet-valid token', async () => {
     const { signer, verifier } = await setup()
     const past = Math.floor(Date.now() / 1000) - 120
-    await rejects(verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { expiresIn: past })), /expired/)
+    await rejects(
+      verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { expiresIn: past })),
+      /expired/,
+    )
     const future = Math.floor(Date.now() / 1000) + 600
-    await rejects(verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { notBefore: future, expiresIn: future + 600 })), /nbf/)
+    await rejects(
+      verifier.verify(
+        await signer.sign({ sub: 'usr_1', org: 'o' }, { notBefore: future, expiresIn: future + 600 }),
+      ),
+      /nbf/,
+    )
   })
   it('rejects an unknown kid and a token signed by another key with a known kid', async () => {
     const { signer, verifier } = await setup()
-    await rejects(verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { kid: 'nope' })), /unknown key/)
+    await rejects(
+      verifier.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { kid: 'nope' })),
+      /unknown key/,
+    )
     const other = await createTestSigner() // same default kid, different key
     await rejects(verifier.verify(await other.sign({ sub: 'usr_1', org: 'o' })), /signature/)
   })
@@ -93,7 +132,11 @@ describe('security', () => {
     await rejects(verifier.verify('not.a.jwt'), /malformed/)
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k2' }
-    const v = createTokenVerifier({ jwks: async () => ({ keys: [jwk] }), issuer: signer.issuer, audience: signer.audience })
+    const v = createTokenVerifier({
+      jwks: async () => ({ keys: [jwk] }),
+      issuer: signer.issuer,
+      audience: signer.audience,
+    })
     const noOrg = await new SignJWT({})
       .setProtectedHeader({ alg: 'EdDSA', kid: 'k2', typ: 'at+jwt' })
       .setIssuer(signer.issuer)

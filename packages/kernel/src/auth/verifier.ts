@@ -1,4 +1,11 @@
-import { importJWK, jwtVerify, type JWK, type JWTPayload, errors as joseErrors, decodeProtectedHeader } from 'jose'
+import {
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+  errors as joseErrors,
+  decodeProtectedHeader,
+} from 'jose'
 import { AppError } from '../errors.ts'
 
 /** Roles a membership can carry. `platform_admin` is a user flag, not an org role. */
@@ -125,7 +132,9 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         return {
           userId: payload.sub!,
           orgId: payload.org,
-          roles: Array.isArray(payload.roles) ? (payload.roles.filter((r) => roles.includes(r as Role)) as Role[]) : [],
+          roles: Array.isArray(payload.roles)
+            ? (payload.roles.filter((r) => roles.includes(r as Role)) as Role[])
+            : [],
           platformAdmin: payload.padm === true,
           sessionId: payload.sid,
           claims: payload,

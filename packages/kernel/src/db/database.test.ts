@@ -29,7 +29,10 @@ function sharedBehaviour(name: string, open: () => Promise<Database & { drop?: (
     it('runs Drizzle queries and transactions', async () => {
       await database.db.insert(notes).values({ id: 'a', body: 'hello' })
       await database.db.transaction(async (tx) => {
-        await tx.update(notes).set({ n: sql`${notes.n} + 1` }).where(eq(notes.id, 'a'))
+        await tx
+          .update(notes)
+          .set({ n: sql`${notes.n} + 1` })
+          .where(eq(notes.id, 'a'))
       })
       const rows = await database.db.select().from(notes).where(eq(notes.id, 'a'))
       expect(rows).toEqual([{ id: 'a', body: 'hello', n: 1 }])
@@ -68,7 +71,9 @@ describe('migrations', () => {
     try {
       await migrate(database, { service: 'kernel_fixture', folder: dir })
       writeFileSync(join(dir, '0000_fixture.sql'), 'select 1;')
-      await expect(migrate(database, { service: 'kernel_fixture', folder: dir })).rejects.toThrow(/changed after it was applied/)
+      await expect(migrate(database, { service: 'kernel_fixture', folder: dir })).rejects.toThrow(
+        /changed after it was applied/,
+      )
     } finally {
       await database.close()
       rmSync(dir, { recursive: true, force: true })

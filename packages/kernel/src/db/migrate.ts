@@ -13,8 +13,8 @@ export interface MigrationSet {
 }
 
 /**
- * Applies a service's pending migrations in order, each in its own transaction, recording them in
- * `learnmesh_migrations.applied`. drizzle-kit splits statements with `--> statement-breakpoint`.
+ * Applies a service's pending migrations in order, all in one transaction (all or nothing), recording
+ * them in `learnmesh_migrations.applied`. drizzle-kit splits statements with `--> statement-breakpoint`.
  * A changed, already-applied file is an error: migrations are append-only.
  * An advisory lock serialises concurrent migrators (several replicas starting at once).
  */
@@ -44,7 +44,9 @@ export async function migrate(database: Database, set: MigrationSet): Promise<st
       const previous = byName.get(file)
       if (previous !== undefined) {
         if (previous !== checksum) {
-          throw new Error(`${set.service}: migration ${file} was changed after it was applied; add a new migration instead`)
+          throw new Error(
+            `${set.service}: migration ${file} was changed after it was applied; add a new migration instead`,
+          )
         }
         continue
       }

@@ -5,12 +5,20 @@ import { AppError } from '../errors.ts'
 
 let app: App
 beforeAll(async () => {
-  app = await createApp({ name: 'demo', logLevel: 'silent', bodyLimit: 1024, readyChecks: { ok: async () => {} } })
+  app = await createApp({
+    name: 'demo',
+    logLevel: 'silent',
+    bodyLimit: 1024,
+    readyChecks: { ok: async () => {} },
+  })
   app.post(
     '/things',
     {
       schema: {
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 20 }) },
+          { additionalProperties: false },
+        ),
         response: { 201: Type.Object({ name: Type.String() }) },
       },
     },
@@ -61,10 +69,20 @@ describe('errors', () => {
     expect(res.json().detail).toContain('role')
   })
   it('answers malformed JSON with 400, wrong content type with 415 and big bodies with 413', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/things', payload: '{"name":', headers: { 'content-type': 'application/json' } })
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(bad.statusCode).toBe(400)
     expect(bad.json().code).toBe('malformed_json')
-    const type = await app.inject({ method: 'POST', url: '/things', payload: 'name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const type = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: 'name=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
     expect(type.statusCode).toBe(415)
     expect(type.json().code).toBe('unsupported_media_type')
     const big = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x'.repeat(5000) } })
@@ -72,7 +90,11 @@ describe('errors', () => {
     expect(big.json().code).toBe('payload_too_large')
   })
   it('maps AppError codes and unknown routes', async () => {
-    expect((await app.inject('/gone')).json()).toMatchObject({ status: 409, code: 'conflict', detail: 'Already taken' })
+    expect((await app.inject('/gone')).json()).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      detail: 'Already taken',
+    })
     expect((await app.inject('/nope')).json()).toMatchObject({ status: 404, code: 'not_found' })
   })
 })

@@ -12,12 +12,18 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Logger } from 'pino'
 import { AppError, problem, type ErrorCode } from '../errors.ts'
-import { loggerOptions } from '../logger.ts'
+import { loggerOptions, withFastRedaction } from '../logger.ts'
 import { uuid7 } from '../ids.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 
 /** The Fastify instance every service builds on, typed with TypeBox. */
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
 
 /** A readiness check: resolves when the dependency answers. */
 export type ReadyCheck = () => Promise<void>
@@ -86,25 +92,39 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
 
+  // Only a logger built here is known to carry loggerOptions' redact paths (createLogger's has it already).
+  if (!options.logger) withFastRedaction(app.log as Logger)
   app.decorate('metrics', createMetrics(options.name))
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
     app.metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime)
     if (logRequests && route !== '/metrics' && route !== '/health' && route !== '/ready') {
       request.log.info(
-        { method: request.method, url: route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        {
+          method: request.method,
+          url: route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
         'request completed',
       )
     }
+    done()
   })
 
   app.setNotFoundHandler((request, reply) => {
-    sendProblem(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`))
+    sendProblem(
+      request,
+      reply,
+      new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    )
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -165,7 +185,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   void reply
     .code(error.status)
     .type('application/problem+json')
-    .send(problem(error.code, error.message, { ...error.extra, instance: request.url.split('?')[0], requestId: request.id }))
+    .send(
+      problem(error.code, error.message, {
+        ...error.extra,
+        instance: request.url.split('?')[0],
+        requestId: request.id,
+      }),
+    )
 }
 
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -182,7 +208,9 @@ const fastifyCodes: Record<string, ErrorCode> = {
 /** Maps anything thrown in a request to an AppError; unknown errors become an opaque 500. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
-  const e = error as FastifyError & { validation?: { instancePath: string; message?: string; params?: unknown }[] }
+  const e = error as FastifyError & {
+    validation?: { instancePath: string; message?: string; params?: unknown }[]
+  }
   if (e?.validation) {
     const errors = e.validation.map((v) => ({
       path: v.instancePath || (e.validationContext ? `/${e.validationContext}` : '/'),
@@ -210,7 +238,8 @@ export function toAppError(error: unknown): AppError {
             : e.message
     return new AppError(code, detail)
   }
-  if (e instanceof SyntaxError || e?.name === 'SyntaxError') return new AppError('malformed_json', 'The request body is not valid JSON')
+  if (e instanceof SyntaxError || e?.name === 'SyntaxError')
+    return new AppError('malformed_json', 'The request body is not valid JSON')
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500
   if (status === 429) return new AppError('rate_limited', 'Too many requests; retry later')
   if (status === 404) return new AppError('not_found', 'Not found')
@@ -218,7 +247,10 @@ export function toAppError(error: unknown): AppError {
   if (status === 413) return new AppError('payload_too_large', 'The request body is too large')
   if (status === 415) return new AppError('unsupported_media_type', 'Send the body as application/json')
   if (status >= 400 && status < 500) return new AppError('bad_request', e.message || 'Bad request')
-  return new AppError('internal', 'Something went wrong on our side; the request id identifies it in our logs')
+  return new AppError(
+    'internal',
+    'Something went wrong on our side; the request id identifies it in our logs',
+  )
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
