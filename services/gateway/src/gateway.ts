@@ -116,6 +116,8 @@ export async function createGateway(options: GatewayOptions): Promise<App> {
     description:
       'The learnmesh API gateway: routing, token check, rate limits, CORS, aggregated API docs, web app.',
     logger,
+    // The gateway keeps the access log: one line per request, carrying the request id services reuse.
+    logRequests: 'all',
     trustProxy: config.TRUST_PROXY,
     readyChecks: Object.fromEntries(targets.map((t) => [t.name, t.health])),
   })

@@ -108,3 +108,33 @@ describe('security', () => {
     expect(res.json().requestId).toBeTruthy()
   })
 })
+
+describe('request logs', () => {
+  async function appWithLog(logRequests?: 'all' | 'failures') {
+    const lines: Record<string, unknown>[] = []
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }
+    const pino = (await import('pino')).default
+    const logger = pino({ level: 'info' }, stream)
+    const logged = await createApp({ name: 'logs', logger, ...(logRequests ? { logRequests } : {}) })
+    logged.get('/ok', async () => ({ ok: true }))
+    await logged.ready()
+    return { logged, lines }
+  }
+  it('services log failed requests with their request id, not successful ones', async () => {
+    const { logged, lines } = await appWithLog()
+    await logged.inject({ url: '/ok', headers: { 'x-request-id': 'req-ok' } })
+    await logged.inject({ url: '/missing', headers: { 'x-request-id': 'req-404' } })
+    expect(lines.filter((l) => l.msg === 'request completed')).toEqual([
+      expect.objectContaining({ reqId: 'req-404', status: 404, url: 'unmatched' }),
+    ])
+    await logged.close()
+  })
+  it('an access-log app (the gateway) logs every request', async () => {
+    const { logged, lines } = await appWithLog('all')
+    await logged.inject({ url: '/ok', headers: { 'x-request-id': 'req-ok' } })
+    expect(lines.filter((l) => l.msg === 'request completed')).toEqual([
+      expect.objectContaining({ reqId: 'req-ok', status: 200, url: '/ok' }),
+    ])
+    await logged.close()
+  })
+})

@@ -45,8 +45,12 @@ export interface AppOptions {
   readyChecks?: Record<string, ReadyCheck>
   /** Trust X-Forwarded-For from the gateway (cluster mode behind a proxy). */
   trustProxy?: boolean | string
-  /** Log every request completion at info (default true). */
-  logRequests?: boolean
+  /**
+   * Which finished requests get a log line: `all` (an access log: what the gateway keeps) or
+   * `failures` (status ≥ 400; the default for services, whose successful calls the gateway already
+   * logged under the same request id, and which RED metrics count). 5xx are always logged as errors.
+   */
+  logRequests?: 'all' | 'failures'
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -55,6 +59,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Prometheus registry and RED metrics of this app. */
     metrics: Metrics
+    /**
+     * The checks `/ready` runs, by name; a runner may add one after the service built its app
+     * (a service process adds `broker` for its transport).
+     */
+    readyChecks: Record<string, ReadyCheck>
   }
 }
 
@@ -65,7 +74,7 @@ declare module 'fastify' {
  * `/openapi.json`, `/health`, `/ready` and `/metrics`. Register routes on the returned app.
  */
 export async function createApp(options: AppOptions): Promise<App> {
-  const logRequests = options.logRequests ?? true
+  const logAll = (options.logRequests ?? 'failures') === 'all'
   const app = Fastify({
     ...(options.logger
       ? { loggerInstance: options.logger as FastifyBaseLogger }
@@ -74,6 +83,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: false,
+    // Most requests never log: build the per-request child logger on first use, not for every request.
+    childLoggerFactory: (logger, bindings, opts) =>
+      new LazyChildLogger(logger, bindings, opts as Record<string, unknown>) as unknown as FastifyBaseLogger,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuid7()
@@ -95,6 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Only a logger built here is known to carry loggerOptions' redact paths (createLogger's has it already).
   if (!options.logger) withFastRedaction(app.log as Logger)
   app.decorate('metrics', createMetrics(options.name))
+  app.decorate('readyChecks', { ...options.readyChecks })
 
   // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
   app.addHook('onRequest', (request, reply, done) => {
@@ -105,7 +118,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
     app.metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime)
-    if (logRequests && route !== '/metrics' && route !== '/health' && route !== '/ready') {
+    if (
+      (logAll || reply.statusCode >= 400) &&
+      route !== '/metrics' &&
+      route !== '/health' &&
+      route !== '/ready'
+    ) {
       request.log.info(
         {
           method: request.method,
@@ -155,7 +173,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.get('/ready', hidden, async (_request, reply) => {
     const results: Record<string, string> = {}
     let ok = true
-    for (const [name, check] of Object.entries(options.readyChecks ?? {})) {
+    for (const [name, check] of Object.entries(app.readyChecks)) {
       try {
         await withTimeout(check(), 2000)
         results[name] = 'ok'
@@ -174,6 +192,55 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.get('/openapi.json', hidden, async () => app.swagger())
 
   return app
+}
+
+/**
+ * A stand-in for `logger.child(bindings)` that creates the child only when something logs. Fastify
+ * makes one child per request; on the hot path of a service nothing logs, and a child costs more
+ * than the rest of a trivial request's bookkeeping. Methods live on the prototype, so a request
+ * allocates one small object.
+ */
+class LazyChildLogger {
+  #child: FastifyBaseLogger | undefined
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly opts: Record<string, unknown>,
+  ) {}
+  private real(): FastifyBaseLogger {
+    return (this.#child ??= this.parent.child(this.bindings, this.opts))
+  }
+  get level(): string {
+    return this.#child?.level ?? this.parent.level
+  }
+  set level(value: string) {
+    this.real().level = value
+  }
+  fatal(...args: unknown[]): void {
+    ;(this.real().fatal as (...a: unknown[]) => void)(...args)
+  }
+  error(...args: unknown[]): void {
+    ;(this.real().error as (...a: unknown[]) => void)(...args)
+  }
+  warn(...args: unknown[]): void {
+    ;(this.real().warn as (...a: unknown[]) => void)(...args)
+  }
+  info(...args: unknown[]): void {
+    if ((this.parent as unknown as Logger).isLevelEnabled?.('info') === false) return
+    ;(this.real().info as (...a: unknown[]) => void)(...args)
+  }
+  debug(...args: unknown[]): void {
+    if ((this.parent as unknown as Logger).isLevelEnabled?.('debug') === false) return
+    ;(this.real().debug as (...a: unknown[]) => void)(...args)
+  }
+  trace(...args: unknown[]): void {
+    if ((this.parent as unknown as Logger).isLevelEnabled?.('trace') === false) return
+    ;(this.real().trace as (...a: unknown[]) => void)(...args)
+  }
+  silent(): void {}
+  child(bindings: Record<string, unknown>, opts?: Record<string, unknown>): FastifyBaseLogger {
+    return this.real().child(bindings, opts)
+  }
 }
 
 /** Sends an AppError as problem+json with the request id. */
