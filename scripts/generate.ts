@@ -15,10 +15,16 @@ import {
   createLogger,
   createTokenVerifier,
   describeConfig,
+  serviceProcessConfigSchema,
   type TObject,
 } from '@learnmesh/kernel'
 import { createTestDatabase, createTestSigner } from '@learnmesh/kernel/testing'
-import { embeddedConfigSchema } from '../packages/cli/src/config.ts'
+import {
+  clusterConfigSchema,
+  dlqConfigSchema,
+  embeddedConfigSchema,
+  rolesConfigSchema,
+} from '../packages/cli/src/config.ts'
 import { services } from '../packages/cli/src/services.ts'
 import { gatewayConfigSchema } from '@learnmesh/gateway'
 
@@ -137,6 +143,10 @@ for (const service of services) {
 // 4. README configuration table
 const sections: [string, TObject | undefined][] = [
   ['learnmesh (embedded runner)', embeddedConfigSchema],
+  ['learnmesh cluster', clusterConfigSchema],
+  ['learnmesh migrate (roles)', rolesConfigSchema],
+  ['learnmesh dlq', dlqConfigSchema],
+  ['service process (cluster mode)', serviceProcessConfigSchema],
   ['gateway', gatewayConfigSchema],
   ...services.map((s) => [s.name, s.configSchema] as [string, TObject | undefined]),
 ]

@@ -21,7 +21,8 @@ export const gatewayConfigSchema = Type.Object({
     default: '',
     pattern: '^(\\s*[a-z][a-z0-9-]*=https?://[^,\\s]+\\s*)?(,\\s*[a-z][a-z0-9-]*=https?://[^,\\s]+\\s*)*$',
     description:
-      'Cluster mode: base URL of each service, e.g. `identity=http://127.0.0.1:4001,learning=http://127.0.0.1:4002`. ' +
+      'Cluster mode: base URL of each service, e.g. `identity=http://127.0.0.1:4001,learning=http://127.0.0.1:4002`; ' +
+      'replicas of one service separated by `|` (`identity=http://127.0.0.1:4001|http://127.0.0.1:4002`) are balanced round-robin. ' +
       'Requests to /api/<service>/... go there. Unused in embedded mode (services run in-process).',
   }),
   JWT_ISSUER: Type.String({
@@ -103,7 +104,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   return config
 }
 
-/** `identity=http://a:1,learning=http://b:2` → `{ identity: 'http://a:1', learning: 'http://b:2' }`. */
+/**
+ * `identity=http://a:1,learning=http://b:2` → `{ identity: 'http://a:1', learning: 'http://b:2' }`;
+ * replicas stay joined by `|` (`identity=http://a:1|http://a:2` → `{ identity: 'http://a:1|http://a:2' }`).
+ */
 export function parseServiceUrls(value: string): Record<string, string> {
   const result: Record<string, string> = {}
   for (const part of value.split(',')) {
@@ -111,19 +115,33 @@ export function parseServiceUrls(value: string): Record<string, string> {
     if (!entry) continue
     const eq = entry.indexOf('=')
     const name = entry.slice(0, eq)
-    const url = entry.slice(eq + 1).replace(/\/+$/, '')
+    // Replicas: `identity=http://a:1|http://b:2` (the gateway balances requests over them).
+    const replicas = entry
+      .slice(eq + 1)
+      .split('|')
+      .map((u) => u.trim().replace(/\/+$/, ''))
     if (result[name]) {
       throw new ConfigError(
         [{ variable: 'SERVICE_URLS', message: `service '${name}' is listed twice` }],
         'gateway',
       )
     }
-    try {
-      new URL(url)
-    } catch {
-      throw new ConfigError([{ variable: 'SERVICE_URLS', message: `'${url}' is not a URL` }], 'gateway')
+    const paths = new Set<string>()
+    for (const url of replicas) {
+      try {
+        if (!/^https?:\/\//.test(url)) throw new Error('not http')
+        paths.add(new URL(url).pathname.replace(/\/+$/, ''))
+      } catch {
+        throw new ConfigError([{ variable: 'SERVICE_URLS', message: `'${url}' is not a URL` }], 'gateway')
+      }
     }
-    result[name] = url
+    if (paths.size > 1) {
+      throw new ConfigError(
+        [{ variable: 'SERVICE_URLS', message: `replicas of '${name}' must share one base path` }],
+        'gateway',
+      )
+    }
+    result[name] = replicas.join('|')
   }
   return result
 }

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
       'gateway',
     )
   }
-  const jwksUrl = config.JWKS_URL ?? (urls.identity ? `${urls.identity}/.well-known/jwks.json` : undefined)
+  const identityUrl = urls.identity?.split('|')[0]
+  const jwksUrl = config.JWKS_URL ?? (identityUrl ? `${identityUrl}/.well-known/jwks.json` : undefined)
   if (!jwksUrl) {
     throw new ConfigError(
       [{ variable: 'JWKS_URL', message: 'required when SERVICE_URLS has no identity service' }],
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))
+  // Started by `npm run cluster` (IPC channel): stop when the supervisor goes away.
+  if (process.send) process.once('disconnect', () => stop('supervisor gone'))
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
-import { Pool, type Dispatcher } from 'undici'
+import { BalancedPool, Pool, type Dispatcher } from 'undici'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, sendProblem, type App } from '@learnmesh/kernel'
 
@@ -284,7 +284,8 @@ export interface HttpUpstream {
 }
 
 /**
- * Cluster dispatch: one undici Pool per service (keep-alive, no pipelining, `connections` sockets),
+ * Cluster dispatch: one undici Pool per service (keep-alive, no pipelining, `connections` sockets;
+ * a BalancedPool over several `|`-separated replica URLs),
  * request and response bodies streamed, hop-by-hop headers stripped, X-Forwarded-*, x-request-id
  * and traceparent set. Timeouts become 504, refused connections 503, anything else 502.
  */
@@ -293,16 +294,25 @@ export function createHttpUpstream(
   baseUrl: string,
   options: ForwardOptions & { timeoutMs: number; connections: number },
 ): HttpUpstream {
-  const url = new URL(baseUrl)
-  const basePath = url.pathname.replace(/\/+$/, '')
-  const pool = new Pool(url.origin, {
+  const urls = baseUrl.split('|').map((u) => new URL(u))
+  const basePath = urls[0]!.pathname.replace(/\/+$/, '')
+  const poolOptions = {
     connections: options.connections,
     pipelining: 1,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     connectTimeout: Math.min(options.timeoutMs, 10_000),
     keepAliveTimeout: 30_000,
-  })
+  }
+  // Replicas (`http://a|http://b`): undici's BalancedPool, round-robin over healthy upstreams,
+  // weighting down one that fails to connect.
+  const pool: Pool | BalancedPool =
+    urls.length > 1
+      ? new BalancedPool(
+          urls.map((u) => u.origin),
+          poolOptions,
+        )
+      : new Pool(urls[0]!.origin, poolOptions)
   const { bodyLimit, trustProxy } = options
   const responseHeaders = options.responseHeaders.flat()
 
