@@ -179,3 +179,48 @@ describe('in-process transport', () => {
     })
   })
 })
+
+describe('trace context', () => {
+  it("the consumer's logs carry the producer's trace id from the envelope", async () => {
+    const database = await createTestDatabase(fixture)
+    const transport = createInProcessTransport()
+    const relay = createRelay({ database, schema: 'kernel_fixture', transport, logger, pollMs: 50 })
+    const lines: Record<string, unknown>[] = []
+    const pino = (await import('pino')).default
+    const captured = pino(
+      { level: 'info' },
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    )
+    consume({
+      consumer: 'tracer',
+      database,
+      inbox,
+      transport,
+      logger: captured,
+      handlers: [
+        defineHandler({
+          event: noteAdded,
+          handle: async (_tx, payload, _e, { log }) => log.info({ id: payload.id }, 'note seen'),
+        }),
+      ],
+    })
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    await database.db.transaction(async (tx) => {
+      await writeEvent(tx, outbox, noteAdded, {
+        aggregateId: 't1',
+        orgId: null,
+        payload: { id: 't1' },
+        traceparent,
+      })
+    })
+    await relay.drain()
+    await transport.close()
+    await relay.stop()
+    await database.close()
+    expect(lines.find((l) => l.msg === 'note seen')).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      consumer: 'tracer',
+      type: 'kernel.note.added',
+    })
+  })
+})

@@ -9,8 +9,24 @@ import type { Logger } from '../logger.ts'
 /** A consumer of one event type: `export default { event, handle }` in a file named after the event. */
 export interface EventHandler<S extends TSchema = TSchema> {
   event: EventDefinition<S>
-  /** Runs in the same transaction as the inbox insert; use only `tx`. */
-  handle(tx: Tx, payload: Static<S>, envelope: Envelope<Static<S>>): Promise<void>
+  /**
+   * Runs in the same transaction as the inbox insert; use only `tx`. `context.log` carries the
+   * event id and the producer's trace id, so the consumer's logs join the producer's trace.
+   */
+  handle(tx: Tx, payload: Static<S>, envelope: Envelope<Static<S>>, context: HandlerContext): Promise<void>
+}
+
+/** What a handler gets besides the event. */
+export interface HandlerContext {
+  /** Logger bound to `consumer`, `eventId`, `type` and `traceId` (from the envelope's traceparent). */
+  log: Logger
+}
+
+/** The trace id of a W3C traceparent (`00-<trace id>-<span id>-<flags>`), if well-formed. */
+export function traceIdOf(traceparent: string | null | undefined): string | undefined {
+  if (!traceparent) return undefined
+  const m = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(traceparent)
+  return m && m[1] !== '0'.repeat(32) ? m[1] : undefined
 }
 
 /** Declares a handler with its payload type inferred from the event. */
@@ -43,6 +59,22 @@ export function consume(options: {
       )
       throw new PermanentEventError(`invalid payload for ${envelope.type}`)
     }
+    const traceId = traceIdOf(envelope.traceparent)
+    const log = options.logger.child({
+      consumer: options.consumer,
+      eventId: envelope.id,
+      type: envelope.type,
+      ...(traceId ? { traceId } : {}),
+    })
+    try {
+      await handleOnce(envelope, handler, log)
+    } catch (err) {
+      log.warn({ err }, 'event handler failed')
+      throw err
+    }
+  })
+
+  async function handleOnce(envelope: Envelope, handler: EventHandler, log: Logger): Promise<void> {
     await options.database.db.transaction(async (tx) => {
       const inserted = await tx
         .insert(options.inbox)
@@ -50,7 +82,8 @@ export function consume(options: {
         .onConflictDoNothing()
         .returning({ id: options.inbox.eventId })
       if (inserted.length === 0) return // already handled
-      await handler.handle(tx, envelope.payload as never, envelope as never)
+      await handler.handle(tx, envelope.payload as never, envelope as never, { log })
     })
-  })
+    log.debug('event handled')
+  }
 }

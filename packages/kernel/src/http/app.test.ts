@@ -123,9 +123,20 @@ describe('request logs', () => {
   it('services log failed requests with their request id, not successful ones', async () => {
     const { logged, lines } = await appWithLog()
     await logged.inject({ url: '/ok', headers: { 'x-request-id': 'req-ok' } })
-    await logged.inject({ url: '/missing', headers: { 'x-request-id': 'req-404' } })
+    await logged.inject({
+      url: '/missing',
+      headers: {
+        'x-request-id': 'req-404',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      },
+    })
     expect(lines.filter((l) => l.msg === 'request completed')).toEqual([
-      expect.objectContaining({ reqId: 'req-404', status: 404, url: 'unmatched' }),
+      expect.objectContaining({
+        reqId: 'req-404',
+        status: 404,
+        url: 'unmatched',
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      }),
     ])
     await logged.close()
   })

@@ -14,6 +14,7 @@ import type { Logger } from 'pino'
 import { AppError, problem, type ErrorCode } from '../errors.ts'
 import { loggerOptions, withFastRedaction } from '../logger.ts'
 import { uuid7 } from '../ids.ts'
+import { traceIdOf } from '../events/inbox.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 
 /** The Fastify instance every service builds on, typed with TypeBox. */
@@ -84,8 +85,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: false,
     // Most requests never log: build the per-request child logger on first use, not for every request.
-    childLoggerFactory: (logger, bindings, opts) =>
-      new LazyChildLogger(logger, bindings, opts as Record<string, unknown>) as unknown as FastifyBaseLogger,
+    childLoggerFactory: (logger, bindings, opts, rawReq) =>
+      new LazyChildLogger(
+        logger,
+        bindings,
+        opts as Record<string, unknown>,
+        rawReq.headers.traceparent,
+      ) as unknown as FastifyBaseLogger,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuid7()
@@ -206,9 +212,15 @@ class LazyChildLogger {
     private readonly parent: FastifyBaseLogger,
     private readonly bindings: Record<string, unknown>,
     private readonly opts: Record<string, unknown>,
+    private readonly traceparent: string | string[] | undefined,
   ) {}
   private real(): FastifyBaseLogger {
-    return (this.#child ??= this.parent.child(this.bindings, this.opts))
+    if (!this.#child) {
+      // Logs of a request carry the W3C trace id the gateway forwarded, like event consumers' logs.
+      const traceId = typeof this.traceparent === 'string' ? traceIdOf(this.traceparent) : undefined
+      this.#child = this.parent.child(traceId ? { ...this.bindings, traceId } : this.bindings, this.opts)
+    }
+    return this.#child
   }
   get level(): string {
     return this.#child?.level ?? this.parent.level
