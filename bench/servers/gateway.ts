@@ -2,9 +2,9 @@
 // check, rate limit, request ids, per-request logging at 'info' to stdout, metrics), proxying
 // /api/bench/* over its keep-alive pool to the service child at `upstream`. Requests carry a real
 // access token (signed here, verified by the gateway), as an API client's would.
-import { createLogger, createTokenVerifier } from '@learnmesh/kernel'
+import { createTokenVerifier } from '@learnmesh/kernel'
 import { createTestSigner } from '@learnmesh/kernel/testing'
-import { createGateway, loadGatewayConfig } from '@learnmesh/gateway'
+import { createGateway, createGatewayLogger, loadGatewayConfig } from '@learnmesh/gateway'
 import { childOptions, serveChild } from './child.ts'
 
 const { upstream } = childOptions<{ upstream: string }>()
@@ -20,7 +20,7 @@ const config = loadGatewayConfig({
 })
 const app = await createGateway({
   config,
-  logger: createLogger('gateway', 'info'),
+  logger: createGatewayLogger('info'), // as main.ts builds it
   verifier: createTokenVerifier({ jwks: signer.jwks, issuer: signer.issuer, audience: signer.audience }),
   upstreams: { bench: { url: upstream } },
 })

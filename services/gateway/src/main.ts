@@ -1,6 +1,7 @@
-import { ConfigError, createLogger, createTokenVerifier } from '@learnmesh/kernel'
+import { ConfigError, createTokenVerifier } from '@learnmesh/kernel'
 import { loadGatewayConfig, parseServiceUrls } from './config.ts'
 import { createGateway } from './gateway.ts'
+import { createGatewayLogger } from './log.ts'
 
 /**
  * Cluster entry (`tsx services/gateway/src/main.ts`): every service runs as its own process and the
@@ -9,7 +10,8 @@ import { createGateway } from './gateway.ts'
  */
 async function main(): Promise<void> {
   const config = loadGatewayConfig(process.env)
-  const logger = createLogger('gateway', process.env.LOG_LEVEL ?? 'info')
+  // The access log's lines are written once per event-loop turn (see log.ts).
+  const logger = createGatewayLogger(process.env.LOG_LEVEL ?? 'info')
   const urls = parseServiceUrls(config.SERVICE_URLS)
   if (Object.keys(urls).length === 0) {
     throw new ConfigError(

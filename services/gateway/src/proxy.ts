@@ -48,18 +48,20 @@ const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}
  */
 export function traceparentFor(given: string | string[] | undefined): string {
   if (typeof given === 'string' && given.length === 55 && TRACEPARENT.test(given)) return given
-  // Random bytes drawn in batches: one getrandom call per 256 traces instead of one per request.
-  if (entropyOffset + 24 > entropy.length) {
-    randomFillSync(entropy)
+  // Random bytes drawn and hex-encoded in batches: one getrandom call and one encoding per 256
+  // traces instead of per request; each trace slices its 48 hex digits out of the batch.
+  if (entropyOffset + 48 > entropyHex.length) {
+    entropyHex = randomFillSync(entropy).toString('hex')
     entropyOffset = 0
   }
   const start = entropyOffset
-  entropyOffset += 24
-  return `00-${entropy.toString('hex', start, start + 16)}-${entropy.toString('hex', start + 16, start + 24)}-01`
+  entropyOffset += 48
+  return `00-${entropyHex.slice(start, start + 32)}-${entropyHex.slice(start + 32, start + 48)}-01`
 }
 
 const entropy = Buffer.alloc(24 * 256)
-let entropyOffset = entropy.length
+let entropyHex = ''
+let entropyOffset = 0
 
 /**
  * The path and query a service sees: `/api/identity/auth/login?x=1` → `/auth/login?x=1`. Works on the
@@ -334,8 +336,13 @@ export function createHttpUpstream(
     out['x-forwarded-proto'] = request.protocol
     out['x-forwarded-host'] = request.host
     out['x-request-id'] = request.id
-    out.traceparent = traceparentFor(incoming.traceparent)
-    if (out.traceparent !== incoming.traceparent) delete out.tracestate
+    const traceparent = traceparentFor(incoming.traceparent)
+    out.traceparent = traceparent
+    if (traceparent !== incoming.traceparent) {
+      delete out.tracestate
+      // As in embedded mode: the gateway's own log lines for this request carry the forwarded trace id.
+      incoming.traceparent = traceparent
+    }
     return out
   }
 
