@@ -91,6 +91,8 @@ export interface ExternalIdentityInput {
   displayName: string | null
   ip: string | null
   userAgent: string | null
+  /** W3C traceparent of the request behind the sign-in (null outside one); carried by the events it causes. */
+  traceparent: string | null
 }
 
 /** Tokens for a user signed in through an external provider. */

@@ -62,12 +62,14 @@ export async function seedIdentity(
           orgId,
           roles: null,
           via: 'seed',
+          traceparent: null,
         })
         await joinOrg(tx, {
           orgId,
           userId: created.id,
           roles: roles.length ? roles : ['learner'],
           changedBy: null,
+          traceparent: null,
         })
         return created
       })

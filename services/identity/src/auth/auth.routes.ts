@@ -1,5 +1,5 @@
 import { AppError, type App } from '@learnmesh/kernel'
-import { clientMeta, requireSession } from '../shared/http.ts'
+import { clientMeta, requireSession, traceparentOf } from '../shared/http.ts'
 import { problems, TokenPairSchema } from '../shared/schemas.ts'
 import { presentUser } from '../users/users.presenter.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
@@ -120,7 +120,7 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
       },
     },
     async (request, reply) => {
-      await s.auth.verifyEmail(request.body.token)
+      await s.auth.verifyEmail(request.body.token, { traceparent: traceparentOf(request) })
       reply.code(204)
     },
   )
@@ -137,7 +137,7 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
     },
     async (request, reply) => {
       const principal = await requireSession(request, s.tokens.isLive)
-      await s.auth.resendVerification(principal.userId)
+      await s.auth.resendVerification(principal.userId, { traceparent: traceparentOf(request) })
       reply.code(202)
       return { status: 'accepted' as const }
     },
@@ -155,7 +155,7 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
       },
     },
     async (request, reply) => {
-      await s.auth.forgotPassword(request.body.email)
+      await s.auth.forgotPassword(request.body.email, { traceparent: traceparentOf(request) })
       reply.code(202)
       return { status: 'accepted' as const }
     },
@@ -172,7 +172,7 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
       },
     },
     async (request, reply) => {
-      await s.auth.resetPassword(request.body)
+      await s.auth.resetPassword(request.body, { traceparent: traceparentOf(request) })
       reply.code(204)
     },
   )

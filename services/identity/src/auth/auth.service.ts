@@ -3,7 +3,7 @@ import type { IdentityConfig } from '../config.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
 import type { TokenPair } from '../deps.ts'
 import { randomToken, sha256 } from '../shared/crypto.ts'
-import { requestEmail, userVerified, webLink } from '../shared/events.ts'
+import { requestEmail, userVerified, webLink, type TraceMeta } from '../shared/events.ts'
 import { assertPasswordAcceptable, type PasswordHasher } from '../shared/passwords.ts'
 import { createUsersRepository, type UserRow } from '../users/users.repository.ts'
 import { createUserTx } from '../users/users.service.ts'
@@ -15,8 +15,8 @@ import { createTotpRepository } from '../totp/totp.repository.ts'
 import { createEmailTokensRepository } from './email-tokens.repository.ts'
 import type { LoginLimiter } from './limits.ts'
 
-/** Where a request comes from (for limits and the session list). */
-export interface ClientMeta {
+/** Where a request comes from (for limits and the session list) and its trace context (for events). */
+export interface ClientMeta extends TraceMeta {
   ip: string
   userAgent: string | null
 }
@@ -42,7 +42,7 @@ export function createAuthService(options: {
   const emailTokens = createEmailTokensRepository()
   const totpRepo = createTotpRepository()
 
-  async function sendVerification(tx: Tx, user: UserRow): Promise<void> {
+  async function sendVerification(tx: Tx, user: UserRow, traceparent: string | null): Promise<void> {
     const token = randomToken(32)
     const expiresAt = new Date(Date.now() + config.EMAIL_TOKEN_TTL_MINUTES * 60_000)
     await emailTokens.replace(tx, {
@@ -52,15 +52,19 @@ export function createAuthService(options: {
       tokenHash: sha256(token),
       expiresAt,
     })
-    await requestEmail(tx, {
-      template: 'verify_email',
-      to: user.email,
-      userId: user.id,
-      orgId: user.defaultOrgId,
-      link: webLink(config.PUBLIC_URL, '/verify-email', token),
-      expiresAt,
-      data: { displayName: user.displayName },
-    })
+    await requestEmail(
+      tx,
+      {
+        template: 'verify_email',
+        to: user.email,
+        userId: user.id,
+        orgId: user.defaultOrgId,
+        link: webLink(config.PUBLIC_URL, '/verify-email', token),
+        expiresAt,
+        data: { displayName: user.displayName },
+      },
+      traceparent,
+    )
   }
 
   /** The organization a sign-in lands in: the default one if still a member, else any membership. */
@@ -108,8 +112,14 @@ export function createAuthService(options: {
             orgId,
             roles: null,
             via: 'invitation',
+            traceparent: meta.traceparent,
           })
-          await acceptInvitationTx(tx, { token: input.invitationToken, userId: user.id, email })
+          await acceptInvitationTx(tx, {
+            token: input.invitationToken,
+            userId: user.id,
+            email,
+            traceparent: meta.traceparent,
+          })
         } else {
           const org = await ensureOrg(tx, config.DEFAULT_ORG_SLUG, config.DEFAULT_ORG_NAME)
           orgId = org.id
@@ -121,8 +131,9 @@ export function createAuthService(options: {
             orgId,
             roles: ['learner'],
             via: 'password',
+            traceparent: meta.traceparent,
           })
-          await sendVerification(tx, user)
+          await sendVerification(tx, user, meta.traceparent)
         }
         const pair = await tokens.issueTokenPair(
           { userId: user.id, orgId, method: 'password', ip: meta.ip, userAgent: meta.userAgent },
@@ -220,7 +231,7 @@ export function createAuthService(options: {
     },
 
     /** Confirms an email address with the token from the verification link. */
-    async verifyEmail(token: string): Promise<void> {
+    async verifyEmail(token: string, meta: TraceMeta): Promise<void> {
       await database.db.transaction(async (tx) => {
         const row = await emailTokens.consume(tx, sha256(token), 'verify_email')
         if (!row) throw new AppError('gone', 'This verification link is invalid, used or expired')
@@ -228,18 +239,18 @@ export function createAuthService(options: {
         if (!user) throw new AppError('gone', 'This verification link is invalid, used or expired')
         if (user.emailVerifiedAt) return
         await usersRepo.update(tx, user.id, { emailVerifiedAt: new Date() })
-        await userVerified(tx, user)
+        await userVerified(tx, user, meta.traceparent)
       })
       wakeRelay()
     },
 
     /** Sends a new verification link (the previous one stops working). */
-    async resendVerification(userId: string): Promise<void> {
+    async resendVerification(userId: string, meta: TraceMeta): Promise<void> {
       await database.db.transaction(async (tx) => {
         const user = await usersRepo.findById(tx, userId)
         if (!user) throw new AppError('invalid_token', 'Account not found')
         if (user.emailVerifiedAt) throw new AppError('conflict', 'Your email address is already verified')
-        await sendVerification(tx, user)
+        await sendVerification(tx, user, meta.traceparent)
       })
       wakeRelay()
     },
@@ -248,7 +259,7 @@ export function createAuthService(options: {
      * Starts a password reset. Answers the same way, after about the same work, whether or not
      * the email belongs to an account, so it cannot be used to discover accounts.
      */
-    async forgotPassword(emailInput: string): Promise<void> {
+    async forgotPassword(emailInput: string, meta: TraceMeta): Promise<void> {
       const email = emailInput.trim().toLowerCase()
       const token = randomToken(32)
       const tokenHash = sha256(token)
@@ -267,21 +278,25 @@ export function createAuthService(options: {
           tokenHash,
           expiresAt,
         })
-        await requestEmail(tx, {
-          template: 'password_reset',
-          to: user.email,
-          userId: user.id,
-          orgId: null,
-          link: webLink(config.PUBLIC_URL, '/reset-password', token),
-          expiresAt,
-          data: { displayName: user.displayName },
-        })
+        await requestEmail(
+          tx,
+          {
+            template: 'password_reset',
+            to: user.email,
+            userId: user.id,
+            orgId: null,
+            link: webLink(config.PUBLIC_URL, '/reset-password', token),
+            expiresAt,
+            data: { displayName: user.displayName },
+          },
+          meta.traceparent,
+        )
       })
       wakeRelay()
     },
 
     /** Sets a new password with a reset token; every session of the user ends. */
-    async resetPassword(input: { token: string; password: string }): Promise<void> {
+    async resetPassword(input: { token: string; password: string }, meta: TraceMeta): Promise<void> {
       const normalized = assertPasswordAcceptable(input.password)
       const passwordHash = await passwords.hash(normalized)
       await database.db.transaction(async (tx) => {
@@ -296,16 +311,20 @@ export function createAuthService(options: {
           passwordChangedAt: now,
           emailVerifiedAt: user.emailVerifiedAt ?? now,
         })
-        if (!user.emailVerifiedAt) await userVerified(tx, user)
+        if (!user.emailVerifiedAt) await userVerified(tx, user, meta.traceparent)
         await sessionsRepo.revokeAllForUser(tx, user.id, 'password_reset')
-        await requestEmail(tx, {
-          template: 'password_changed',
-          to: user.email,
-          userId: user.id,
-          orgId: null,
-          link: null,
-          expiresAt: null,
-        })
+        await requestEmail(
+          tx,
+          {
+            template: 'password_changed',
+            to: user.email,
+            userId: user.id,
+            orgId: null,
+            link: null,
+            expiresAt: null,
+          },
+          meta.traceparent,
+        )
       })
       wakeRelay()
     },

@@ -63,6 +63,8 @@ export interface StartResult {
 export interface RequestMeta {
   ip: string | null
   userAgent: string | null
+  /** W3C traceparent of the request (see `traceparentOf`), or null; carried by the events it causes. */
+  traceparent: string | null
 }
 
 /** Options for tests: a clock and the provider clients. */
@@ -232,6 +234,7 @@ export function createOidcService(deps: OidcDeps, options: OidcServiceOptions = 
           displayName: claims.name,
           ip: meta.ip,
           userAgent: meta.userAgent,
+          traceparent: meta.traceparent,
         })
       } catch (error) {
         if (error instanceof AppError && error.status < 500) {

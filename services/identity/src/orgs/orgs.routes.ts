@@ -1,5 +1,5 @@
 import type { App } from '@learnmesh/kernel'
-import { clientMeta, requireSession } from '../shared/http.ts'
+import { clientMeta, requireSession, traceparentOf } from '../shared/http.ts'
 import { problems } from '../shared/schemas.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
 import { presentInvitation, presentMember, presentMyOrg } from './orgs.presenter.ts'
@@ -59,7 +59,9 @@ export function orgsRoutes(app: App, s: { orgs: OrgsService; tokens: FullTokenSe
     },
     async (request, reply) => {
       const principal = await session(request)
-      const { org, roles } = await s.orgs.create(principal, request.body)
+      const { org, roles } = await s.orgs.create(principal, request.body, {
+        traceparent: traceparentOf(request),
+      })
       reply.code(201)
       return presentMyOrg({ org, roles }, principal.orgId)
     },
@@ -135,6 +137,7 @@ export function orgsRoutes(app: App, s: { orgs: OrgsService; tokens: FullTokenSe
         request.params.orgId,
         request.params.userId,
         request.body.roles,
+        { traceparent: traceparentOf(request) },
       )
       return { orgId: row.orgId, userId: row.userId, roles: row.roles }
     },
@@ -153,7 +156,9 @@ export function orgsRoutes(app: App, s: { orgs: OrgsService; tokens: FullTokenSe
     },
     async (request, reply) => {
       const principal = await session(request)
-      await s.orgs.removeMember(principal, request.params.orgId, request.params.userId)
+      await s.orgs.removeMember(principal, request.params.orgId, request.params.userId, {
+        traceparent: traceparentOf(request),
+      })
       reply.code(204)
     },
   )
@@ -172,7 +177,9 @@ export function orgsRoutes(app: App, s: { orgs: OrgsService; tokens: FullTokenSe
     },
     async (request, reply) => {
       const principal = await session(request)
-      const row = await s.orgs.invite(principal, request.params.orgId, request.body)
+      const row = await s.orgs.invite(principal, request.params.orgId, request.body, {
+        traceparent: traceparentOf(request),
+      })
       reply.code(201)
       return presentInvitation(row)
     },
@@ -226,7 +233,9 @@ export function orgsRoutes(app: App, s: { orgs: OrgsService; tokens: FullTokenSe
     },
     async (request) => {
       const principal = await session(request)
-      const result = await s.orgs.accept(principal, request.body.token)
+      const result = await s.orgs.accept(principal, request.body.token, {
+        traceparent: traceparentOf(request),
+      })
       return { orgId: result.orgId, userId: principal.userId, roles: result.roles }
     },
   )

@@ -9,7 +9,7 @@ import {
 } from '@learnmesh/kernel'
 import type { IdentityConfig } from '../config.ts'
 import { randomToken, sha256 } from '../shared/crypto.ts'
-import { membershipChanged, requestEmail, webLink } from '../shared/events.ts'
+import { membershipChanged, requestEmail, webLink, type TraceMeta } from '../shared/events.ts'
 import { createUsersRepository } from '../users/users.repository.ts'
 import { createSessionsRepository } from '../sessions/sessions.repository.ts'
 import { createOrgsRepository, type OrgRow } from './orgs.repository.ts'
@@ -29,17 +29,27 @@ export async function ensureOrg(tx: Tx, slug: string, name: string): Promise<Org
 /** Adds roles to a user's membership (creating it) and publishes identity.membership.changed. */
 export async function joinOrg(
   tx: Tx,
-  input: { orgId: string; userId: string; roles: Role[]; changedBy: string | null },
+  input: {
+    orgId: string
+    userId: string
+    roles: Role[]
+    changedBy: string | null
+    traceparent: string | null
+  },
 ): Promise<string[]> {
   const before = await orgsRepo.findMembership(tx, input.orgId, input.userId)
   const row = await orgsRepo.upsertMembership(tx, input.orgId, input.userId, input.roles)
-  await membershipChanged(tx, {
-    userId: input.userId,
-    orgId: input.orgId,
-    roles: row.roles,
-    change: before ? 'roles_changed' : 'joined',
-    changedBy: input.changedBy,
-  })
+  await membershipChanged(
+    tx,
+    {
+      userId: input.userId,
+      orgId: input.orgId,
+      roles: row.roles,
+      change: before ? 'roles_changed' : 'joined',
+      changedBy: input.changedBy,
+    },
+    input.traceparent,
+  )
   return row.roles
 }
 
@@ -79,7 +89,7 @@ export function createOrgsService(options: {
     listMine: (userId: string) => orgsRepo.listForUser(database.db, userId),
 
     /** Creates an organization; a verified user becomes its org_admin. */
-    async create(principal: Principal, input: { slug: string; name: string }) {
+    async create(principal: Principal, input: { slug: string; name: string }, meta: TraceMeta) {
       const org = await database.db.transaction(async (tx) => {
         const user = await usersRepo.findById(tx, principal.userId)
         if (!user) throw new AppError('invalid_token', 'Account not found')
@@ -95,7 +105,13 @@ export function createOrgsService(options: {
           createdBy: user.id,
         })
         if (!created) throw new AppError('already_exists', 'An organization with this slug already exists')
-        await joinOrg(tx, { orgId: created.id, userId: user.id, roles: ['org_admin'], changedBy: user.id })
+        await joinOrg(tx, {
+          orgId: created.id,
+          userId: user.id,
+          roles: ['org_admin'],
+          changedBy: user.id,
+          traceparent: meta.traceparent,
+        })
         return created
       })
       wakeRelay()
@@ -111,7 +127,7 @@ export function createOrgsService(options: {
     },
 
     /** Replaces a member's roles (org_admin; never one's own; the last org_admin stays). */
-    async changeRoles(principal: Principal, orgId: string, userId: string, roles: Role[]) {
+    async changeRoles(principal: Principal, orgId: string, userId: string, roles: Role[], meta: TraceMeta) {
       if (userId === principal.userId && !principal.platformAdmin) {
         throw new AppError('forbidden', 'You cannot change your own roles')
       }
@@ -122,13 +138,11 @@ export function createOrgsService(options: {
         if (membership.roles.includes('org_admin') && !roles.includes('org_admin'))
           await assertNotLastAdmin(tx, orgId, userId)
         const row = await orgsRepo.setRoles(tx, orgId, userId, [...new Set(roles)].sort())
-        await membershipChanged(tx, {
-          userId,
-          orgId,
-          roles: row!.roles,
-          change: 'roles_changed',
-          changedBy: principal.userId,
-        })
+        await membershipChanged(
+          tx,
+          { userId, orgId, roles: row!.roles, change: 'roles_changed', changedBy: principal.userId },
+          meta.traceparent,
+        )
         return row!
       })
       wakeRelay()
@@ -136,7 +150,7 @@ export function createOrgsService(options: {
     },
 
     /** Removes a member (org_admin, or the member leaving); ends their sessions in that organization. */
-    async removeMember(principal: Principal, orgId: string, userId: string) {
+    async removeMember(principal: Principal, orgId: string, userId: string, meta: TraceMeta) {
       await database.db.transaction(async (tx) => {
         if (userId !== principal.userId) await assertAdmin(tx, principal, orgId)
         const membership = await orgsRepo.findMembership(tx, orgId, userId, true)
@@ -144,19 +158,22 @@ export function createOrgsService(options: {
         if (membership.roles.includes('org_admin')) await assertNotLastAdmin(tx, orgId, userId)
         await orgsRepo.deleteMembership(tx, orgId, userId)
         await sessionsRepo.revokeAllForUserInOrg(tx, userId, orgId, 'membership_removed')
-        await membershipChanged(tx, {
-          userId,
-          orgId,
-          roles: [],
-          change: 'removed',
-          changedBy: principal.userId,
-        })
+        await membershipChanged(
+          tx,
+          { userId, orgId, roles: [], change: 'removed', changedBy: principal.userId },
+          meta.traceparent,
+        )
       })
       wakeRelay()
     },
 
     /** Invites an email address with roles (org_admin); the link goes out through the outbox. */
-    async invite(principal: Principal, orgId: string, input: { email: string; roles: Role[] }) {
+    async invite(
+      principal: Principal,
+      orgId: string,
+      input: { email: string; roles: Role[] },
+      meta: TraceMeta,
+    ) {
       const email = input.email.toLowerCase()
       const invitation = await database.db.transaction(async (tx) => {
         const org = await assertAdmin(tx, principal, orgId)
@@ -176,20 +193,24 @@ export function createOrgsService(options: {
           invitedBy: principal.userId,
           expiresAt,
         })
-        await requestEmail(tx, {
-          template: 'invitation',
-          to: email,
-          userId: existing?.id ?? null,
-          orgId,
-          link: webLink(config.PUBLIC_URL, '/accept-invitation', token),
-          expiresAt,
-          data: {
-            orgName: org.name,
+        await requestEmail(
+          tx,
+          {
+            template: 'invitation',
+            to: email,
+            userId: existing?.id ?? null,
             orgId,
-            invitedBy: inviter?.displayName ?? '',
-            roles: row.roles.join(','),
+            link: webLink(config.PUBLIC_URL, '/accept-invitation', token),
+            expiresAt,
+            data: {
+              orgName: org.name,
+              orgId,
+              invitedBy: inviter?.displayName ?? '',
+              roles: row.roles.join(','),
+            },
           },
-        })
+          meta.traceparent,
+        )
         return row
       })
       wakeRelay()
@@ -213,11 +234,16 @@ export function createOrgsService(options: {
     },
 
     /** Accepts an invitation for the signed-in user, whose email must be the invited one. */
-    async accept(principal: Principal, token: string) {
+    async accept(principal: Principal, token: string, meta: TraceMeta) {
       const result = await database.db.transaction(async (tx) => {
         const user = await usersRepo.findById(tx, principal.userId)
         if (!user) throw new AppError('invalid_token', 'Account not found')
-        return acceptInvitationTx(tx, { token, userId: user.id, email: user.email })
+        return acceptInvitationTx(tx, {
+          token,
+          userId: user.id,
+          email: user.email,
+          traceparent: meta.traceparent,
+        })
       })
       wakeRelay()
       return result
@@ -229,7 +255,10 @@ export function createOrgsService(options: {
  * Accepts an invitation inside a transaction: checks it is pending, unexpired and addressed to
  * `email`, adds the roles and marks it accepted. Shared by registration and POST /invitations/accept.
  */
-export async function acceptInvitationTx(tx: Tx, input: { token: string; userId: string; email: string }) {
+export async function acceptInvitationTx(
+  tx: Tx,
+  input: { token: string; userId: string; email: string; traceparent: string | null },
+) {
   const invitation = await orgsRepo.findInvitationByHash(tx, sha256(input.token), true)
   if (
     !invitation ||
@@ -249,6 +278,7 @@ export async function acceptInvitationTx(tx: Tx, input: { token: string; userId:
     userId: input.userId,
     roles: invitation.roles as Role[],
     changedBy: invitation.invitedBy,
+    traceparent: input.traceparent,
   })
   return { orgId: invitation.orgId, roles }
 }

@@ -17,6 +17,7 @@ const input = (over: Partial<ExternalIdentityInput> = {}): ExternalIdentityInput
   displayName: 'Olive Oidc',
   ip: '127.0.0.1',
   userAgent: 'test',
+  traceparent: null,
   ...over,
 })
 

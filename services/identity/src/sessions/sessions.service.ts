@@ -245,7 +245,7 @@ export function createExternalSignIn(options: {
               passwordHash: null,
             }))!
             await sessionsRepo.revokeAllForUser(tx, existing.id, 'account_claimed_by_verified_email')
-            await userVerified(tx, user)
+            await userVerified(tx, user, input.traceparent)
           }
         } else {
           if (!email) throw new AppError('bad_request', 'The provider did not share an email address')
@@ -258,6 +258,7 @@ export function createExternalSignIn(options: {
             orgId: org.id,
             roles: ['learner'],
             via: 'oidc',
+            traceparent: input.traceparent,
           })
           created = true
         }

@@ -5,6 +5,15 @@ import { outbox } from '../db/schema.ts'
 /** The templates identity asks the communication service to send. */
 export type EmailTemplate = 'verify_email' | 'password_reset' | 'invitation' | 'password_changed'
 
+/**
+ * The trace context a state change carries into the events it writes: the W3C `traceparent` of
+ * the HTTP request that caused it, or null outside a request (seed, timers).
+ */
+export interface TraceMeta {
+  /** W3C traceparent of the causing request (see `traceparentOf`), or null. */
+  traceparent: string | null
+}
+
 /** A link into the web app carrying a single-use token. */
 export function webLink(publicUrl: string, path: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, '')}${path}?token=${encodeURIComponent(token)}`
@@ -25,10 +34,12 @@ export async function requestEmail(
     expiresAt: Date | null
     data?: Record<string, string>
   },
+  traceparent: string | null,
 ): Promise<void> {
   await writeEvent(tx, outbox, identityEmailRequested, {
     aggregateId: input.userId ?? input.to,
     orgId: input.orgId,
+    traceparent,
     payload: {
       template: input.template,
       to: input.to,
@@ -50,10 +61,12 @@ export async function membershipChanged(
     change: 'joined' | 'roles_changed' | 'removed'
     changedBy: string | null
   },
+  traceparent: string | null,
 ): Promise<void> {
   await writeEvent(tx, outbox, identityMembershipChanged, {
     aggregateId: input.userId,
     orgId: input.orgId,
+    traceparent,
     payload: input,
   })
 }
@@ -62,10 +75,12 @@ export async function membershipChanged(
 export async function userVerified(
   tx: Tx,
   user: { id: string; email: string; defaultOrgId: string },
+  traceparent: string | null,
 ): Promise<void> {
   await writeEvent(tx, outbox, identityUserVerified, {
     aggregateId: user.id,
     orgId: user.defaultOrgId,
+    traceparent,
     payload: { userId: user.id, email: user.email },
   })
 }

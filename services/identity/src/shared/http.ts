@@ -7,10 +7,32 @@ interface RequestLike {
   principal?: Principal
 }
 
-/** Where a request comes from: client IP (through trusted proxies) and user agent. */
-export function clientMeta(request: RequestLike): { ip: string; userAgent: string | null } {
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
+
+/**
+ * The request's W3C `traceparent` header (version 00, lowercase hex), or null when absent or
+ * malformed: a bad header is ignored, never an error. Events the request causes carry it.
+ */
+export function traceparentOf(request: Pick<RequestLike, 'headers'>): string | null {
+  const value = request.headers.traceparent
+  return typeof value === 'string' && TRACEPARENT.test(value) ? value : null
+}
+
+/**
+ * Where a request comes from: client IP (through trusted proxies), user agent, and the trace
+ * context (`traceparent`) the events it causes carry.
+ */
+export function clientMeta(request: RequestLike): {
+  ip: string
+  userAgent: string | null
+  traceparent: string | null
+} {
   const ua = request.headers['user-agent']
-  return { ip: request.ip || 'unknown', userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null }
+  return {
+    ip: request.ip || 'unknown',
+    userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+    traceparent: traceparentOf(request),
+  }
 }
 
 /**

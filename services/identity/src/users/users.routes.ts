@@ -69,12 +69,11 @@ export function usersRoutes(app: App, s: { users: UsersService; tokens: FullToke
     },
     async (request, reply) => {
       const principal = await requireSession(request, s.tokens.isLive)
-      await s.users.changePassword({
-        userId: principal.userId,
-        sessionId: principal.sessionId,
-        ...request.body,
-        ip: clientMeta(request).ip,
-      })
+      const meta = clientMeta(request)
+      await s.users.changePassword(
+        { userId: principal.userId, sessionId: principal.sessionId, ...request.body, ip: meta.ip },
+        meta,
+      )
       reply.code(204)
     },
   )

@@ -3,7 +3,7 @@ import { AppError, newId, writeEvent, type Database, type Role, type Tx } from '
 import { outbox } from '../db/schema.ts'
 import type { TokenService } from '../deps.ts'
 import { assertPasswordAcceptable, type PasswordHasher } from '../shared/passwords.ts'
-import { requestEmail, userVerified } from '../shared/events.ts'
+import { requestEmail, userVerified, type TraceMeta } from '../shared/events.ts'
 import { createSessionsRepository } from '../sessions/sessions.repository.ts'
 import { joinOrg } from '../orgs/orgs.service.ts'
 import { createUsersRepository, type UserRow } from './users.repository.ts'
@@ -25,6 +25,8 @@ export interface NewUserInput {
   /** Roles there; omitted when an invitation grants them instead. */
   roles: Role[] | null
   via: 'password' | 'oidc' | 'invitation' | 'seed'
+  /** W3C traceparent of the request creating the account (null for seeds); carried by its events. */
+  traceparent: string | null
 }
 
 /**
@@ -45,10 +47,17 @@ export async function createUserTx(tx: Tx, input: NewUserInput): Promise<UserRow
   })
   if (!user) throw new AppError('already_exists', 'An account with this email already exists')
   if (input.roles)
-    await joinOrg(tx, { orgId: input.orgId, userId: user.id, roles: input.roles, changedBy: null })
+    await joinOrg(tx, {
+      orgId: input.orgId,
+      userId: user.id,
+      roles: input.roles,
+      changedBy: null,
+      traceparent: input.traceparent,
+    })
   await writeEvent(tx, outbox, identityUserRegistered, {
     aggregateId: user.id,
     orgId: input.orgId,
+    traceparent: input.traceparent,
     payload: {
       userId: user.id,
       email: user.email,
@@ -57,7 +66,7 @@ export async function createUserTx(tx: Tx, input: NewUserInput): Promise<UserRow
       via: input.via,
     },
   })
-  if (input.verified) await userVerified(tx, user)
+  if (input.verified) await userVerified(tx, user, input.traceparent)
   return user
 }
 
@@ -91,13 +100,16 @@ export function createUsersService(options: {
      * Changes the password after checking the current one (failures count towards the brute-force
      * limit); ends every other session and emails a notice.
      */
-    async changePassword(input: {
-      userId: string
-      sessionId: string
-      currentPassword: string
-      newPassword: string
-      ip: string
-    }): Promise<void> {
+    async changePassword(
+      input: {
+        userId: string
+        sessionId: string
+        currentPassword: string
+        newPassword: string
+        ip: string
+      },
+      meta: TraceMeta,
+    ): Promise<void> {
       const user = await usersRepo.findById(database.db, input.userId)
       if (!user) throw new AppError('invalid_token', 'Account not found')
       const subject = { userId: user.id, email: user.email, ip: input.ip }
@@ -111,14 +123,18 @@ export function createUsersService(options: {
       await database.db.transaction(async (tx) => {
         await usersRepo.update(tx, user.id, { passwordHash: hash, passwordChangedAt: new Date() })
         await sessionsRepo.revokeAllForUser(tx, user.id, 'password_changed', input.sessionId)
-        await requestEmail(tx, {
-          template: 'password_changed',
-          to: user.email,
-          userId: user.id,
-          orgId: null,
-          link: null,
-          expiresAt: null,
-        })
+        await requestEmail(
+          tx,
+          {
+            template: 'password_changed',
+            to: user.email,
+            userId: user.id,
+            orgId: null,
+            link: null,
+            expiresAt: null,
+          },
+          meta.traceparent,
+        )
       })
       wakeRelay()
     },
