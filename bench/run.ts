@@ -9,8 +9,9 @@ import { measure, median, probe, type LoadSettings, type RunResult } from './lib
 import { gatewayScenario } from './scenarios/gateway.ts'
 import { httpScenario } from './scenarios/http.ts'
 import type { Scenario, Target } from './scenarios/types.ts'
+import { eventScenarios, killWorkers, type EventScenario } from './events/index.ts'
 
-const scenarios: Scenario[] = [httpScenario, gatewayScenario]
+const scenarios: (Scenario | EventScenario)[] = [httpScenario, gatewayScenario, ...eventScenarios]
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -235,7 +236,12 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`
   console.log(`learnmesh bench: ${selected.map((s) => s.name).join(', ')} on ${machine}`)
   const results = []
-  for (const scenario of selected) results.push(await runScenario(scenario))
+  for (const scenario of selected)
+    results.push(
+      'run' in scenario
+        ? await scenario.run({ rounds, logDir, keepLogs }) // event scenarios drive their own workers
+        : await runScenario(scenario),
+    )
   mkdirSync(outDir, { recursive: true })
   const file = join(outDir, 'latest.json')
   writeFileSync(
@@ -258,6 +264,7 @@ async function main(): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     killAll()
+    killWorkers()
     process.exit(130)
   })
 }
@@ -266,5 +273,6 @@ process.on('exit', killAll)
 main().catch((error: unknown) => {
   console.error(error)
   killAll()
+  killWorkers()
   process.exit(1)
 })

@@ -52,6 +52,11 @@ export function createRelay(options: {
   schema: string
   transport: Transport
   logger: Logger
+  /**
+   * Rows claimed and published per pass (one transaction, one pipelined publish); default 500.
+   * Larger batches spread a pass's fixed cost (queries, commit, the last confirm's round trip) over
+   * more events: draining a backlog, 500 gave ~25% more events/s than 200 (bench `relay`).
+   */
   batchSize?: number
   pollMs?: number
   /** Longest pause between attempts while the transport keeps failing; default 30 s. */
@@ -60,7 +65,7 @@ export function createRelay(options: {
   listen?: boolean
 }): Relay {
   const { database, schema, transport, logger } = options
-  const batchSize = options.batchSize ?? 200
+  const batchSize = options.batchSize ?? 500
   const pollMs = options.pollMs ?? 1000
   const maxBackoffMs = options.maxBackoffMs ?? 30_000
   const table = sql.raw(`"${schema}"."outbox"`)
@@ -80,17 +85,20 @@ export function createRelay(options: {
       if (rows.length === 0) return { claimed: 0, published: 0 }
       const lastSeq = new Map<string, number>()
       for (const r of rows) lastSeq.set(r.aggregate_id, Number(r.seq))
+      const maxSeq = Number(rows[rows.length - 1]!.seq) // rows come in seq order
       // Unpublished rows of our aggregates that we skipped (another relay holds them), before our
       // last row of that aggregate: we may publish an aggregate's rows only up to its first gap.
+      // `o.seq < maxSeq` is implied by `o.seq < b.last_seq` but, being a constant, lets PostgreSQL
+      // range-scan the unpublished index up to this batch instead of reading the whole backlog on
+      // every pass (with a 20k-row backlog: ~0.2 ms instead of ~5 ms a pass).
+      // Arrays go as one parameter each (not one per row): cheaper to build and for PostgreSQL to parse.
+      const claimed = rows.map((r) => Number(r.seq))
       const gapRes = (await tx.execute(
-        sql`select o.aggregate_id, min(o.seq) as gap from ${table} o join (values ${sql.join(
-          [...lastSeq].map(([a, s]) => sql`(${a}::text, ${s}::bigint)`),
-          sql`, `,
-        )}) as b(aggregate_id, last_seq) on o.aggregate_id = b.aggregate_id
-        where o.published_at is null and o.seq < b.last_seq and o.seq not in (${sql.join(
-          rows.map((r) => sql`${Number(r.seq)}`),
-          sql`, `,
-        )}) group by o.aggregate_id`,
+        sql`select o.aggregate_id, min(o.seq) as gap from ${table} o
+        join unnest(${sql.param([...lastSeq.keys()])}::text[], ${sql.param([...lastSeq.values()])}::bigint[])
+          as b(aggregate_id, last_seq) on o.aggregate_id = b.aggregate_id
+        where o.published_at is null and o.seq < ${maxSeq} and o.seq < b.last_seq
+          and not (o.seq = any(${sql.param(claimed)}::bigint[])) group by o.aggregate_id`,
       )) as unknown as { rows: { aggregate_id: string; gap: number | string }[] }
       const gaps = new Map(gapRes.rows.map((r) => [r.aggregate_id, Number(r.gap)]))
       const publishable = gaps.size
@@ -102,10 +110,8 @@ export function createRelay(options: {
       if (publishable.length === 0) return { claimed: rows.length, published: 0 }
       await transport.publish(publishable.map((r) => r.envelope))
       await tx.execute(
-        sql`update ${table} set published_at = now(), attempts = attempts + 1 where seq in (${sql.join(
-          publishable.map((r) => sql`${Number(r.seq)}`),
-          sql`, `,
-        )})`,
+        sql`update ${table} set published_at = now(), attempts = attempts + 1
+        where seq = any(${sql.param(publishable.map((r) => Number(r.seq)))}::bigint[])`,
       )
       return { claimed: rows.length, published: publishable.length }
     })
