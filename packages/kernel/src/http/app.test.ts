@@ -43,7 +43,20 @@ describe('happy', () => {
     expect((await app.inject('/ready')).statusCode).toBe(200)
     await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' } })
     const metrics = await app.inject('/metrics')
-    expect(metrics.body).toContain('http_requests_total{method="POST",route="/things",status="201"')
+    expect(metrics.body).toContain(
+      'http_requests_total{method="POST",route="/things",status="201",service="demo"} 1',
+    )
+    expect(metrics.body).toMatch(
+      /http_request_duration_seconds_bucket\{method="POST",route="\/things",status_class="2xx",le="\+Inf",service="demo"\} 1/,
+    )
+    expect(metrics.body).toContain(
+      'http_request_duration_seconds_count{method="POST",route="/things",status_class="2xx",service="demo"} 1',
+    )
+    await app.inject('/boom')
+    await app.inject('/boom')
+    const after = (await app.inject('/metrics')).body
+    expect(after).toContain('http_request_errors_total{method="GET",route="/boom",service="demo"} 2')
+    expect(after).toContain('http_requests_total{method="GET",route="/boom",status="500",service="demo"} 2')
     const doc = (await app.inject('/openapi.json')).json()
     expect(doc.openapi).toBe('3.1.0')
     expect(doc.paths['/things']).toBeDefined()

@@ -6,6 +6,8 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type onRequestHookHandler,
+  type onResponseHookHandler,
   type RawServerDefault,
 } from 'fastify'
 import swagger from '@fastify/swagger'
@@ -115,35 +117,38 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.decorate('metrics', createMetrics(options.name))
   app.decorate('readyChecks', { ...options.readyChecks })
 
-  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
-  app.addHook('onRequest', (request, reply, done) => {
+  // Per-route hooks, attached when each route is registered: the route's URL and metrics cell are
+  // resolved once there instead of on every request (`request.routeOptions` builds an object per call).
+  const setRequestId: onRequestHookHandler = (request, reply, done) => {
     reply.header('x-request-id', request.id)
     done()
-  })
-
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    app.metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime)
-    if (
-      (logAll || reply.statusCode >= 400) &&
-      route !== '/metrics' &&
-      route !== '/health' &&
-      route !== '/ready'
-    ) {
-      request.log.info(
-        {
-          method: request.method,
-          url: route,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-        },
-        'request completed',
-      )
+  }
+  app.addHook('onRoute', (route) => {
+    const url = route.url
+    const quiet = url === '/metrics' || url === '/health' || url === '/ready'
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const record: Record<string, (status: number, ms: number) => void> = {}
+    for (const method of methods) record[method] = app.metrics.forRoute(method, url)
+    const finished: onResponseHookHandler = (request, reply, done) => {
+      const status = reply.statusCode
+      const ms = reply.elapsedTime
+      ;(record[request.method] ??= app.metrics.forRoute(request.method, url))(status, ms)
+      if ((logAll || status >= 400) && !quiet) {
+        request.log.info(
+          { method: request.method, url, status, ms: Math.round(ms * 10) / 10 },
+          'request completed',
+        )
+      }
+      done()
     }
-    done()
+    route.onRequest = [setRequestId, ...hookList(route.onRequest)]
+    route.onResponse = [...hookList(route.onResponse), finished]
   })
+  const unmatched = app.metrics.forRoute('ANY', 'unmatched')
 
   app.setNotFoundHandler((request, reply) => {
+    unmatched(404, reply.elapsedTime)
+    request.log.info({ method: request.method, url: 'unmatched', status: 404 }, 'request completed')
     sendProblem(
       request,
       reply,
@@ -255,8 +260,15 @@ class LazyChildLogger {
   }
 }
 
+/** A route option's hooks as an array (Fastify accepts one function, an array or nothing). */
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
+}
+
 /** Sends an AppError as problem+json with the request id. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
+  // Also for requests rejected before their route's hooks ran (e.g. a bad token in a global hook).
+  reply.header('x-request-id', request.id)
   if (error.code === 'rate_limited' && typeof error.extra.retryAfter === 'number') {
     reply.header('retry-after', String(error.extra.retryAfter))
   }
