@@ -6,7 +6,6 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type onRequestHookHandler,
   type onResponseHookHandler,
   type RawServerDefault,
 } from 'fastify'
@@ -119,10 +118,6 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // Per-route hooks, attached when each route is registered: the route's URL and metrics cell are
   // resolved once there instead of on every request (`request.routeOptions` builds an object per call).
-  const setRequestId: onRequestHookHandler = (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    done()
-  }
   app.addHook('onRoute', (route) => {
     const url = route.url
     const quiet = url === '/metrics' || url === '/health' || url === '/ready'
@@ -141,7 +136,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       done()
     }
-    route.onRequest = [setRequestId, ...hookList(route.onRequest)]
+    // The request id header is set as the handler starts (errors raised before it get the header from
+    // sendProblem): cheaper than one more hook on every request.
+    const handler = route.handler
+    route.handler = function (this: unknown, request, reply) {
+      reply.header('x-request-id', request.id)
+      return handler.call(this as never, request, reply)
+    }
     route.onResponse = [...hookList(route.onResponse), finished]
   })
   const unmatched = app.metrics.forRoute('ANY', 'unmatched')
