@@ -7,7 +7,7 @@ import { loadIdentityConfig, type IdentityConfig } from './config.ts'
 import { createIdentity, type Identity } from './wiring.ts'
 import { buildApp } from './app.ts'
 import { identityService } from './service.ts'
-import { ensureDefaultOrg } from './seed.ts'
+import { ensureDefaultOrg, seedIdentity } from './seed.ts'
 
 /** A password that satisfies the policy. */
 export const GOOD_PASSWORD = 'correct horse battery staple'
@@ -79,6 +79,33 @@ export async function createTestIdentity(options: { env?: Record<string, string>
     /** Signs in through the API. */
     login: (email: string, password = GOOD_PASSWORD, headers: Record<string, string> = {}) =>
       app.inject({ method: 'POST', url: '/auth/login', payload: { email, password }, headers }),
+    /** Seeds a verified platform admin (org_admin of the default org) and returns its access token. */
+    async platformAdminToken(): Promise<string> {
+      const email = `root${++n}-${Math.random().toString(36).slice(2, 8)}@example.test`
+      await seedIdentity(
+        database,
+        {
+          orgSlug: config.DEFAULT_ORG_SLUG,
+          orgName: 'Demo',
+          users: [
+            {
+              email,
+              password: GOOD_PASSWORD,
+              displayName: 'Root',
+              roles: ['org_admin'],
+              platformAdmin: true,
+            },
+          ],
+        },
+        { argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } },
+      )
+      const res = await app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email, password: GOOD_PASSWORD },
+      })
+      return (res.json() as { accessToken: string }).accessToken
+    },
     /** Outbox payloads of one event type, oldest first. */
     async events<P = Record<string, unknown>>(type: string): Promise<P[]> {
       const rows = await database.query<{ envelope: { payload: P } }>(

@@ -3,8 +3,6 @@ import { Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 /** RED metrics (rate, errors, duration) per route, on a registry of the app's own. */
 export interface Metrics {
   registry: Registry
-  /** Records one finished request; `ms` is the response time in milliseconds. */
-  observe(method: string, route: string, status: number, ms: number): void
   /**
    * A recorder bound to one route: what the HTTP layer calls on every request. Resolving the
    * method and route once (at route registration) keeps the per-request cost to a map lookup by
@@ -135,9 +133,6 @@ export function createMetrics(service: string): Metrics {
 
   return {
     registry,
-    observe(method, route, status, ms) {
-      recorder(routeCells(method, route))(status, ms)
-    },
     forRoute(method, route) {
       return recorder(routeCells(method, route))
     },

@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeProtectedHeader } from 'jose'
-import { seedIdentity } from '../seed.ts'
-import { bearer, createTestIdentity, GOOD_PASSWORD, type TestIdentity } from '../test-helpers.ts'
+import { bearer, createTestIdentity, type TestIdentity } from '../test-helpers.ts'
 
 let t: TestIdentity
 let adminToken: string
 beforeAll(async () => {
   t = await createTestIdentity()
-  const email = t.email('root')
-  await seedIdentity(
-    t.database,
-    {
-      orgSlug: t.config.DEFAULT_ORG_SLUG,
-      orgName: 'Demo',
-      users: [
-        { email, password: GOOD_PASSWORD, displayName: 'Root', roles: ['org_admin'], platformAdmin: true },
-      ],
-    },
-    { argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } },
-  )
-  adminToken = (await t.login(email)).json().accessToken
+  adminToken = await t.platformAdminToken()
 })
 afterAll(() => t.close())
 
