@@ -1,8 +1,9 @@
 import type { ServiceDefinition } from '@learnmesh/kernel'
 import { identityService } from '@learnmesh/identity'
+import { learningService } from '@learnmesh/learning'
 
 /** Every domain service, in start order (identity first: the others verify its tokens). */
-export const services: ServiceDefinition[] = [identityService]
+export const services: ServiceDefinition[] = [identityService, learningService]
 
 /** The demo organization and people seeded on first start; passwords satisfy the password policy. */
 export const demo = {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { sql, type SQL } from 'drizzle-orm'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
@@ -83,7 +84,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const dataDir = options.dataDir ?? '.data/pglite'
   if (dataDir !== ':memory:' && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true })
+  // Extensions services' migrations may create (`create extension if not exists ...`) must be loaded here.
   const client = await PGlite.create(dataDir === ':memory:' ? undefined : dataDir, {
+    extensions: { pg_trgm },
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   })
   const db = drizzlePglite(client) as unknown as Db

@@ -1,0 +1,74 @@
+import { fileURLToPath } from 'node:url'
+import {
+  consume,
+  createJobRunner,
+  createRelay,
+  type RunningService,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@learnmesh/kernel'
+import { LearningConfigSchema, loadLearningConfig } from './config.ts'
+import type { LearningDeps } from './deps.ts'
+import { buildApp } from './app.ts'
+import { learningHandlers } from './consumers.ts'
+import { learningJobs } from './jobs.ts'
+import { inbox } from './db/schema.ts'
+
+/** The event types learning consumes (for the generated catalogue and broker bindings). */
+export const learningConsumes = [
+  'identity.user.registered',
+  'commerce.order.paid',
+  'commerce.payment.refunded',
+  'learning.course.completed',
+]
+
+/**
+ * The learning service: authoring, catalog, enrollments, progress, quizzes, assignments and
+ * certificates. `start` loads config, starts the outbox relay, the event consumers and the job
+ * runner (timed quizzes), and builds the app; `close` stops them in reverse.
+ */
+export const learningService: ServiceDefinition = {
+  name: 'learning',
+  migrations: { service: 'learning', folder: fileURLToPath(new URL('../migrations', import.meta.url)) },
+  configSchema: LearningConfigSchema,
+  consumes: learningConsumes,
+  async start(ctx: ServiceContext): Promise<RunningService> {
+    const config = loadLearningConfig(ctx.env)
+    const relay = createRelay({
+      database: ctx.database,
+      schema: 'learning',
+      transport: ctx.transport,
+      logger: ctx.logger,
+    })
+    const deps: LearningDeps = {
+      database: ctx.database,
+      config,
+      logger: ctx.logger,
+      wakeRelay: () => relay.wake(),
+    }
+    consume({
+      consumer: 'learning',
+      database: ctx.database,
+      inbox,
+      transport: ctx.transport,
+      logger: ctx.logger,
+      handlers: learningHandlers(deps),
+    })
+    const runner = createJobRunner({
+      database: ctx.database,
+      schema: 'learning',
+      handlers: learningJobs(deps),
+      logger: ctx.logger,
+    })
+    const app = await buildApp(deps, { verifier: ctx.verifier })
+    return {
+      name: 'learning',
+      app,
+      async close() {
+        await runner.stop()
+        await app.close()
+        await relay.stop()
+      },
+    }
+  },
+}
