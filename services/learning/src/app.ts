@@ -8,6 +8,7 @@ import { progressRoutes } from './progress/progress.routes.ts'
 import { quizzesRoutes } from './quizzes/quizzes.routes.ts'
 import { assignmentsRoutes } from './assignments/assignments.routes.ts'
 import { certificatesRoutes } from './certificates/certificates.routes.ts'
+import { insightsRoutes } from './insights/insights.routes.ts'
 
 /**
  * Builds learning's HTTP app: kernel chassis (problem+json, strict bodies, OpenAPI), the bearer
@@ -32,5 +33,6 @@ export async function buildApp(deps: LearningDeps, options: { verifier: TokenVer
   quizzesRoutes(app, deps)
   assignmentsRoutes(app, deps)
   certificatesRoutes(app, deps)
+  insightsRoutes(app, deps)
   return app
 }
