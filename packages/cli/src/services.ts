@@ -1,9 +1,10 @@
 import type { ServiceDefinition } from '@learnmesh/kernel'
 import { identityService } from '@learnmesh/identity'
 import { learningService } from '@learnmesh/learning'
+import { commerceService } from '@learnmesh/commerce'
 
 /** Every domain service, in start order (identity first: the others verify its tokens). */
-export const services: ServiceDefinition[] = [identityService, learningService]
+export const services: ServiceDefinition[] = [identityService, learningService, commerceService]
 
 /** The demo organization and people seeded on first start; passwords satisfy the password policy. */
 export const demo = {

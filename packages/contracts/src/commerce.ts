@@ -51,3 +51,21 @@ export const commercePaymentRefunded = defineEvent({
     revokedItems: Type.Array(Type.Object({ productType: Type.String(), productRef: Type.String() })),
   }),
 })
+
+/** Earnings were paid out to a tutor or instructor. */
+export const commercePayoutSent = defineEvent({
+  type: 'commerce.payout.sent',
+  version: 1,
+  producer: 'commerce',
+  description:
+    'A payout left the platform for a payee (tutor or instructor); their statement lists the entries it covers.',
+  payload: Type.Object({
+    payoutId: Type.String(),
+    payeeUserId: Type.String(),
+    currency: Type.String({ minLength: 3, maxLength: 3 }),
+    amountMinor: Type.Integer({ minimum: 1 }),
+    provider: Type.String(),
+    periodStart: Type.String({ format: 'date-time' }),
+    periodEnd: Type.String({ format: 'date-time' }),
+  }),
+})

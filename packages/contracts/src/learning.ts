@@ -151,3 +151,18 @@ export const learningCertificateIssued = defineEvent({
     verifyUrl: Type.String(),
   }),
 })
+
+/** A paid order could not become an enrollment (course withdrawn): commerce compensates with a refund. */
+export const learningEnrollmentRejected = defineEvent({
+  type: 'learning.enrollment.rejected',
+  version: 1,
+  producer: 'learning',
+  description:
+    'commerce.order.paid named a course that can no longer be enrolled in (archived, deleted, unknown). Commerce refunds the line (saga compensation).',
+  payload: Type.Object({
+    orderId: Type.String(),
+    courseId: Type.String(),
+    userId: Type.String(),
+    reason: Type.Union([Type.Literal('course_unavailable'), Type.Literal('course_unknown')]),
+  }),
+})

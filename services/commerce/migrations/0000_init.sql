@@ -1,0 +1,301 @@
+CREATE SCHEMA "commerce";
+--> statement-breakpoint
+CREATE TABLE "commerce"."cart_items" (
+	"cart_id" text NOT NULL,
+	"price_id" text NOT NULL,
+	"quantity" integer DEFAULT 1 NOT NULL,
+	"added_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cart_items_cart_id_price_id_pk" PRIMARY KEY("cart_id","price_id")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."carts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"user_id" text,
+	"guest_token_hash" text,
+	"currency" text NOT NULL,
+	"status" text DEFAULT 'open' NOT NULL,
+	"coupon_codes" text[] DEFAULT '{}'::text[] NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."coupon_redemptions" (
+	"coupon_id" text NOT NULL,
+	"order_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"discount_minor" bigint NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "coupon_redemptions_coupon_id_order_id_pk" PRIMARY KEY("coupon_id","order_id")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."coupons" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"code" text NOT NULL,
+	"kind" text NOT NULL,
+	"percent_off" integer,
+	"amount_off_minor" bigint,
+	"currency" text,
+	"product_ids" text[] DEFAULT '{}'::text[] NOT NULL,
+	"max_redemptions" integer,
+	"max_per_user" integer,
+	"redeemed_count" integer DEFAULT 0 NOT NULL,
+	"starts_at" timestamp with time zone,
+	"ends_at" timestamp with time zone,
+	"stackable" boolean DEFAULT false NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."escrow_holds" (
+	"id" text PRIMARY KEY NOT NULL,
+	"order_item_id" text NOT NULL,
+	"order_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"payee_user_id" text NOT NULL,
+	"currency" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"released_minor" bigint DEFAULT 0 NOT NULL,
+	"refunded_minor" bigint DEFAULT 0 NOT NULL,
+	"lessons_total" integer NOT NULL,
+	"lessons_released" integer DEFAULT 0 NOT NULL,
+	"status" text DEFAULT 'held' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."idempotency_keys" (
+	"principal" text NOT NULL,
+	"key" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"status" text NOT NULL,
+	"response_status" integer,
+	"response_body" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"locked_until" timestamp with time zone,
+	CONSTRAINT "idempotency_keys_principal_key_pk" PRIMARY KEY("principal","key")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."inbox" (
+	"event_id" uuid NOT NULL,
+	"consumer" text NOT NULL,
+	"type" text NOT NULL,
+	"handled_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "inbox_event_id_consumer_pk" PRIMARY KEY("event_id","consumer")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."jobs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"key" text,
+	"payload" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"run_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"cron" text,
+	"timezone" text,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"locked_until" timestamp with time zone,
+	"locked_by" text,
+	"last_run_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."ledger_accounts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"owner_id" text DEFAULT '' NOT NULL,
+	"currency" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."ledger_entries" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"transaction_id" text NOT NULL,
+	"account_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."ledger_transactions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"ref" text NOT NULL,
+	"description" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."order_items" (
+	"id" text PRIMARY KEY NOT NULL,
+	"order_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"product_id" text NOT NULL,
+	"price_id" text NOT NULL,
+	"product_type" text NOT NULL,
+	"product_ref" text NOT NULL,
+	"payee_user_id" text,
+	"title" text NOT NULL,
+	"quantity" integer NOT NULL,
+	"lesson_count" integer DEFAULT 1 NOT NULL,
+	"unit_amount_minor" bigint NOT NULL,
+	"discount_minor" bigint DEFAULT 0 NOT NULL,
+	"tax_minor" bigint DEFAULT 0 NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"refunded_minor" bigint DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."orders" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"status" text NOT NULL,
+	"currency" text NOT NULL,
+	"subtotal_minor" bigint NOT NULL,
+	"discount_minor" bigint DEFAULT 0 NOT NULL,
+	"tax_minor" bigint DEFAULT 0 NOT NULL,
+	"total_minor" bigint NOT NULL,
+	"refunded_minor" bigint DEFAULT 0 NOT NULL,
+	"coupon_codes" text[] DEFAULT '{}'::text[] NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"paid_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."outbox" (
+	"seq" bigserial PRIMARY KEY NOT NULL,
+	"id" uuid NOT NULL,
+	"type" text NOT NULL,
+	"version" integer NOT NULL,
+	"aggregate_id" text NOT NULL,
+	"org_id" text,
+	"envelope" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"published_at" timestamp with time zone,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "outbox_id_unique" UNIQUE("id")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."payments" (
+	"id" text PRIMARY KEY NOT NULL,
+	"order_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"provider" text NOT NULL,
+	"provider_ref" text,
+	"status" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"captured_minor" bigint DEFAULT 0 NOT NULL,
+	"refunded_minor" bigint DEFAULT 0 NOT NULL,
+	"fee_minor" bigint DEFAULT 0 NOT NULL,
+	"currency" text NOT NULL,
+	"failure_code" text,
+	"next_action" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."payout_accounts" (
+	"user_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"provider" text NOT NULL,
+	"provider_account_ref" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "payout_accounts_org_id_user_id_pk" PRIMARY KEY("org_id","user_id")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."payouts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"payee_user_id" text NOT NULL,
+	"currency" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"provider" text NOT NULL,
+	"provider_ref" text,
+	"status" text NOT NULL,
+	"period_start" timestamp with time zone NOT NULL,
+	"period_end" timestamp with time zone NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"paid_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."prices" (
+	"id" text PRIMARY KEY NOT NULL,
+	"product_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"currency" text NOT NULL,
+	"unit_amount_minor" bigint NOT NULL,
+	"lesson_count" integer DEFAULT 1 NOT NULL,
+	"interval" text,
+	"trial_days" integer DEFAULT 0 NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."products" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"type" text NOT NULL,
+	"ref" text NOT NULL,
+	"title" text NOT NULL,
+	"payee_user_id" text,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."provider_events" (
+	"provider" text NOT NULL,
+	"event_id" text NOT NULL,
+	"type" text NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "provider_events_provider_event_id_pk" PRIMARY KEY("provider","event_id")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."refunds" (
+	"id" text PRIMARY KEY NOT NULL,
+	"payment_id" text NOT NULL,
+	"order_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"reason" text NOT NULL,
+	"status" text NOT NULL,
+	"provider_ref" text,
+	"items" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_by" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."tutor_teaching_totals" (
+	"org_id" text NOT NULL,
+	"tutor_id" text NOT NULL,
+	"minutes_taught" integer DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "tutor_teaching_totals_org_id_tutor_id_pk" PRIMARY KEY("org_id","tutor_id")
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX "carts_open_user_key" ON "commerce"."carts" USING btree ("org_id","user_id") WHERE status = 'open' and user_id is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "carts_guest_key" ON "commerce"."carts" USING btree ("guest_token_hash") WHERE guest_token_hash is not null;--> statement-breakpoint
+CREATE INDEX "coupon_redemptions_user_idx" ON "commerce"."coupon_redemptions" USING btree ("coupon_id","user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "coupons_org_code_key" ON "commerce"."coupons" USING btree ("org_id","code");--> statement-breakpoint
+CREATE UNIQUE INDEX "escrow_holds_item_key" ON "commerce"."escrow_holds" USING btree ("order_item_id");--> statement-breakpoint
+CREATE INDEX "jobs_due_idx" ON "commerce"."jobs" USING btree ("run_at") WHERE status = 'pending';--> statement-breakpoint
+CREATE UNIQUE INDEX "jobs_pending_key_idx" ON "commerce"."jobs" USING btree ("name","key") WHERE status = 'pending' and key is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "ledger_accounts_key" ON "commerce"."ledger_accounts" USING btree ("org_id","kind","owner_id","currency");--> statement-breakpoint
+CREATE INDEX "ledger_entries_account_idx" ON "commerce"."ledger_entries" USING btree ("account_id","id");--> statement-breakpoint
+CREATE INDEX "ledger_entries_tx_idx" ON "commerce"."ledger_entries" USING btree ("transaction_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "ledger_transactions_kind_ref_key" ON "commerce"."ledger_transactions" USING btree ("kind","ref");--> statement-breakpoint
+CREATE INDEX "order_items_order_idx" ON "commerce"."order_items" USING btree ("order_id");--> statement-breakpoint
+CREATE INDEX "orders_user_idx" ON "commerce"."orders" USING btree ("org_id","user_id","created_at");--> statement-breakpoint
+CREATE INDEX "outbox_unpublished_idx" ON "commerce"."outbox" USING btree ("seq") WHERE published_at is null;--> statement-breakpoint
+CREATE INDEX "payments_order_idx" ON "commerce"."payments" USING btree ("order_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "payments_provider_ref_key" ON "commerce"."payments" USING btree ("provider","provider_ref") WHERE provider_ref is not null;--> statement-breakpoint
+CREATE INDEX "payouts_payee_idx" ON "commerce"."payouts" USING btree ("org_id","payee_user_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "payouts_period_key" ON "commerce"."payouts" USING btree ("org_id","payee_user_id","currency","period_end");--> statement-breakpoint
+CREATE INDEX "prices_product_idx" ON "commerce"."prices" USING btree ("product_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "products_org_type_ref_key" ON "commerce"."products" USING btree ("org_id","type","ref");--> statement-breakpoint
+CREATE INDEX "refunds_order_idx" ON "commerce"."refunds" USING btree ("order_id");

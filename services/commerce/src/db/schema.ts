@@ -1,0 +1,425 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+import { inboxTable, jobsTable, outboxTable } from '@learnmesh/kernel'
+
+/** Everything commerce owns lives in this schema; no other service reads it. */
+export const commerce = pgSchema('commerce')
+
+const ts = (name: string) => timestamp(name, { withTimezone: true })
+/** Money: integer minor units (cents). bigint in the database, a JS number (safe below 2^53) in code. */
+const money = (name: string) => bigint(name, { mode: 'number' })
+
+/** Events commerce publishes (outbox) and has consumed (inbox); jobs (payouts, renewals, sweeps). */
+export const outbox = outboxTable(commerce)
+export const inbox = inboxTable(commerce)
+export const jobs = jobsTable(commerce)
+
+// ---------------------------------------------------------------------------------------------
+// Catalog of things for sale (checkout area)
+// ---------------------------------------------------------------------------------------------
+
+/** Something for sale: a course, a tutoring lesson or package, a subscription plan. */
+export const products = commerce.table(
+  'products',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** course | tutoring_lesson | tutoring_package | subscription_plan */
+    type: text('type').notNull(),
+    /** The owning service's id (course id, tutor id, plan id). */
+    ref: text('ref').notNull(),
+    title: text('title').notNull(),
+    /** Who earns from a sale (instructor or tutor); null for platform-owned products (plans). */
+    payeeUserId: text('payee_user_id'),
+    active: boolean('active').notNull().default(true),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('products_org_type_ref_key').on(t.orgId, t.type, t.ref)],
+)
+
+/** A price of a product in one currency (a package price carries its lesson count, a plan its interval). */
+export const prices = commerce.table(
+  'prices',
+  {
+    id: text('id').primaryKey(),
+    productId: text('product_id').notNull(),
+    orgId: text('org_id').notNull(),
+    currency: text('currency').notNull(),
+    unitAmountMinor: money('unit_amount_minor').notNull(),
+    /** Tutoring packages: lessons included (1 for a single lesson). */
+    lessonCount: integer('lesson_count').notNull().default(1),
+    /** Subscription plans: month | year; null for one-off prices. */
+    interval: text('interval'),
+    trialDays: integer('trial_days').notNull().default(0),
+    active: boolean('active').notNull().default(true),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('prices_product_idx').on(t.productId)],
+)
+
+/** A persistent cart: a signed-in user's, or a guest's (identified by a hashed cart token). */
+export const carts = commerce.table(
+  'carts',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    userId: text('user_id'),
+    guestTokenHash: text('guest_token_hash'),
+    currency: text('currency').notNull(),
+    /** open | merged | checked_out */
+    status: text('status').notNull().default('open'),
+    couponCodes: text('coupon_codes')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('carts_open_user_key')
+      .on(t.orgId, t.userId)
+      .where(sql`status = 'open' and user_id is not null`),
+    uniqueIndex('carts_guest_key')
+      .on(t.guestTokenHash)
+      .where(sql`guest_token_hash is not null`),
+  ],
+)
+
+/** A line of a cart. */
+export const cartItems = commerce.table(
+  'cart_items',
+  {
+    cartId: text('cart_id').notNull(),
+    priceId: text('price_id').notNull(),
+    quantity: integer('quantity').notNull().default(1),
+    addedAt: ts('added_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.cartId, t.priceId] })],
+)
+
+/** A coupon or promotion code. */
+export const coupons = commerce.table(
+  'coupons',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** Upper-cased; unique per org. */
+    code: text('code').notNull(),
+    /** percent | fixed */
+    kind: text('kind').notNull(),
+    percentOff: integer('percent_off'),
+    amountOffMinor: money('amount_off_minor'),
+    currency: text('currency'),
+    /** Empty = sitewide; otherwise only these products. */
+    productIds: text('product_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    maxRedemptions: integer('max_redemptions'),
+    maxPerUser: integer('max_per_user'),
+    /** Redemptions so far (kept with the limit check in one conditional update). */
+    redeemedCount: integer('redeemed_count').notNull().default(0),
+    startsAt: ts('starts_at'),
+    endsAt: ts('ends_at'),
+    /** Whether it combines with other coupons on one order. */
+    stackable: boolean('stackable').notNull().default(false),
+    active: boolean('active').notNull().default(true),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('coupons_org_code_key').on(t.orgId, t.code)],
+)
+
+/** One use of a coupon by an order. */
+export const couponRedemptions = commerce.table(
+  'coupon_redemptions',
+  {
+    couponId: text('coupon_id').notNull(),
+    orderId: text('order_id').notNull(),
+    userId: text('user_id').notNull(),
+    orgId: text('org_id').notNull(),
+    discountMinor: money('discount_minor').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.couponId, t.orderId] }),
+    index('coupon_redemptions_user_idx').on(t.couponId, t.userId),
+  ],
+)
+
+// ---------------------------------------------------------------------------------------------
+// Orders and payments (checkout area)
+// ---------------------------------------------------------------------------------------------
+
+/** An order: its state machine is in src/orders (pending_payment → requires_action → paid → refunded ...). */
+export const orders = commerce.table(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    status: text('status').notNull(),
+    currency: text('currency').notNull(),
+    subtotalMinor: money('subtotal_minor').notNull(),
+    discountMinor: money('discount_minor').notNull().default(0),
+    taxMinor: money('tax_minor').notNull().default(0),
+    totalMinor: money('total_minor').notNull(),
+    /** Captured minus refunded. */
+    refundedMinor: money('refunded_minor').notNull().default(0),
+    couponCodes: text('coupon_codes')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    paidAt: ts('paid_at'),
+  },
+  (t) => [index('orders_user_idx').on(t.orgId, t.userId, t.createdAt)],
+)
+
+/** A line of an order, priced and discounted at checkout. */
+export const orderItems = commerce.table(
+  'order_items',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    orgId: text('org_id').notNull(),
+    productId: text('product_id').notNull(),
+    priceId: text('price_id').notNull(),
+    productType: text('product_type').notNull(),
+    productRef: text('product_ref').notNull(),
+    payeeUserId: text('payee_user_id'),
+    title: text('title').notNull(),
+    quantity: integer('quantity').notNull(),
+    lessonCount: integer('lesson_count').notNull().default(1),
+    unitAmountMinor: money('unit_amount_minor').notNull(),
+    discountMinor: money('discount_minor').notNull().default(0),
+    taxMinor: money('tax_minor').notNull().default(0),
+    /** What the customer pays for this line: unit × quantity − discount + tax. */
+    amountMinor: money('amount_minor').notNull(),
+    refundedMinor: money('refunded_minor').notNull().default(0),
+  },
+  (t) => [index('order_items_order_idx').on(t.orderId)],
+)
+
+/** A payment attempt of an order through a provider. */
+export const payments = commerce.table(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    orgId: text('org_id').notNull(),
+    /** sandbox | stripe | stellar */
+    provider: text('provider').notNull(),
+    /** The provider's id (PaymentIntent id, Stellar transaction hash, sandbox id). */
+    providerRef: text('provider_ref'),
+    /** requires_payment | requires_action | processing | succeeded | failed | cancelled */
+    status: text('status').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    capturedMinor: money('captured_minor').notNull().default(0),
+    refundedMinor: money('refunded_minor').notNull().default(0),
+    feeMinor: money('fee_minor').notNull().default(0),
+    currency: text('currency').notNull(),
+    failureCode: text('failure_code'),
+    /** What the client needs for "requires action" (redirect URL, client secret). */
+    nextAction: jsonb('next_action'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('payments_order_idx').on(t.orderId),
+    uniqueIndex('payments_provider_ref_key')
+      .on(t.provider, t.providerRef)
+      .where(sql`provider_ref is not null`),
+  ],
+)
+
+/** Provider webhook events already applied (a replayed or duplicate webhook is ignored). */
+export const providerEvents = commerce.table(
+  'provider_events',
+  {
+    provider: text('provider').notNull(),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+)
+
+/** A refund of (part of) a payment. */
+export const refunds = commerce.table(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    paymentId: text('payment_id').notNull(),
+    orderId: text('order_id').notNull(),
+    orgId: text('org_id').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    reason: text('reason').notNull(),
+    /** pending | succeeded | failed */
+    status: text('status').notNull(),
+    providerRef: text('provider_ref'),
+    /** Lines refunded and how much of each: [{ orderItemId, amountMinor }]. */
+    items: jsonb('items').$type<{ orderItemId: string; amountMinor: number }[]>().notNull().default([]),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('refunds_order_idx').on(t.orderId)],
+)
+
+/** Stripe-style idempotency: a key's first request and its stored response. */
+export const idempotencyKeys = commerce.table(
+  'idempotency_keys',
+  {
+    /** The caller (user id) the key belongs to: keys are per caller. */
+    principal: text('principal').notNull(),
+    key: text('key').notNull(),
+    /** METHOD + path + SHA-256 of the canonical body. */
+    requestHash: text('request_hash').notNull(),
+    /** in_progress | done */
+    status: text('status').notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: jsonb('response_body'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lockedUntil: ts('locked_until'),
+  },
+  (t) => [primaryKey({ columns: [t.principal, t.key] })],
+)
+
+// ---------------------------------------------------------------------------------------------
+// Ledger, escrow, payouts (ledger area)
+// ---------------------------------------------------------------------------------------------
+
+/** A ledger account. Balances are derived from entries; this row only names the account. */
+export const ledgerAccounts = commerce.table(
+  'ledger_accounts',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** customer | provider_clearing | escrow | payable | platform_revenue | provider_fees | refunds | payouts_in_transit */
+    kind: text('kind').notNull(),
+    /** The user a customer/payable account belongs to; '' for platform accounts. */
+    ownerId: text('owner_id').notNull().default(''),
+    currency: text('currency').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('ledger_accounts_key').on(t.orgId, t.kind, t.ownerId, t.currency)],
+)
+
+/** An immutable, balanced ledger transaction; `(kind, ref)` is unique so a posting happens once. */
+export const ledgerTransactions = commerce.table(
+  'ledger_transactions',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** order_paid | escrow_release | refund | clawback | payout | provider_fee | ... */
+    kind: text('kind').notNull(),
+    /** What it posts (payment id, booking id, refund id, payout id), unique per kind. */
+    ref: text('ref').notNull(),
+    description: text('description').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('ledger_transactions_kind_ref_key').on(t.kind, t.ref)],
+)
+
+/** One leg of a ledger transaction: signed minor units (debit positive, credit negative); a transaction sums to 0. */
+export const ledgerEntries = commerce.table(
+  'ledger_entries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    transactionId: text('transaction_id').notNull(),
+    accountId: text('account_id').notNull(),
+    orgId: text('org_id').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('ledger_entries_account_idx').on(t.accountId, t.id),
+    index('ledger_entries_tx_idx').on(t.transactionId),
+  ],
+)
+
+/** Money held for a tutoring order line until its lessons are delivered. */
+export const escrowHolds = commerce.table(
+  'escrow_holds',
+  {
+    id: text('id').primaryKey(),
+    orderItemId: text('order_item_id').notNull(),
+    orderId: text('order_id').notNull(),
+    orgId: text('org_id').notNull(),
+    payeeUserId: text('payee_user_id').notNull(),
+    currency: text('currency').notNull(),
+    /** Held in total, released to payee/platform so far, refunded so far. */
+    amountMinor: money('amount_minor').notNull(),
+    releasedMinor: money('released_minor').notNull().default(0),
+    refundedMinor: money('refunded_minor').notNull().default(0),
+    lessonsTotal: integer('lessons_total').notNull(),
+    lessonsReleased: integer('lessons_released').notNull().default(0),
+    /** held | released | refunded | partially_released */
+    status: text('status').notNull().default('held'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('escrow_holds_item_key').on(t.orderItemId)],
+)
+
+/** A payout to a payee for a period. */
+export const payouts = commerce.table(
+  'payouts',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    payeeUserId: text('payee_user_id').notNull(),
+    currency: text('currency').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    provider: text('provider').notNull(),
+    providerRef: text('provider_ref'),
+    /** pending | in_transit | paid | failed */
+    status: text('status').notNull(),
+    periodStart: ts('period_start').notNull(),
+    periodEnd: ts('period_end').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    paidAt: ts('paid_at'),
+  },
+  (t) => [
+    index('payouts_payee_idx').on(t.orgId, t.payeeUserId, t.createdAt),
+    uniqueIndex('payouts_period_key').on(t.orgId, t.payeeUserId, t.currency, t.periodEnd),
+  ],
+)
+
+/** Where a payee receives payouts (a Stripe Connect account, a Stellar address, sandbox). */
+export const payoutAccounts = commerce.table(
+  'payout_accounts',
+  {
+    userId: text('user_id').notNull(),
+    orgId: text('org_id').notNull(),
+    provider: text('provider').notNull(),
+    providerAccountRef: text('provider_account_ref').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] })],
+)
+
+/** Hours taught per tutor (tiered commission input), kept from tutoring.lesson.completed. */
+export const tutorTeachingTotals = commerce.table(
+  'tutor_teaching_totals',
+  {
+    orgId: text('org_id').notNull(),
+    tutorId: text('tutor_id').notNull(),
+    minutesTaught: integer('minutes_taught').notNull().default(0),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.tutorId] })],
+)

@@ -1,0 +1,10 @@
+import type { JobDefinition, RecurringJob } from '@learnmesh/kernel'
+import type { CommerceDeps } from './deps.ts'
+import { checkoutJobs } from './orders/checkout.jobs.ts'
+import { ledgerJobs } from './ledger/ledger.jobs.ts'
+
+/** Every job type commerce runs. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function commerceJobs(deps: CommerceDeps): (JobDefinition<any> | RecurringJob)[] {
+  return [...checkoutJobs(deps), ...ledgerJobs(deps)]
+}
