@@ -53,7 +53,8 @@ const databaseUrl = (() => {
   return u.toString()
 })()
 
-/** Three consecutive free ports (gateway, identity#1, identity#2), chosen at random and probed. */
+/** Consecutive free ports (gateway, identity#1, identity#2, learning#1, commerce#1), chosen at random and probed. */
+const PROCESSES = 5
 async function freePorts(): Promise<number> {
   const free = (port: number) =>
     new Promise<boolean>((resolve) => {
@@ -63,7 +64,9 @@ async function freePorts(): Promise<number> {
     })
   for (;;) {
     const base = 20_000 + Math.floor(Math.random() * 30_000)
-    if ((await free(base)) && (await free(base + 1)) && (await free(base + 2))) return base
+    let ok = true
+    for (let i = 0; i < PROCESSES && ok; i++) ok = await free(base + i)
+    if (ok) return base
   }
 }
 
@@ -151,23 +154,29 @@ afterAll(async () => {
   const server = await openDatabase({ url: testPostgresUrl, poolSize: 1 })
   try {
     await server.query(sql.raw(`drop database if exists "${dbName}" with (force)`))
-    await server.query(sql.raw(`drop role if exists "${rolePrefix}identity"`))
+    for (const service of ['identity', 'learning', 'commerce'])
+      await server.query(sql.raw(`drop role if exists "${rolePrefix}${service}"`))
   } finally {
     await server.close()
   }
-  const mailbox = `${brokerPrefix}dev-mailbox`
+  // Every consumer's queue, dead-letter queue and retry queues.
+  const consumers = ['dev-mailbox', 'learning', 'commerce'].map((c) => `${brokerPrefix}${c}`)
   await deleteRabbitTopology({
     exchanges: [`${brokerPrefix}learnmesh.events`, `${brokerPrefix}learnmesh.dlx`],
-    queues: [mailbox, `${mailbox}.dlq`, ...[1000, 5000, 30_000, 120_000].map((d) => `${mailbox}.retry.${d}`)],
+    queues: consumers.flatMap((q) => [
+      q,
+      `${q}.dlq`,
+      ...[1000, 5000, 30_000, 120_000].map((d) => `${q}.retry.${d}`),
+    ]),
   })
 }, 30_000)
 
 describe.runIf(up)('npm run cluster', () => {
   describe('happy', () => {
     it('runs each replica as its own process and serves sign-up and sign-in through the gateway', async () => {
-      expect([...pids.keys()].sort()).toEqual(['gateway', 'identity#1', 'identity#2'])
+      expect([...pids.keys()].sort()).toEqual(['commerce#1', 'gateway', 'identity#1', 'identity#2', 'learning#1'])
       const pidSet = new Set(pids.values())
-      expect(pidSet.size).toBe(3)
+      expect(pidSet.size).toBe(5)
       expect(pidSet.has(supervisor!.pid!)).toBe(false)
       const gateway = urls.get('gateway')!
 

@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Type } from 'typebox'
 import { createApp, type App } from './app.ts'
 import { AppError } from '../errors.ts'
+import { openDatabase, sql, type Database } from '../db/database.ts'
 
 let app: App
+let database: Database
 beforeAll(async () => {
+  database = await openDatabase({ dataDir: ':memory:' })
   app = await createApp({
     name: 'demo',
     logLevel: 'silent',
@@ -30,12 +33,30 @@ beforeAll(async () => {
   app.get('/boom', async () => {
     throw new Error('database password is hunter2')
   })
+  // Values only the database rejects (NUL characters, out-of-range numbers) reach it through here.
+  app.post(
+    '/store',
+    {
+      schema: {
+        body: Type.Object({ text: Type.String(), n: Type.Number() }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const [row] = await database.query<{ text: string }>(
+        sql`select ${request.body.text}::text as text, ${request.body.n}::int as n`,
+      )
+      return row
+    },
+  )
   app.get('/gone', async () => {
     throw new AppError('conflict', 'Already taken')
   })
   await app.ready()
 })
-afterAll(() => app.close())
+afterAll(async () => {
+  await app.close()
+  await database.close()
+})
 
 describe('happy', () => {
   it('serves health, readiness, metrics and an OpenAPI 3.1 document', async () => {
@@ -109,6 +130,19 @@ describe('errors', () => {
       detail: 'Already taken',
     })
     expect((await app.inject('/nope')).json()).toMatchObject({ status: 404, code: 'not_found' })
+  })
+  it('answers values the database rejects (NUL characters, numbers out of range) with 400, not 500', async () => {
+    const ok = await app.inject({ method: 'POST', url: '/store', payload: { text: 'fine', n: 1 } })
+    expect(ok.statusCode).toBe(200)
+    const nul = await app.inject({ method: 'POST', url: '/store', payload: { text: 'a\u0000b', n: 1 } })
+    expect(nul.statusCode).toBe(400)
+    expect(nul.json()).toMatchObject({ code: 'validation_failed' })
+    const big = await app.inject({ method: 'POST', url: '/store', payload: { text: 'a', n: 1e12 } })
+    expect(big.statusCode).toBe(400)
+    expect(big.json()).toMatchObject({
+      code: 'validation_failed',
+      detail: 'A number in the request is out of range',
+    })
   })
 })
 

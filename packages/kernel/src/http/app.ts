@@ -297,6 +297,37 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'validation_failed',
 }
 
+/**
+ * PostgreSQL rejects some values only when they reach it: a NUL character (`\u0000`) in text or
+ * JSON, a number out of a column's range, a text value its column cannot hold. Those come from the
+ * client's input, so they are a 400 (the transaction rolled back: nothing changed), never a 5xx.
+ * A unique violation that a service did not anticipate is a 409. Drizzle wraps the driver's error
+ * in `cause`; both are searched.
+ */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  '22021': 'The request contains a character that cannot be stored (such as \\u0000)',
+  '22P05': 'The request contains a character that cannot be stored (such as \\u0000)',
+  '22003': 'A number in the request is out of range',
+  '22001': 'A value in the request is too long',
+  '22P02': 'A value in the request has the wrong format',
+  '22007': 'A date or time in the request is invalid',
+  '22008': 'A date or time in the request is out of range',
+}
+
+function databaseErrorOf(error: unknown): AppError | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    const code = typeof e.code === 'string' ? e.code : undefined
+    if (code && /^[0-9A-Z]{5}$/.test(code)) {
+      if (DATA_EXCEPTIONS[code]) return new AppError('validation_failed', DATA_EXCEPTIONS[code]!)
+      if (code === '23505')
+        return new AppError('conflict', 'This conflicts with something that already exists')
+      return undefined
+    }
+    e = e.cause as typeof e
+  }
+  return undefined
+}
+
 /** Maps anything thrown in a request to an AppError; unknown errors become an opaque 500. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
@@ -332,6 +363,8 @@ export function toAppError(error: unknown): AppError {
   }
   if (e instanceof SyntaxError || e?.name === 'SyntaxError')
     return new AppError('malformed_json', 'The request body is not valid JSON')
+  const database = databaseErrorOf(error)
+  if (database) return database
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500
   if (status === 429) return new AppError('rate_limited', 'Too many requests; retry later')
   if (status === 404) return new AppError('not_found', 'Not found')
