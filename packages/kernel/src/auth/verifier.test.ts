@@ -32,6 +32,24 @@ async function rejects(p: Promise<unknown>, message: RegExp) {
 }
 
 describe('happy', () => {
+  it('remembers a verified token until its exp (bounded), so a repeat skips the signature check', async () => {
+    const signer = await createTestSigner()
+    const options = { issuer: signer.issuer, audience: signer.audience, cooldownMs: 0, maxAgeMs: 0 }
+    let jwks: Jwks = await signer.jwks()
+    const cached = createTokenVerifier({ ...options, jwks: async () => jwks })
+    const uncached = createTokenVerifier({ ...options, jwks: async () => jwks, cacheMs: 0 })
+    const token = await signer.sign({ sub: 'usr_1', org: 'org_1' }, { expiresIn: '2s' })
+    await cached.verify(token)
+    await uncached.verify(token)
+    // The signing key disappears: only the remembered verification still answers (within cacheMs).
+    jwks = { keys: [] }
+    await expect(cached.verify(token)).resolves.toMatchObject({ userId: 'usr_1' })
+    await rejects(uncached.verify(token), /unknown key/)
+    // ... and never past the token's own expiry.
+    await new Promise((r) => setTimeout(r, 2100))
+    await rejects(cached.verify(token), /unknown key|expired/)
+  })
+
   it('accepts a valid token and exposes the principal', async () => {
     const { signer, verifier } = await setup()
     const token = await signer.sign({ sub: 'usr_1', org: 'org_1', roles: ['learner', 'bogus'], sid: 'ses_1' })

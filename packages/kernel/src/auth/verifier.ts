@@ -45,6 +45,13 @@ export interface VerifierOptions {
   maxAgeMs?: number
   /** Clock tolerance in seconds. */
   clockToleranceSec?: number
+  /**
+   * Verified tokens are remembered (by their exact string) for at most this long and never past
+   * their `exp`: a client repeating its token skips the signature check. 0 turns it off. Default 30 s.
+   */
+  cacheMs?: number
+  /** At most this many remembered tokens (oldest dropped first). Default 10,000. */
+  cacheEntries?: number
 }
 
 /** Verifies access tokens. */
@@ -69,6 +76,9 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
           if (!res.ok) throw new Error(`JWKS fetch failed: ${res.status}`)
           return (await res.json()) as Jwks
         }
+  const cacheMs = options.cacheMs ?? 30_000
+  const cacheEntries = options.cacheEntries ?? 10_000
+  const verified = new Map<string, { principal: Principal; until: number }>()
   let keys = new Map<string, CryptoKey | Uint8Array>()
   let fetchedAt = 0
   let inflight: Promise<void> | undefined
@@ -103,8 +113,32 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     return keys.get(kid)
   }
 
+  function remember(token: string, principal: Principal): Principal {
+    if (cacheMs <= 0) return principal
+    const now = Date.now()
+    const exp = typeof principal.claims.exp === 'number' ? principal.claims.exp * 1000 : now
+    const until = Math.min(exp, now + cacheMs)
+    if (until > now) {
+      // Oldest first: a Map iterates in insertion order.
+      if (verified.size >= cacheEntries) verified.delete(verified.keys().next().value!)
+      verified.set(token, { principal, until })
+    }
+    return principal
+  }
+
   return {
     async verify(token) {
+      const hit = verified.get(token)
+      if (hit) {
+        if (hit.until > Date.now()) return hit.principal
+        verified.delete(token)
+      }
+      return remember(token, await verifyFully(token))
+    },
+  }
+
+  async function verifyFully(token: string): Promise<Principal> {
+    {
       let kid: string | undefined
       try {
         const header = decodeProtectedHeader(token)
@@ -147,6 +181,6 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         }
         throw new AppError('invalid_token', 'Token signature or format is not valid')
       }
-    },
+    }
   }
 }
