@@ -61,9 +61,22 @@ CREATE TABLE "commerce"."escrow_holds" (
 	"refunded_minor" bigint DEFAULT 0 NOT NULL,
 	"lessons_total" integer NOT NULL,
 	"lessons_released" integer DEFAULT 0 NOT NULL,
+	"lessons_cancelled" integer DEFAULT 0 NOT NULL,
+	"refundable_minor" bigint DEFAULT 0 NOT NULL,
 	"status" text DEFAULT 'held' NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."escrow_lessons" (
+	"booking_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"hold_id" text NOT NULL,
+	"outcome" text NOT NULL,
+	"share_minor" bigint NOT NULL,
+	"commission_minor" bigint DEFAULT 0 NOT NULL,
+	"transaction_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "commerce"."idempotency_keys" (
@@ -120,6 +133,9 @@ CREATE TABLE "commerce"."ledger_entries" (
 	"org_id" text NOT NULL,
 	"amount_minor" bigint NOT NULL,
 	"currency" text NOT NULL,
+	"memo" text DEFAULT '' NOT NULL,
+	"payee_user_id" text,
+	"order_item_id" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -283,11 +299,14 @@ CREATE UNIQUE INDEX "carts_guest_key" ON "commerce"."carts" USING btree ("guest_
 CREATE INDEX "coupon_redemptions_user_idx" ON "commerce"."coupon_redemptions" USING btree ("coupon_id","user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "coupons_org_code_key" ON "commerce"."coupons" USING btree ("org_id","code");--> statement-breakpoint
 CREATE UNIQUE INDEX "escrow_holds_item_key" ON "commerce"."escrow_holds" USING btree ("order_item_id");--> statement-breakpoint
+CREATE INDEX "escrow_lessons_hold_idx" ON "commerce"."escrow_lessons" USING btree ("hold_id");--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "commerce"."jobs" USING btree ("run_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE UNIQUE INDEX "jobs_pending_key_idx" ON "commerce"."jobs" USING btree ("name","key") WHERE status = 'pending' and key is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_accounts_key" ON "commerce"."ledger_accounts" USING btree ("org_id","kind","owner_id","currency");--> statement-breakpoint
 CREATE INDEX "ledger_entries_account_idx" ON "commerce"."ledger_entries" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "ledger_entries_tx_idx" ON "commerce"."ledger_entries" USING btree ("transaction_id");--> statement-breakpoint
+CREATE INDEX "ledger_entries_item_idx" ON "commerce"."ledger_entries" USING btree ("order_item_id") WHERE order_item_id is not null;--> statement-breakpoint
+CREATE INDEX "ledger_entries_payee_idx" ON "commerce"."ledger_entries" USING btree ("org_id","payee_user_id","created_at") WHERE payee_user_id is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_transactions_kind_ref_key" ON "commerce"."ledger_transactions" USING btree ("kind","ref");--> statement-breakpoint
 CREATE INDEX "order_items_order_idx" ON "commerce"."order_items" USING btree ("order_id");--> statement-breakpoint
 CREATE INDEX "orders_user_idx" ON "commerce"."orders" USING btree ("org_id","user_id","created_at");--> statement-breakpoint

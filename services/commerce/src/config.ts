@@ -47,6 +47,16 @@ export const CommerceConfigSchema = Type.Object({
     minimum: 0,
     description: 'Payable balances below this (minor units) wait for the next payout period.',
   }),
+  PAYOUT_SCHEDULE: Type.String({
+    default: '0 6 * * 1',
+    description:
+      'Cron expression (UTC) of the payout run; each run pays every payable balance >= PAYOUT_MINIMUM_MINOR. Default: Mondays 06:00.',
+  }),
+  PAYOUT_PROVIDER: Type.Union([Type.Literal('sandbox')], {
+    default: 'sandbox',
+    description:
+      'Payout provider adapter: `sandbox` (deterministic success, no keys). Stripe Connect and Stellar come later.',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({
     default: 1_048_576,
     minimum: 1024,

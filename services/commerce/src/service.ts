@@ -17,6 +17,7 @@ import { inbox } from './db/schema.ts'
 /** The event types commerce consumes (for the generated catalogue and broker bindings). */
 export const commerceConsumes = [
   'learning.enrollment.rejected',
+  'learning.course.published',
   'tutoring.lesson.completed',
   'tutoring.lesson.cancelled',
 ]

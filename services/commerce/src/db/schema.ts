@@ -307,7 +307,7 @@ export const ledgerAccounts = commerce.table(
   {
     id: text('id').primaryKey(),
     orgId: text('org_id').notNull(),
-    /** customer | provider_clearing | escrow | payable | platform_revenue | provider_fees | refunds | payouts_in_transit */
+    /** customer | provider_clearing | escrow | payable | platform_revenue | provider_fees | refunds | payouts_in_transit | tax_payable (docs/ledger.md) */
     kind: text('kind').notNull(),
     /** The user a customer/payable account belongs to; '' for platform accounts. */
     ownerId: text('owner_id').notNull().default(''),
@@ -323,7 +323,7 @@ export const ledgerTransactions = commerce.table(
   {
     id: text('id').primaryKey(),
     orgId: text('org_id').notNull(),
-    /** order_paid | escrow_release | refund | clawback | payout | provider_fee | ... */
+    /** payment_captured | refund | escrow_release | payout | payout_settled | payout_failed (docs/ledger.md) */
     kind: text('kind').notNull(),
     /** What it posts (payment id, booking id, refund id, payout id), unique per kind. */
     ref: text('ref').notNull(),
@@ -343,11 +343,23 @@ export const ledgerEntries = commerce.table(
     orgId: text('org_id').notNull(),
     amountMinor: money('amount_minor').notNull(),
     currency: text('currency').notNull(),
+    /** What this leg is, for people (earnings pages and statements show it). */
+    memo: text('memo').notNull().default(''),
+    /** The instructor/tutor whose sale this leg belongs to (statements: gross, commission, clawbacks). */
+    payeeUserId: text('payee_user_id'),
+    /** The order line this leg posts (refunds reverse a line in its original proportions). */
+    orderItemId: text('order_item_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
     index('ledger_entries_account_idx').on(t.accountId, t.id),
     index('ledger_entries_tx_idx').on(t.transactionId),
+    index('ledger_entries_item_idx')
+      .on(t.orderItemId)
+      .where(sql`order_item_id is not null`),
+    index('ledger_entries_payee_idx')
+      .on(t.orgId, t.payeeUserId, t.createdAt)
+      .where(sql`payee_user_id is not null`),
   ],
 )
 
@@ -367,12 +379,37 @@ export const escrowHolds = commerce.table(
     refundedMinor: money('refunded_minor').notNull().default(0),
     lessonsTotal: integer('lessons_total').notNull(),
     lessonsReleased: integer('lessons_released').notNull().default(0),
+    /** Lessons cancelled (their share is either released, or marked refundable below). */
+    lessonsCancelled: integer('lessons_cancelled').notNull().default(0),
+    /** Shares of refundable cancellations: the most a refund of this line takes back from escrow for them. */
+    refundableMinor: money('refundable_minor').notNull().default(0),
     /** held | released | refunded | partially_released */
     status: text('status').notNull().default('held'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('escrow_holds_item_key').on(t.orderItemId)],
+)
+
+/** One lesson's settlement of an escrow hold (completed or cancelled), unique per booking. */
+export const escrowLessons = commerce.table(
+  'escrow_lessons',
+  {
+    /** The tutoring booking (`bkg_...`): a booking settles once. */
+    bookingId: text('booking_id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    holdId: text('hold_id').notNull(),
+    /** completed | cancelled_refundable | cancelled_forfeited */
+    outcome: text('outcome').notNull(),
+    /** The lesson's share of the hold (released to tutor/platform, or marked refundable). */
+    shareMinor: money('share_minor').notNull(),
+    /** Platform commission taken (0 unless released). */
+    commissionMinor: money('commission_minor').notNull().default(0),
+    /** The ledger transaction that released it (null when no money moved). */
+    transactionId: text('transaction_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('escrow_lessons_hold_idx').on(t.holdId)],
 )
 
 /** A payout to a payee for a period. */

@@ -1,7 +1,11 @@
 import type { EventHandler } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
+import { onCoursePublished } from '../products/on-course-published.ts'
+import { createCheckoutArea } from './checkout.area.ts'
+import { onEnrollmentRejected } from './on-enrollment-rejected.ts'
 
-/** PLACEHOLDER until its owner lands it: learning.enrollment.rejected (refund compensation), learning.course.published (products). */
-export function checkoutHandlers(_deps: CommerceDeps): EventHandler[] {
-  return []
+/** learning.enrollment.rejected (refund compensation) and learning.course.published (course products). */
+export function checkoutHandlers(deps: CommerceDeps): EventHandler[] {
+  const area = createCheckoutArea(deps)
+  return [onEnrollmentRejected(area.refunds), onCoursePublished]
 }

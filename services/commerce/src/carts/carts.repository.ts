@@ -1,0 +1,86 @@
+import { and, asc, eq, sql } from 'drizzle-orm'
+import type { DbOrTx } from '@learnmesh/kernel'
+import { cartItems, carts, prices, products } from '../db/schema.ts'
+import type { PriceRow, ProductRow } from '../products/products.repository.ts'
+
+/** A carts row. */
+export type CartRow = typeof carts.$inferSelect
+/** A cart line with its price and product. */
+export interface CartLine {
+  quantity: number
+  addedAt: Date
+  price: PriceRow
+  product: ProductRow
+}
+
+/** Data access for carts and their lines. */
+export function createCartsRepository() {
+  return {
+    /** The user's open cart in an org (locked FOR UPDATE when asked). */
+    async findOpenUserCart(
+      db: DbOrTx,
+      orgId: string,
+      userId: string,
+      lock = false,
+    ): Promise<CartRow | undefined> {
+      const q = db
+        .select()
+        .from(carts)
+        .where(and(eq(carts.orgId, orgId), eq(carts.userId, userId), eq(carts.status, 'open')))
+      const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /** A guest cart by its token hash (any status). */
+    async findByTokenHash(db: DbOrTx, hash: string, lock = false): Promise<CartRow | undefined> {
+      const q = db.select().from(carts).where(eq(carts.guestTokenHash, hash))
+      const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /** Inserts a cart; undefined when the user already has an open cart (unique index). */
+    async insert(db: DbOrTx, row: typeof carts.$inferInsert): Promise<CartRow | undefined> {
+      const [r] = await db.insert(carts).values(row).onConflictDoNothing().returning()
+      return r
+    },
+    /** Updates a cart. */
+    async update(
+      db: DbOrTx,
+      id: string,
+      set: Partial<Pick<CartRow, 'currency' | 'status' | 'couponCodes'>>,
+    ): Promise<void> {
+      await db
+        .update(carts)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(carts.id, id))
+    },
+    /** The lines of a cart with prices and products, in the order they were added. */
+    async lines(db: DbOrTx, cartId: string): Promise<CartLine[]> {
+      return db
+        .select({
+          quantity: cartItems.quantity,
+          addedAt: cartItems.addedAt,
+          price: prices,
+          product: products,
+        })
+        .from(cartItems)
+        .innerJoin(prices, eq(prices.id, cartItems.priceId))
+        .innerJoin(products, eq(products.id, prices.productId))
+        .where(eq(cartItems.cartId, cartId))
+        .orderBy(asc(cartItems.addedAt), asc(cartItems.priceId))
+    },
+    /** Sets a line's quantity (inserting it). */
+    async setItem(db: DbOrTx, cartId: string, priceId: string, quantity: number): Promise<void> {
+      await db
+        .insert(cartItems)
+        .values({ cartId, priceId, quantity })
+        .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.priceId], set: { quantity } })
+    },
+    /** Removes a line; false when it was not there. */
+    async deleteItem(db: DbOrTx, cartId: string, priceId: string): Promise<boolean> {
+      const rows = await db
+        .delete(cartItems)
+        .where(and(eq(cartItems.cartId, cartId), eq(cartItems.priceId, priceId)))
+        .returning({ p: cartItems.priceId })
+      return rows.length > 0
+    },
+  }
+}

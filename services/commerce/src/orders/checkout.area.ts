@@ -1,0 +1,30 @@
+import type { CommerceDeps } from '../deps.ts'
+import { createCartsService } from '../carts/carts.service.ts'
+import { createCouponsService } from '../coupons/coupons.service.ts'
+import { createPaymentsCore } from '../payments/payments.service.ts'
+import { createPaymentProvider, type PaymentProvider } from '../payments/provider.ts'
+import { createProductsService } from '../products/products.service.ts'
+import { createRefundsService } from '../refunds/refunds.service.ts'
+import { createIdempotency } from '../shared/idempotency.ts'
+import { createCheckoutService } from './checkout.service.ts'
+
+/** Every service of the checkout area, built from commerce's deps (plain factories, no state). */
+export function createCheckoutArea(
+  deps: CommerceDeps,
+  provider: PaymentProvider = createPaymentProvider(deps.config),
+) {
+  const payments = createPaymentsCore(deps, provider)
+  return {
+    provider,
+    payments,
+    products: createProductsService(deps.database),
+    coupons: createCouponsService(deps.database),
+    carts: createCartsService(deps.database, deps.config),
+    checkout: createCheckoutService(deps, provider, payments),
+    refunds: createRefundsService(deps, provider),
+    idempotency: createIdempotency(deps.database),
+  }
+}
+
+/** What createCheckoutArea returns. */
+export type CheckoutArea = ReturnType<typeof createCheckoutArea>

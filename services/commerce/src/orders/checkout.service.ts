@@ -1,0 +1,272 @@
+import { AppError, newId, notFound, type Principal, type Tx } from '@learnmesh/kernel'
+import type { CommerceDeps } from '../deps.ts'
+import { createCartsRepository } from '../carts/carts.repository.ts'
+import { priceCart } from '../carts/pricing.ts'
+import { createCouponsRepository } from '../coupons/coupons.repository.ts'
+import { assertStackable } from '../coupons/coupons.service.ts'
+import type { PaymentsCore } from '../payments/payments.service.ts'
+import { writeOrderPaid } from '../payments/payments.service.ts'
+import type { PaymentProvider } from '../payments/provider.ts'
+import { assertTransition } from './order-state.ts'
+import { createOrdersRepository, type OrderRow, type PaymentRow } from './orders.repository.ts'
+
+const ordersRepo = createOrdersRepository()
+const cartsRepo = createCartsRepository()
+const couponsRepo = createCouponsRepository()
+
+/** An order with everything the API shows about it. */
+export interface OrderDetail {
+  order: OrderRow
+  items: Awaited<ReturnType<typeof ordersRepo.items>>
+  payments: PaymentRow[]
+  refunds: Awaited<ReturnType<typeof ordersRepo.refundsOf>>
+}
+
+/**
+ * Checkout: the caller's open cart becomes an order in one transaction (order, items, coupon
+ * redemptions under their limits, payment row; a free order is paid at once with its event), then
+ * the provider is called outside any transaction and its answer applied in a second one.
+ */
+export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvider, payments: PaymentsCore) {
+  const db = deps.database.db
+
+  async function detail(orgId: string, orderId: string): Promise<OrderDetail> {
+    const order = await ordersRepo.findOrder(db, orgId, orderId)
+    if (!order) throw notFound('Order')
+    const [items, pays, refunds] = [
+      await ordersRepo.items(db, order.id),
+      await ordersRepo.paymentsOf(db, order.id),
+      await ordersRepo.refundsOf(db, order.id),
+    ]
+    return { order, items, payments: pays, refunds }
+  }
+
+  /** The order if the caller owns it or is an org admin of its org; 404 otherwise. */
+  async function visibleOrder(principal: Principal, orderId: string, ownerOnly = false): Promise<OrderRow> {
+    const order = await ordersRepo.findOrder(db, principal.orgId, orderId)
+    const admin = principal.platformAdmin || principal.roles.includes('org_admin')
+    if (!order || (order.userId !== principal.userId && (ownerOnly || !admin))) throw notFound('Order')
+    return order
+  }
+
+  async function createOrder(
+    tx: Tx,
+    principal: Principal,
+    traceparent: string | null,
+  ): Promise<{ order: OrderRow; payment: PaymentRow | null }> {
+    const { orgId, userId } = principal
+    await ordersRepo.lockUser(tx, orgId, userId)
+    const cart = await cartsRepo.findOpenUserCart(tx, orgId, userId, true)
+    const lines = cart ? await cartsRepo.lines(tx, cart.id) : []
+    if (!cart || lines.length === 0)
+      throw new AppError('unprocessable', 'The cart is empty', { reason: 'cart_empty' })
+    const now = new Date()
+    const coupons = await couponsRepo.findByCodes(tx, orgId, cart.couponCodes)
+    const priced = priceCart(cart.currency, lines, cart.couponCodes, coupons, now)
+    const gone = priced.lines.find((l) => !l.available)
+    if (gone) {
+      throw new AppError('conflict', `${gone.product.title} is no longer for sale; remove it from the cart`, {
+        reason: 'item_unavailable',
+      })
+    }
+    const bad = priced.coupons.find((c) => c.reason !== null)
+    if (bad) {
+      throw new AppError('conflict', `Coupon ${bad.code} ${bad.reason}; remove it from the cart`, {
+        reason: 'coupon_unavailable',
+      })
+    }
+    assertStackable(coupons)
+    const courseRefs = priced.lines.filter((l) => l.product.type === 'course').map((l) => l.product.ref)
+    const held = await ordersRepo.heldCourseRefs(tx, orgId, userId, courseRefs)
+    if (held.length > 0) {
+      throw new AppError('conflict', 'You already bought (or are paying for) this course', {
+        reason: 'already_purchased',
+        productRefs: held,
+      })
+    }
+    const orderId = newId('ord')
+    // Redeem under the limits: the conditional update holds the coupon's row lock until commit.
+    const redeemed: { couponId: string; discountMinor: number }[] = []
+    for (const c of priced.coupons) {
+      if (c.discountMinor === 0 || !c.coupon) continue
+      const row = await couponsRepo.redeemOne(tx, orgId, c.coupon.id, now)
+      if (!row) {
+        throw new AppError('conflict', `Coupon ${c.code} is used up or no longer valid`, {
+          reason: 'coupon_unavailable',
+        })
+      }
+      if (
+        row.maxPerUser !== null &&
+        (await couponsRepo.countUserRedemptions(tx, row.id, userId)) >= row.maxPerUser
+      ) {
+        throw new AppError('conflict', `You have already used coupon ${c.code}`, {
+          reason: 'coupon_unavailable',
+        })
+      }
+      redeemed.push({ couponId: row.id, discountMinor: c.discountMinor })
+    }
+    const free = priced.totalMinor === 0
+    const order: OrderRow = {
+      id: orderId,
+      orgId,
+      userId,
+      status: free ? 'paid' : 'pending_payment',
+      currency: cart.currency,
+      subtotalMinor: priced.subtotalMinor,
+      discountMinor: priced.discountMinor,
+      taxMinor: 0,
+      totalMinor: priced.totalMinor,
+      refundedMinor: 0,
+      couponCodes: priced.coupons.filter((c) => c.discountMinor > 0).map((c) => c.code),
+      createdAt: now,
+      updatedAt: now,
+      paidAt: free ? now : null,
+    }
+    // Ids made in one millisecond are not ordered among themselves: sort a batch so lines keep cart order.
+    const itemIds = priced.lines.map(() => newId('oit')).sort()
+    const items = priced.lines.map((l, k) => ({
+      id: itemIds[k]!,
+      orderId,
+      orgId,
+      productId: l.product.id,
+      priceId: l.price.id,
+      productType: l.product.type,
+      productRef: l.product.ref,
+      payeeUserId: l.product.payeeUserId,
+      title: l.product.title,
+      quantity: l.quantity,
+      lessonCount: l.price.lessonCount,
+      unitAmountMinor: l.price.unitAmountMinor,
+      discountMinor: l.discountMinor,
+      taxMinor: 0,
+      amountMinor: l.totalMinor,
+      refundedMinor: 0,
+    }))
+    await ordersRepo.insertOrder(tx, order, items)
+    for (const r of redeemed) {
+      await couponsRepo.insertRedemption(tx, { ...r, orderId, userId, orgId })
+    }
+    await cartsRepo.update(tx, cart.id, { status: 'checked_out' })
+    if (free) {
+      // Nothing moved, so nothing is posted to the ledger; access is granted by the event.
+      await writeOrderPaid(tx, order, items, traceparent)
+      return { order, payment: null }
+    }
+    const payment = await ordersRepo.insertPayment(tx, {
+      id: newId('pay'),
+      orderId,
+      orgId,
+      provider: provider.name,
+      status: 'requires_payment',
+      amountMinor: order.totalMinor,
+      currency: order.currency,
+    })
+    return { order, payment }
+  }
+
+  return {
+    detail,
+    visibleOrder,
+    /** POST /checkout. */
+    async checkout(principal: Principal, input: { paymentMethod?: string }, traceparent: string | null) {
+      const returnUrl = (id: string) => `${deps.config.PUBLIC_URL}/orders/${id}`
+      if (provider.local) {
+        // Local provider: order, items, redemptions, payment, capture, ledger and event in ONE transaction.
+        const { order } = await db.transaction(async (tx) => {
+          const created = await createOrder(tx, principal, traceparent)
+          if (created.payment) {
+            await payments.driveInTx(
+              tx,
+              created.payment,
+              input.paymentMethod ?? null,
+              returnUrl(created.order.id),
+              traceparent,
+            )
+          }
+          return created
+        })
+        deps.wakeRelay()
+        return detail(principal.orgId, order.id)
+      }
+      const { order, payment } = await db.transaction((tx) => createOrder(tx, principal, traceparent))
+      deps.wakeRelay()
+      if (payment)
+        await payments.drive(payment, input.paymentMethod ?? null, returnUrl(order.id), traceparent)
+      return detail(principal.orgId, order.id)
+    },
+    /**
+     * POST /orders/:id/confirm: re-drives a pending payment (a provider call that never answered),
+     * or asks the provider to confirm one that required action (when the adapter supports it).
+     */
+    async confirm(
+      principal: Principal,
+      orderId: string,
+      input: { paymentMethod?: string },
+      traceparent: string | null,
+    ) {
+      const order = await visibleOrder(principal, orderId, true)
+      if (!payments.isPayable(order)) {
+        if (order.status === 'paid' || order.status === 'partially_refunded' || order.status === 'refunded') {
+          return detail(principal.orgId, order.id)
+        }
+        throw new AppError('conflict', `This order is ${order.status}`)
+      }
+      const open = (await ordersRepo.paymentsOf(db, order.id)).filter(
+        (p) => p.status === 'requires_payment' || p.status === 'requires_action',
+      )
+      const payment = open[open.length - 1]
+      if (payment?.status === 'requires_payment') {
+        await payments.drive(
+          payment,
+          input.paymentMethod ?? null,
+          `${deps.config.PUBLIC_URL}/orders/${order.id}`,
+          traceparent,
+        )
+      } else if (payment?.status === 'requires_action' && provider.confirm && payment.providerRef) {
+        const result = await provider.confirm({
+          providerRef: payment.providerRef,
+          paymentMethod: input.paymentMethod ?? null,
+        })
+        await db.transaction((tx) => payments.applyResult(tx, payment.id, result, traceparent))
+        deps.wakeRelay()
+      }
+      return detail(principal.orgId, order.id)
+    },
+    /** POST /orders/:id/cancel: an unpaid order is cancelled and its coupons given back. */
+    async cancel(principal: Principal, orderId: string) {
+      const visible = await visibleOrder(principal, orderId)
+      await db.transaction(async (tx) => {
+        const order = (await ordersRepo.findOrder(tx, principal.orgId, visible.id, true))!
+        const to = assertTransition(order.status, 'cancelled')
+        await payments.cancelOpenPayments(tx, order.id)
+        await ordersRepo.setStatus(tx, order.id, order.status, to)
+        await couponsRepo.releaseForOrder(tx, order.id)
+      })
+      return detail(principal.orgId, visible.id)
+    },
+    /** The caller's orders, newest first. */
+    listMine(principal: Principal, opts: { after?: string; limit: number }): Promise<OrderRow[]> {
+      return ordersRepo.listForUser(db, principal.orgId, principal.userId, opts)
+    },
+    /** An org's orders with filters (org admins). */
+    listOrg(
+      orgId: string,
+      opts: { status?: string; userId?: string; from?: Date; to?: Date; after?: string; limit: number },
+    ): Promise<OrderRow[]> {
+      return ordersRepo.listForOrg(db, orgId, opts)
+    },
+    /** Expires abandoned orders whose payment never reached the provider (job). */
+    async expireAbandoned(tx: Tx, before: Date): Promise<number> {
+      const rows = await ordersRepo.abandoned(tx, before, 100)
+      for (const order of rows) {
+        await payments.cancelOpenPayments(tx, order.id)
+        await ordersRepo.setStatus(tx, order.id, order.status, assertTransition(order.status, 'cancelled'))
+        await couponsRepo.releaseForOrder(tx, order.id)
+      }
+      return rows.length
+    },
+  }
+}
+
+/** What createCheckoutService returns. */
+export type CheckoutService = ReturnType<typeof createCheckoutService>

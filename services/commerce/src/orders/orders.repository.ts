@@ -1,0 +1,224 @@
+import { and, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm'
+import type { DbOrTx, Tx } from '@learnmesh/kernel'
+import { orderItems, orders, payments, providerEvents, refunds } from '../db/schema.ts'
+import type { OrderStatus } from './order-state.ts'
+
+/** An orders row. */
+export type OrderRow = typeof orders.$inferSelect
+/** An order_items row. */
+export type OrderItemRow = typeof orderItems.$inferSelect
+/** A payments row. */
+export type PaymentRow = typeof payments.$inferSelect
+/** A refunds row. */
+export type RefundRow = typeof refunds.$inferSelect
+
+/** Data access for orders, their items, payments and refunds. */
+export function createOrdersRepository() {
+  return {
+    /** Serializes one user's checkouts (transaction-scoped advisory lock). */
+    async lockUser(tx: Tx, orgId: string, userId: string): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`checkout:${orgId}:${userId}`}))`)
+    },
+    /** Inserts an order with its items. */
+    async insertOrder(
+      tx: Tx,
+      order: typeof orders.$inferInsert,
+      items: (typeof orderItems.$inferInsert)[],
+    ): Promise<void> {
+      await tx.insert(orders).values(order)
+      if (items.length > 0) await tx.insert(orderItems).values(items)
+    },
+    /** One order of an org (locked FOR UPDATE when asked). */
+    async findOrder(db: DbOrTx, orgId: string, id: string, lock = false): Promise<OrderRow | undefined> {
+      const q = db
+        .select()
+        .from(orders)
+        .where(and(eq(orders.orgId, orgId), eq(orders.id, id)))
+      const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /** Items of an order, in checkout order. */
+    async items(db: DbOrTx, orderId: string): Promise<OrderItemRow[]> {
+      return db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(orderItems.id)
+    },
+    /**
+     * Moves an order from `from` to `to` (the caller validated the transition): conditional on the
+     * old status, so a concurrent change makes this return undefined instead of overwriting it.
+     */
+    async setStatus(
+      tx: Tx,
+      id: string,
+      from: string,
+      to: OrderStatus,
+      extra: Partial<Pick<OrderRow, 'paidAt' | 'refundedMinor'>> = {},
+    ): Promise<OrderRow | undefined> {
+      const [r] = await tx
+        .update(orders)
+        .set({ status: to, ...extra, updatedAt: sql`now()` })
+        .where(and(eq(orders.id, id), eq(orders.status, from)))
+        .returning()
+      return r
+    },
+    /** Course refs of this user's orders that still hold the course (paid or being paid, not fully refunded). */
+    async heldCourseRefs(tx: Tx, orgId: string, userId: string, refs: string[]): Promise<string[]> {
+      if (refs.length === 0) return []
+      const rows = await tx
+        .selectDistinct({ ref: orderItems.productRef })
+        .from(orderItems)
+        .innerJoin(orders, eq(orders.id, orderItems.orderId))
+        .where(
+          and(
+            eq(orders.orgId, orgId),
+            eq(orders.userId, userId),
+            inArray(orders.status, ['pending_payment', 'requires_action', 'paid', 'partially_refunded']),
+            eq(orderItems.productType, 'course'),
+            inArray(orderItems.productRef, refs),
+            sql`(${orderItems.refundedMinor} < ${orderItems.amountMinor} or ${orderItems.amountMinor} = 0)`,
+          ),
+        )
+      return rows.map((r) => r.ref)
+    },
+    /** A user's orders, newest first (keyset on the time-ordered id). */
+    async listForUser(
+      db: DbOrTx,
+      orgId: string,
+      userId: string,
+      opts: { after?: string; limit: number },
+    ): Promise<OrderRow[]> {
+      return db
+        .select()
+        .from(orders)
+        .where(
+          and(
+            eq(orders.orgId, orgId),
+            eq(orders.userId, userId),
+            opts.after ? lt(orders.id, opts.after) : undefined,
+          ),
+        )
+        .orderBy(desc(orders.id))
+        .limit(opts.limit)
+    },
+    /** An org's orders with filters, newest first. */
+    async listForOrg(
+      db: DbOrTx,
+      orgId: string,
+      opts: { status?: string; userId?: string; from?: Date; to?: Date; after?: string; limit: number },
+    ): Promise<OrderRow[]> {
+      return db
+        .select()
+        .from(orders)
+        .where(
+          and(
+            eq(orders.orgId, orgId),
+            opts.status ? eq(orders.status, opts.status) : undefined,
+            opts.userId ? eq(orders.userId, opts.userId) : undefined,
+            opts.from ? sql`${orders.createdAt} >= ${opts.from.toISOString()}::timestamptz` : undefined,
+            opts.to ? sql`${orders.createdAt} < ${opts.to.toISOString()}::timestamptz` : undefined,
+            opts.after ? lt(orders.id, opts.after) : undefined,
+          ),
+        )
+        .orderBy(desc(orders.id))
+        .limit(opts.limit)
+    },
+    /** Pending orders older than `before` whose payments never reached a provider (expiry job). */
+    async abandoned(tx: Tx, before: Date, limit: number): Promise<OrderRow[]> {
+      return tx
+        .select()
+        .from(orders)
+        .where(
+          and(
+            eq(orders.status, 'pending_payment'),
+            sql`${orders.createdAt} < ${before.toISOString()}::timestamptz`,
+            sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and p.status <> 'requires_payment')`,
+          ),
+        )
+        .limit(limit)
+        .for('update', { skipLocked: true })
+    },
+    /** Records a provider webhook event; false when it was already recorded (replay or duplicate). */
+    async recordProviderEvent(tx: Tx, provider: string, eventId: string, type: string): Promise<boolean> {
+      const inserted = await tx
+        .insert(providerEvents)
+        .values({ provider, eventId, type })
+        .onConflictDoNothing()
+        .returning({ id: providerEvents.eventId })
+      return inserted.length > 0
+    },
+    /** Inserts a payment. */
+    async insertPayment(tx: Tx, row: typeof payments.$inferInsert): Promise<PaymentRow> {
+      const [r] = await tx.insert(payments).values(row).returning()
+      return r!
+    },
+    /** A payment by id (locked when asked). */
+    async findPayment(db: DbOrTx, id: string, lock = false): Promise<PaymentRow | undefined> {
+      const q = db.select().from(payments).where(eq(payments.id, id))
+      const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /** A payment by its provider id (locked when asked). */
+    async findPaymentByRef(
+      db: DbOrTx,
+      provider: string,
+      ref: string,
+      lock = false,
+    ): Promise<PaymentRow | undefined> {
+      const q = db
+        .select()
+        .from(payments)
+        .where(and(eq(payments.provider, provider), eq(payments.providerRef, ref)))
+      const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /** Updates a payment. */
+    async updatePayment(tx: Tx, id: string, set: Partial<typeof payments.$inferInsert>): Promise<PaymentRow> {
+      const [r] = await tx
+        .update(payments)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(payments.id, id))
+        .returning()
+      return r!
+    },
+    /** Payments of an order, oldest first. */
+    async paymentsOf(db: DbOrTx, orderId: string): Promise<PaymentRow[]> {
+      return db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(payments.id)
+    },
+    /** Refunds of an order, oldest first (optionally without failed ones). */
+    async refundsOf(db: DbOrTx, orderId: string, liveOnly = false): Promise<RefundRow[]> {
+      return db
+        .select()
+        .from(refunds)
+        .where(and(eq(refunds.orderId, orderId), liveOnly ? ne(refunds.status, 'failed') : undefined))
+        .orderBy(refunds.id)
+    },
+    /** Inserts a refund. */
+    async insertRefund(tx: Tx, row: typeof refunds.$inferInsert): Promise<RefundRow> {
+      const [r] = await tx.insert(refunds).values(row).returning()
+      return r!
+    },
+    /** A refund by id (locked when asked). */
+    async findRefund(db: DbOrTx, id: string, lock = false): Promise<RefundRow | undefined> {
+      const q = db.select().from(refunds).where(eq(refunds.id, id))
+      const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /** Updates a refund. */
+    async updateRefund(tx: Tx, id: string, set: Partial<typeof refunds.$inferInsert>): Promise<RefundRow> {
+      const [r] = await tx.update(refunds).set(set).where(eq(refunds.id, id)).returning()
+      return r!
+    },
+    /** Adds a succeeded refund to an item's refunded total. */
+    async addItemRefunded(tx: Tx, itemId: string, amountMinor: number): Promise<void> {
+      await tx
+        .update(orderItems)
+        .set({ refundedMinor: sql`${orderItems.refundedMinor} + ${amountMinor}` })
+        .where(eq(orderItems.id, itemId))
+    },
+    /** Adds a succeeded refund to a payment's refunded total. */
+    async addPaymentRefunded(tx: Tx, paymentId: string, amountMinor: number): Promise<void> {
+      await tx
+        .update(payments)
+        .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}`, updatedAt: sql`now()` })
+        .where(eq(payments.id, paymentId))
+    },
+  }
+}

@@ -1,0 +1,236 @@
+import { requireAuth, requireRole, type App } from '@learnmesh/kernel'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { bearer, problems, traceparentOf } from '../shared/http.ts'
+import type { Idempotency, IdempotentResponse } from '../shared/idempotency.ts'
+import type { PaymentsCore } from '../payments/payments.service.ts'
+import type { RefundsService } from '../refunds/refunds.service.ts'
+import { presentOrder, presentOrderSummary, presentRefund } from './orders.presenter.ts'
+import {
+  CheckoutBody,
+  IdempotencyHeaders,
+  MyOrdersQuery,
+  OrderListSchema,
+  OrderParams,
+  OrderSchema,
+  OrgOrdersQuery,
+  RefundBody,
+  RefundResponse,
+  SandboxCompleteBody,
+  SandboxParams,
+} from './orders.schemas.ts'
+import type { CheckoutService } from './checkout.service.ts'
+
+const tags = ['orders']
+
+/** Runs a money-moving handler under the caller's Idempotency-Key and sends its (maybe stored) response. */
+async function idempotent<T>(
+  idem: Idempotency,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  principal: { orgId: string; userId: string },
+  run: () => Promise<IdempotentResponse<T>>,
+): Promise<T> {
+  const result = await idem.run(
+    {
+      principal: `${principal.orgId}/${principal.userId}`,
+      key: request.headers['idempotency-key'],
+      method: request.method,
+      path: request.url.split('?')[0]!,
+      body: request.body ?? null,
+    },
+    run,
+    () => void reply.header('idempotent-replayed', 'true'),
+  )
+  reply.code(result.status)
+  return result.body
+}
+
+/** Checkout, orders, refunds and the sandbox's action page. */
+export function ordersRoutes(
+  app: App,
+  s: { checkout: CheckoutService; refunds: RefundsService; payments: PaymentsCore; idempotency: Idempotency },
+): void {
+  app.post(
+    '/checkout',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Turn my cart into an order and pay it (Idempotency-Key required)',
+        headers: IdempotencyHeaders,
+        body: CheckoutBody,
+        response: { 201: OrderSchema, ...problems(400, 401, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = requireAuth(request)
+      return idempotent(s.idempotency, request, reply, p, async () => ({
+        status: 201,
+        body: presentOrder(await s.checkout.checkout(p, request.body ?? {}, traceparentOf(request))),
+      }))
+    },
+  )
+
+  app.post(
+    '/orders/:orderId/confirm',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Retry or confirm the payment of my unpaid order (Idempotency-Key required)',
+        headers: IdempotencyHeaders,
+        params: OrderParams,
+        body: CheckoutBody,
+        response: { 200: OrderSchema, ...problems(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = requireAuth(request)
+      return idempotent(s.idempotency, request, reply, p, async () => ({
+        status: 200,
+        body: presentOrder(
+          await s.checkout.confirm(p, request.params.orderId, request.body ?? {}, traceparentOf(request)),
+        ),
+      }))
+    },
+  )
+
+  app.post(
+    '/orders/:orderId/cancel',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Cancel an unpaid order (its buyer or an org admin)',
+        params: OrderParams,
+        response: { 200: OrderSchema, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requireAuth(request)
+      return presentOrder(await s.checkout.cancel(p, request.params.orderId))
+    },
+  )
+
+  app.get(
+    '/orders/mine',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'My orders, newest first',
+        querystring: MyOrdersQuery,
+        response: { 200: OrderListSchema, ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const p = requireAuth(request)
+      const { limit, after } = request.query
+      const rows = await s.checkout.listMine(p, { limit: limit + 1, ...(after ? { after } : {}) })
+      const items = rows.slice(0, limit)
+      return {
+        items: items.map(presentOrderSummary),
+        nextCursor: rows.length > limit ? items[items.length - 1]!.id : null,
+      }
+    },
+  )
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: "The organization's orders with filters (org_admin)",
+        querystring: OrgOrdersQuery,
+        response: { 200: OrderListSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const p = requireRole(request, 'org_admin')
+      const { limit, after, status, userId, from, to } = request.query
+      const rows = await s.checkout.listOrg(p.orgId, {
+        limit: limit + 1,
+        ...(after ? { after } : {}),
+        ...(status ? { status } : {}),
+        ...(userId ? { userId } : {}),
+        ...(from ? { from: new Date(from) } : {}),
+        ...(to ? { to: new Date(to) } : {}),
+      })
+      const items = rows.slice(0, limit)
+      return {
+        items: items.map(presentOrderSummary),
+        nextCursor: rows.length > limit ? items[items.length - 1]!.id : null,
+      }
+    },
+  )
+
+  app.get(
+    '/orders/:orderId',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'An order with lines, payments and refunds (its buyer or an org admin)',
+        params: OrderParams,
+        response: { 200: OrderSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const p = requireAuth(request)
+      const order = await s.checkout.visibleOrder(p, request.params.orderId)
+      return presentOrder(await s.checkout.detail(p.orgId, order.id))
+    },
+  )
+
+  app.post(
+    '/orders/:orderId/refunds',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Refund an order in full or in part (org_admin; Idempotency-Key required)',
+        headers: IdempotencyHeaders,
+        params: OrderParams,
+        body: RefundBody,
+        response: { 201: RefundResponse, ...problems(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = requireRole(request, 'org_admin')
+      return idempotent(s.idempotency, request, reply, p, async () => {
+        const refund = await s.refunds.refund(p, request.params.orderId, request.body, traceparentOf(request))
+        return {
+          status: 201,
+          body: {
+            refund: presentRefund(refund),
+            order: presentOrder(await s.checkout.detail(p.orgId, refund.orderId)),
+          },
+        }
+      })
+    },
+  )
+
+  app.post(
+    '/sandbox/payments/:providerRef/complete',
+    {
+      schema: {
+        tags: ['sandbox'],
+        security: bearer,
+        summary: 'Sandbox: complete (or fail) the action a payment requires, as its buyer',
+        params: SandboxParams,
+        body: SandboxCompleteBody,
+        response: { 200: OrderSchema, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requireAuth(request)
+      const orderId = await s.payments.completeSandboxAction(
+        p,
+        request.params.providerRef,
+        request.body?.outcome ?? 'succeeded',
+      )
+      return presentOrder(await s.checkout.detail(p.orgId, orderId))
+    },
+  )
+}

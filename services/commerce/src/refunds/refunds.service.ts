@@ -1,0 +1,273 @@
+import { AppError, newId, notFound, writeEvent, type Principal, type Tx } from '@learnmesh/kernel'
+import { commercePaymentRefunded } from '@learnmesh/contracts'
+import type { CommerceDeps } from '../deps.ts'
+import { outbox } from '../db/schema.ts'
+import { allocateLargestRemainder } from '../coupons/discounts.ts'
+import { postRefund } from '../ledger/postings.ts'
+import { assertTransition, refundableStatuses } from '../orders/order-state.ts'
+import { createOrdersRepository, type OrderItemRow, type RefundRow } from '../orders/orders.repository.ts'
+import type { PaymentProvider, ProviderRefundResult } from '../payments/provider.ts'
+
+const ordersRepo = createOrdersRepository()
+
+/** What to refund: whole order (nothing given), an amount spread over lines, or given lines. */
+export interface RefundRequest {
+  /** Lines and, optionally, how much of each (default: what is left of the line). */
+  items?: { orderItemId: string; amountMinor?: number }[]
+  /** An amount spread over the lines by largest remainder, weighted by what is left of each. */
+  amountMinor?: number
+  /** Why (shown to admins; `enrollment_rejected` for the saga's compensation). */
+  reason: string
+}
+
+/**
+ * Refunds. Two steps so no provider call happens inside a transaction holding locks:
+ * `reserve` (order row locked: the amount must fit in captured − refunded − pending, so
+ * concurrent refunds cannot exceed what was captured) inserts a pending refund; the provider is
+ * called; `finalize` applies its answer once (succeeded: totals, status, ledger postRefund,
+ * commerce.payment.refunded with the course lines now fully refunded in revokedItems).
+ */
+export function createRefundsService(deps: CommerceDeps, provider: PaymentProvider) {
+  const db = deps.database.db
+
+  /** Locks the order and inserts a pending refund for the request; 409 when it does not fit. */
+  async function reserve(
+    tx: Tx,
+    orgId: string,
+    orderId: string,
+    request: RefundRequest,
+    createdBy: string | null,
+  ): Promise<RefundRow> {
+    const order = await ordersRepo.findOrder(tx, orgId, orderId, true)
+    if (!order) throw notFound('Order')
+    if (!refundableStatuses.includes(order.status as never)) {
+      throw new AppError('conflict', `A ${order.status} order cannot be refunded`)
+    }
+    const payment = (await ordersRepo.paymentsOf(tx, order.id)).find((p) => p.status === 'succeeded')
+    if (!payment)
+      throw new AppError(
+        'conflict',
+        'This order has no captured payment (free orders have nothing to refund)',
+      )
+    const items = await ordersRepo.items(tx, order.id)
+    const live = await ordersRepo.refundsOf(tx, order.id, true)
+    const left = new Map(items.map((i) => [i.id, i.amountMinor]))
+    for (const r of live)
+      for (const it of r.items) left.set(it.orderItemId, (left.get(it.orderItemId) ?? 0) - it.amountMinor)
+    const lines = planRefund(items, left, request)
+    const amountMinor = lines.reduce((s, l) => s + l.amountMinor, 0)
+    if (amountMinor === 0)
+      throw new AppError('conflict', 'Nothing is left to refund', { reason: 'nothing_to_refund' })
+    const pendingTotal = live.reduce((s, r) => s + r.amountMinor, 0)
+    if (pendingTotal + amountMinor > payment.capturedMinor) {
+      throw new AppError('conflict', 'The refund exceeds what was captured', {
+        reason: 'refund_exceeds_captured',
+      })
+    }
+    return ordersRepo.insertRefund(tx, {
+      id: newId('rfd'),
+      paymentId: payment.id,
+      orderId: order.id,
+      orgId,
+      amountMinor,
+      reason: request.reason,
+      status: 'pending',
+      items: lines,
+      createdBy,
+    })
+  }
+
+  /** Applies the provider's answer to a pending refund, once. Returns whether an event was written. */
+  async function finalize(
+    tx: Tx,
+    refundId: string,
+    result: ProviderRefundResult,
+    traceparent: string | null,
+  ): Promise<boolean> {
+    const refund = (await ordersRepo.findRefund(tx, refundId, true))!
+    if (refund.status !== 'pending') return false
+    if (result.status === 'pending') {
+      await ordersRepo.updateRefund(tx, refund.id, { providerRef: result.providerRef })
+      return false
+    }
+    if (result.status === 'failed') {
+      await ordersRepo.updateRefund(tx, refund.id, { status: 'failed', providerRef: result.providerRef })
+      return false
+    }
+    const order = (await ordersRepo.findOrder(tx, refund.orgId, refund.orderId, true))!
+    await ordersRepo.updateRefund(tx, refund.id, { status: 'succeeded', providerRef: result.providerRef })
+    for (const it of refund.items) await ordersRepo.addItemRefunded(tx, it.orderItemId, it.amountMinor)
+    await ordersRepo.addPaymentRefunded(tx, refund.paymentId, refund.amountMinor)
+    const refundedMinor = order.refundedMinor + refund.amountMinor
+    const full = refundedMinor >= order.totalMinor
+    const to = assertTransition(order.status, full ? 'refunded' : 'partially_refunded')
+    await ordersRepo.setStatus(tx, order.id, order.status, to, { refundedMinor })
+    const items = await ordersRepo.items(tx, order.id)
+    const touched = new Set(refund.items.map((i) => i.orderItemId))
+    const payment = (await ordersRepo.findPayment(tx, refund.paymentId))!
+    await postRefund(tx, deps.config, {
+      refundId: refund.id,
+      paymentId: payment.id,
+      orderId: order.id,
+      orgId: order.orgId,
+      userId: order.userId,
+      currency: order.currency,
+      lines: items
+        .filter((i) => touched.has(i.id))
+        .map((i) => ({
+          orderItemId: i.id,
+          productType: i.productType,
+          payeeUserId: i.payeeUserId,
+          lessonCount: i.lessonCount * i.quantity,
+          amountMinor: i.amountMinor,
+          refundMinor: refund.items.find((r) => r.orderItemId === i.id)!.amountMinor,
+        })),
+    })
+    const revokedItems = items
+      .filter(
+        (i) =>
+          i.productType === 'course' &&
+          i.refundedMinor >= i.amountMinor &&
+          (touched.has(i.id) || (full && i.amountMinor === 0)),
+      )
+      .map((i) => ({ productType: i.productType, productRef: i.productRef }))
+    await writeEvent(tx, outbox, commercePaymentRefunded, {
+      aggregateId: order.id,
+      orgId: order.orgId,
+      traceparent,
+      payload: {
+        orderId: order.id,
+        refundId: refund.id,
+        userId: order.userId,
+        currency: order.currency,
+        amountMinor: refund.amountMinor,
+        full,
+        revokedItems,
+      },
+    })
+    return true
+  }
+
+  async function callProvider(refund: RefundRow): Promise<ProviderRefundResult> {
+    const payment = (await ordersRepo.findPayment(db, refund.paymentId))!
+    return provider.refund({
+      refundId: refund.id,
+      providerRef: payment.providerRef ?? '',
+      amountMinor: refund.amountMinor,
+      currency: payment.currency,
+    })
+  }
+
+  return {
+    reserve,
+    finalize,
+    /** POST /orders/:id/refunds (org admins). */
+    async refund(
+      principal: Principal,
+      orderId: string,
+      request: RefundRequest,
+      traceparent: string | null,
+    ): Promise<RefundRow> {
+      const refund = await db.transaction((tx) =>
+        reserve(tx, principal.orgId, orderId, request, principal.userId),
+      )
+      let result: ProviderRefundResult
+      try {
+        result = await callProvider(refund)
+      } catch (err) {
+        // Left pending: the provider may or may not have refunded; reconciliation decides (docs).
+        deps.logger.warn({ err, refundId: refund.id }, 'refund provider call failed')
+        return refund
+      }
+      const wrote = await db.transaction((tx) => finalize(tx, refund.id, result, traceparent))
+      if (wrote) deps.wakeRelay()
+      return (await ordersRepo.findRefund(db, refund.id))!
+    },
+    /**
+     * Saga compensation (learning.enrollment.rejected): refunds what is left of the order's line
+     * for that course, in the consumer's transaction. Idempotent: nothing left → nothing happens.
+     */
+    async refundRejectedEnrollment(
+      tx: Tx,
+      input: { orgId: string; orderId: string; courseId: string; userId: string },
+      traceparent: string | null,
+    ): Promise<'refunded' | 'nothing'> {
+      const order = await ordersRepo.findOrder(tx, input.orgId, input.orderId, true)
+      if (!order || order.userId !== input.userId || !refundableStatuses.includes(order.status as never))
+        return 'nothing'
+      const item = (await ordersRepo.items(tx, order.id)).find(
+        (i) => i.productType === 'course' && i.productRef === input.courseId,
+      )
+      if (!item) return 'nothing'
+      const live = await ordersRepo.refundsOf(tx, order.id, true)
+      const pending = live.flatMap((r) => r.items).filter((i) => i.orderItemId === item.id)
+      const left = item.amountMinor - pending.reduce((s, i) => s + i.amountMinor, 0)
+      if (left <= 0) return 'nothing'
+      const refund = await reserve(
+        tx,
+        input.orgId,
+        order.id,
+        { items: [{ orderItemId: item.id }], reason: 'enrollment_rejected' },
+        null,
+      )
+      const payment = (await ordersRepo.findPayment(tx, refund.paymentId))!
+      // The sandbox answers locally; a networked provider would be driven by a job instead (docs).
+      const result = await provider.refund({
+        refundId: refund.id,
+        providerRef: payment.providerRef ?? '',
+        amountMinor: refund.amountMinor,
+        currency: payment.currency,
+      })
+      await finalize(tx, refund.id, result, traceparent)
+      return 'refunded'
+    },
+  }
+}
+
+/**
+ * Turns a refund request into per-line amounts, checked against what is left of each line.
+ * 422 for unknown or repeated lines or both forms at once; 409 when an amount exceeds what is left.
+ */
+export function planRefund(
+  items: OrderItemRow[],
+  left: Map<string, number>,
+  request: RefundRequest,
+): { orderItemId: string; amountMinor: number }[] {
+  if (request.items && request.amountMinor !== undefined) {
+    throw new AppError('unprocessable', 'Give either items or amountMinor, not both')
+  }
+  if (request.items) {
+    const seen = new Set<string>()
+    return request.items
+      .map((r) => {
+        const item = items.find((i) => i.id === r.orderItemId)
+        if (!item || seen.has(r.orderItemId)) {
+          throw new AppError('unprocessable', `Unknown or repeated order line ${r.orderItemId}`)
+        }
+        seen.add(r.orderItemId)
+        const remaining = Math.max(0, left.get(item.id) ?? 0)
+        const amount = r.amountMinor ?? remaining
+        if (amount > remaining) {
+          throw new AppError('conflict', `Only ${remaining} is left to refund on line ${item.id}`, {
+            reason: 'refund_exceeds_captured',
+          })
+        }
+        return { orderItemId: item.id, amountMinor: amount }
+      })
+      .filter((l) => l.amountMinor > 0)
+  }
+  const weights = items.map((i) => Math.max(0, left.get(i.id) ?? 0))
+  const available = weights.reduce((s, w) => s + w, 0)
+  const amount = request.amountMinor ?? available
+  if (amount > available) {
+    throw new AppError('conflict', `Only ${available} is left to refund`, {
+      reason: 'refund_exceeds_captured',
+    })
+  }
+  if (available === 0) return []
+  const parts = allocateLargestRemainder(amount, weights)
+  return items.map((i, k) => ({ orderItemId: i.id, amountMinor: parts[k]! })).filter((l) => l.amountMinor > 0)
+}
+
+/** What createRefundsService returns. */
+export type RefundsService = ReturnType<typeof createRefundsService>

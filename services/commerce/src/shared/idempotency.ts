@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto'
+import { and, eq, lt, sql } from 'drizzle-orm'
+import { AppError, problem, type Database, type DbOrTx, type ErrorCode } from '@learnmesh/kernel'
+import { idempotencyKeys } from '../db/schema.ts'
+
+/** How long a key is remembered (Stripe: 24 h). After that the same key starts a new request. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+/** How long an in-progress key blocks others before a crashed holder's key may be taken over. */
+export const IDEMPOTENCY_LOCK_MS = 60 * 1000
+
+const KEY = /^[\x21-\x7e]{1,255}$/
+
+/** A response worth replaying: the status and the JSON body. */
+export interface IdempotentResponse<T = unknown> {
+  status: number
+  body: T
+}
+
+/** What identifies an idempotent request. */
+export interface IdempotentRequest {
+  /** The caller the key belongs to (keys are per caller): e.g. `org_…/usr_…`. */
+  principal: string
+  /** The `Idempotency-Key` header as sent (undefined when absent: a 400). */
+  key: string | string[] | undefined
+  /** HTTP method and path (without query): part of the fingerprint, so a key cannot be reused elsewhere. */
+  method: string
+  path: string
+  /** The parsed request body (canonicalized: key order and whitespace do not matter). */
+  body: unknown
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` hash the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null'
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+}
+
+/** The request fingerprint stored with a key: SHA-256 of method, path and canonical body. */
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
+    .digest('hex')
+}
+
+/** The validated header value; a 400 when missing or malformed. */
+export function parseIdempotencyKey(value: string | string[] | undefined): string {
+  if (value === undefined) throw new AppError('bad_request', 'The Idempotency-Key header is required')
+  if (Array.isArray(value) || !KEY.test(value)) {
+    throw new AppError('bad_request', 'Idempotency-Key must be 1-255 visible ASCII characters')
+  }
+  return value
+}
+
+/**
+ * Stripe-style idempotency keys, reusable by any commerce endpoint (checkout, payment, refunds,
+ * payouts). Semantics:
+ * - keys are per caller (`principal`) and expire after 24 h;
+ * - the first request inserts `(principal, key)` with status `in_progress`: the primary key is the
+ *   lock, so of concurrent requests with one key exactly one executes; the others get 409;
+ * - same key + same request → the stored response (status and body) again, header
+ *   `Idempotent-Replayed: true` via `onReplay`;
+ * - same key + different request (method, path or body) → 422 (Stripe's choice: the key was
+ *   certainly misused; a 409 would suggest retrying);
+ * - 4xx results (AppErrors) are stored and replayed like successes (the endpoint ran and decided);
+ *   5xx results and unexpected errors are NOT stored: the key is released so a retry can succeed;
+ * - an in-progress key whose holder died is taken over after IDEMPOTENCY_LOCK_MS.
+ * The key row commits on its own before the work runs; the work uses its own transactions.
+ */
+export function createIdempotency(
+  database: Database,
+  options: { ttlMs?: number; lockMs?: number; now?: () => Date } = {},
+) {
+  const ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS
+  const lockMs = options.lockMs ?? IDEMPOTENCY_LOCK_MS
+  const now = options.now ?? (() => new Date())
+  const db = database.db
+
+  async function release(principal: string, key: string): Promise<void> {
+    await db
+      .delete(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key)))
+  }
+
+  async function store(principal: string, key: string, status: number, body: unknown): Promise<void> {
+    await db
+      .update(idempotencyKeys)
+      .set({ status: 'done', responseStatus: status, responseBody: body as object, lockedUntil: null })
+      .where(and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key)))
+  }
+
+  /** Takes the key or answers from it. Returns null when the caller must execute. */
+  async function acquire(principal: string, key: string, hash: string): Promise<IdempotentResponse | null> {
+    const t = now()
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await db
+        .delete(idempotencyKeys)
+        .where(
+          and(
+            eq(idempotencyKeys.principal, principal),
+            eq(idempotencyKeys.key, key),
+            lt(idempotencyKeys.createdAt, new Date(t.getTime() - ttlMs)),
+          ),
+        )
+      const inserted = await db
+        .insert(idempotencyKeys)
+        .values({
+          principal,
+          key,
+          requestHash: hash,
+          status: 'in_progress',
+          createdAt: t,
+          lockedUntil: new Date(t.getTime() + lockMs),
+        })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key })
+      if (inserted.length > 0) return null
+      const [row] = await db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key)))
+      if (!row) continue // released between our insert and select: try again
+      if (row.requestHash !== hash) {
+        throw new AppError(
+          'unprocessable',
+          'This Idempotency-Key was already used with a different request; use a new key',
+        )
+      }
+      if (row.status === 'done') {
+        return { status: row.responseStatus ?? 200, body: row.responseBody }
+      }
+      if (row.lockedUntil && row.lockedUntil.getTime() > t.getTime()) {
+        throw new AppError(
+          'conflict',
+          'A request with this Idempotency-Key is still in progress; retry later',
+        )
+      }
+      // The holder died without finishing: take the key over (one taker wins the conditional update).
+      const taken = await db
+        .update(idempotencyKeys)
+        .set({ lockedUntil: new Date(t.getTime() + lockMs) })
+        .where(
+          and(
+            eq(idempotencyKeys.principal, principal),
+            eq(idempotencyKeys.key, key),
+            eq(idempotencyKeys.status, 'in_progress'),
+            sql`${idempotencyKeys.lockedUntil} is not distinct from ${row.lockedUntil}`,
+          ),
+        )
+        .returning({ key: idempotencyKeys.key })
+      if (taken.length === 0) {
+        throw new AppError(
+          'conflict',
+          'A request with this Idempotency-Key is still in progress; retry later',
+        )
+      }
+      return null
+    }
+    throw new AppError('conflict', 'A request with this Idempotency-Key is still in progress; retry later')
+  }
+
+  return {
+    /**
+     * Runs `execute` once per (principal, key) and request; see the semantics above. A replayed
+     * stored error is thrown again as the same AppError; `onReplay` is called for any replay.
+     */
+    async run<T>(
+      request: IdempotentRequest,
+      execute: () => Promise<IdempotentResponse<T>>,
+      onReplay?: () => void,
+    ): Promise<IdempotentResponse<T>> {
+      const key = parseIdempotencyKey(request.key)
+      const hash = requestHash(request.method, request.path, request.body)
+      const stored = await acquire(request.principal, key, hash)
+      if (stored) {
+        onReplay?.()
+        const body = stored.body as { code?: string; detail?: string } | null
+        if (stored.status >= 400 && body && typeof body.code === 'string') {
+          const { code, detail, type: _t, title: _ti, status: _s, ...extra } = body as Record<string, unknown>
+          throw new AppError(code as ErrorCode, String(detail ?? ''), extra)
+        }
+        return stored as IdempotentResponse<T>
+      }
+      let result: IdempotentResponse<T>
+      try {
+        result = await execute()
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) {
+          await store(request.principal, key, err.status, problem(err.code, err.message, err.extra))
+        } else {
+          await release(request.principal, key).catch(() => {})
+        }
+        throw err
+      }
+      if (result.status >= 500) await release(request.principal, key)
+      else await store(request.principal, key, result.status, result.body)
+      return result
+    },
+    /** Deletes keys older than the TTL (a recurring job calls this with its transaction). */
+    async purgeExpired(handle: DbOrTx = db): Promise<void> {
+      await handle
+        .delete(idempotencyKeys)
+        .where(lt(idempotencyKeys.createdAt, new Date(now().getTime() - ttlMs)))
+    },
+  }
+}
+
+/** What createIdempotency returns. */
+export type Idempotency = ReturnType<typeof createIdempotency>
