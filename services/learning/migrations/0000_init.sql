@@ -126,6 +126,9 @@ CREATE TABLE "learning"."courses" (
 	"published_version" integer DEFAULT 0 NOT NULL,
 	"has_unpublished_changes" boolean DEFAULT true NOT NULL,
 	"review_note" text,
+	"review_requested_at" timestamp with time zone,
+	"review_requested_by" text,
+	"archived_catalog_entry" jsonb,
 	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -201,6 +204,14 @@ CREATE TABLE "learning"."lessons" (
 	"prerequisite_ids" text[] DEFAULT '{}'::text[] NOT NULL,
 	"is_preview" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "learning"."org_members" (
+	"org_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"roles" text[] NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "org_members_org_id_user_id_pk" PRIMARY KEY("org_id","user_id")
 );
 --> statement-breakpoint
 CREATE TABLE "learning"."outbox" (
@@ -319,6 +330,13 @@ CREATE INDEX "catalog_search_idx" ON "learning"."catalog_entries" USING gin ("se
 CREATE INDEX "catalog_title_trgm_idx" ON "learning"."catalog_entries" USING gin ("title" gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "catalog_visibility_published_idx" ON "learning"."catalog_entries" USING btree ("visibility","published_at","course_id");--> statement-breakpoint
 CREATE INDEX "catalog_org_published_idx" ON "learning"."catalog_entries" USING btree ("org_id","published_at","course_id");--> statement-breakpoint
+CREATE INDEX "catalog_popular_idx" ON "learning"."catalog_entries" USING btree ("enrollment_count","course_id");--> statement-breakpoint
+CREATE INDEX "catalog_rating_idx" ON "learning"."catalog_entries" USING btree ("rating","course_id");--> statement-breakpoint
+CREATE INDEX "catalog_price_idx" ON "learning"."catalog_entries" USING btree ("price_minor","course_id");--> statement-breakpoint
+CREATE INDEX "catalog_title_sort_idx" ON "learning"."catalog_entries" USING btree ("title","course_id");--> statement-breakpoint
+CREATE INDEX "catalog_category_idx" ON "learning"."catalog_entries" USING btree ("category_slug");--> statement-breakpoint
+CREATE INDEX "catalog_slug_idx" ON "learning"."catalog_entries" USING btree ("slug");--> statement-breakpoint
+CREATE INDEX "catalog_tags_idx" ON "learning"."catalog_entries" USING gin ("tags");--> statement-breakpoint
 CREATE UNIQUE INDEX "categories_org_slug_key" ON "learning"."categories" USING btree ("org_id","slug");--> statement-breakpoint
 CREATE UNIQUE INDEX "certificates_code_key" ON "learning"."certificates" USING btree ("code");--> statement-breakpoint
 CREATE UNIQUE INDEX "certificates_enrollment_key" ON "learning"."certificates" USING btree ("enrollment_id");--> statement-breakpoint
@@ -329,13 +347,16 @@ CREATE INDEX "courses_org_status_idx" ON "learning"."courses" USING btree ("org_
 CREATE UNIQUE INDEX "enrollments_course_user_key" ON "learning"."enrollments" USING btree ("course_id","user_id");--> statement-breakpoint
 CREATE INDEX "enrollments_user_idx" ON "learning"."enrollments" USING btree ("user_id","enrolled_at");--> statement-breakpoint
 CREATE INDEX "enrollments_org_course_idx" ON "learning"."enrollments" USING btree ("org_id","course_id");--> statement-breakpoint
+CREATE INDEX "enrollments_cohort_idx" ON "learning"."enrollments" USING btree ("cohort_id");--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "learning"."jobs" USING btree ("run_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE UNIQUE INDEX "jobs_pending_key_idx" ON "learning"."jobs" USING btree ("name","key") WHERE status = 'pending' and key is not null;--> statement-breakpoint
 CREATE INDEX "lessons_course_idx" ON "learning"."lessons" USING btree ("course_id","section_id","position");--> statement-breakpoint
 CREATE INDEX "outbox_unpublished_idx" ON "learning"."outbox" USING btree ("seq") WHERE published_at is null;--> statement-breakpoint
 CREATE INDEX "questions_course_idx" ON "learning"."questions" USING btree ("course_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "quiz_attempts_no_key" ON "learning"."quiz_attempts" USING btree ("quiz_id","user_id","attempt_no");--> statement-breakpoint
+CREATE UNIQUE INDEX "quiz_attempts_in_progress_key" ON "learning"."quiz_attempts" USING btree ("quiz_id","user_id") WHERE status = 'in_progress';--> statement-breakpoint
 CREATE INDEX "quiz_attempts_enrollment_idx" ON "learning"."quiz_attempts" USING btree ("enrollment_id");--> statement-breakpoint
+CREATE INDEX "quiz_attempts_course_idx" ON "learning"."quiz_attempts" USING btree ("org_id","course_id","id");--> statement-breakpoint
 CREATE INDEX "quizzes_course_idx" ON "learning"."quizzes" USING btree ("course_id");--> statement-breakpoint
 CREATE INDEX "sections_course_idx" ON "learning"."sections" USING btree ("course_id","position");--> statement-breakpoint
 CREATE UNIQUE INDEX "submissions_attempt_key" ON "learning"."submissions" USING btree ("assignment_id","user_id","attempt_no");--> statement-breakpoint

@@ -64,6 +64,26 @@ export const LearningConfigSchema = Type.Object({
     description:
       'Network grace after a timed quiz’s deadline during which answers and submissions are still accepted.',
   }),
+  CATALOG_CACHE_TTL_MS: Type.Integer({
+    default: 60_000,
+    minimum: 0,
+    maximum: 300_000,
+    description:
+      'How long catalog search results and facet counts are reused in process memory (freshness only; 0 turns the cache off).',
+  }),
+  CATALOG_CACHE_MAX_TTL_MS: Type.Integer({
+    default: 300_000,
+    minimum: 0,
+    maximum: 3_600_000,
+    description:
+      'Expensive catalog results (≥ 50 ms to compute) are reused 200× their compute time, at most this long (never less than CATALOG_CACHE_TTL_MS).',
+  }),
+  CATALOG_CACHE_MAX_ENTRIES: Type.Integer({
+    default: 5000,
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'Most catalog query results kept by the in-process cache (oldest evicted first).',
+  }),
 })
 
 /** Learning's typed, frozen configuration. */

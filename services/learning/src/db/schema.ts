@@ -34,6 +34,18 @@ export const people = learning.table('people', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
 
+/** Organization memberships learning has heard of (identity.membership.changed): who may co-teach where. */
+export const orgMembers = learning.table(
+  'org_members',
+  {
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    roles: text('roles').array().notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] })],
+)
+
 /** A course category, per organization (`slug` unique within it). */
 export const categories = learning.table(
   'categories',
@@ -84,6 +96,12 @@ export const courses = learning.table(
     hasUnpublishedChanges: boolean('has_unpublished_changes').notNull().default(true),
     /** Review note from the last reviewer (rejections explain why). */
     reviewNote: text('review_note'),
+    /** Set while the draft waits for an org admin's review (null = no review pending). */
+    reviewRequestedAt: ts('review_requested_at'),
+    /** Who submitted the pending review. */
+    reviewRequestedBy: text('review_requested_by'),
+    /** The catalog entry as it was when the course was archived (restored by unarchive, counters kept). */
+    archivedCatalogEntry: jsonb('archived_catalog_entry').$type<Record<string, unknown>>(),
     /** Optimistic concurrency: bumped on every draft change. */
     revision: integer('revision').notNull().default(1),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -210,6 +228,14 @@ export const catalogEntries = learning.table(
     index('catalog_title_trgm_idx').using('gin', sql`${t.title} gin_trgm_ops`),
     index('catalog_visibility_published_idx').on(t.visibility, t.publishedAt, t.courseId),
     index('catalog_org_published_idx').on(t.orgId, t.publishedAt, t.courseId),
+    // Keyset pagination of the catalog's other sort orders, the course page by slug, tag filters.
+    index('catalog_popular_idx').on(t.enrollmentCount, t.courseId),
+    index('catalog_rating_idx').on(t.rating, t.courseId),
+    index('catalog_price_idx').on(t.priceMinor, t.courseId),
+    index('catalog_title_sort_idx').on(t.title, t.courseId),
+    index('catalog_category_idx').on(t.categorySlug),
+    index('catalog_slug_idx').on(t.slug),
+    index('catalog_tags_idx').using('gin', t.tags),
   ],
 )
 
@@ -261,6 +287,8 @@ export const enrollments = learning.table(
     uniqueIndex('enrollments_course_user_key').on(t.courseId, t.userId),
     index('enrollments_user_idx').on(t.userId, t.enrolledAt),
     index('enrollments_org_course_idx').on(t.orgId, t.courseId),
+    /** Cohort capacity checks count a cohort's active enrollments. */
+    index('enrollments_cohort_idx').on(t.cohortId),
   ],
 )
 
@@ -353,8 +381,27 @@ export const quizAttempts = learning.table(
     enrollmentId: text('enrollment_id').notNull(),
     userId: text('user_id').notNull(),
     attemptNo: integer('attempt_no').notNull(),
-    /** Frozen draw: [{ questionId, optionOrder }] in the order shown. */
-    questions: jsonb('questions').$type<{ questionId: string; optionOrder: string[] }[]>().notNull(),
+    /**
+     * Frozen draw: [{ questionId, optionOrder, question }] in the order shown. `question` is a copy
+     * of the bank question at start (prompt, options, key, points), so later edits to the bank never
+     * change an attempt in progress or its grading.
+     */
+    questions: jsonb('questions')
+      .$type<
+        {
+          questionId: string
+          optionOrder: string[]
+          question?: {
+            type: string
+            prompt: string
+            options: { id: string; text: string }[]
+            answer: unknown
+            explanation: string
+            points: number
+          }
+        }[]
+      >()
+      .notNull(),
     /** in_progress | submitted | expired */
     status: text('status').notNull().default('in_progress'),
     startedAt: ts('started_at').notNull().defaultNow(),
@@ -368,7 +415,13 @@ export const quizAttempts = learning.table(
   },
   (t) => [
     uniqueIndex('quiz_attempts_no_key').on(t.quizId, t.userId, t.attemptNo),
+    // At most one attempt in progress per learner and quiz, whatever the race.
+    uniqueIndex('quiz_attempts_in_progress_key')
+      .on(t.quizId, t.userId)
+      .where(sql`status = 'in_progress'`),
     index('quiz_attempts_enrollment_idx').on(t.enrollmentId),
+    // Editors' roster of a course's attempts (keyset pagination by id).
+    index('quiz_attempts_course_idx').on(t.orgId, t.courseId, t.id),
   ],
 )
 
