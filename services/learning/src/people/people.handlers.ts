@@ -1,10 +1,12 @@
 import { defineHandler, type EventHandler } from '@learnmesh/kernel'
-import { identityUserRegistered } from '@learnmesh/contracts'
-import { people } from '../db/schema.ts'
+import { and, eq } from 'drizzle-orm'
+import { identityMembershipChanged, identityUserRegistered } from '@learnmesh/contracts'
+import { orgMembers, people } from '../db/schema.ts'
 
 /**
  * Learning keeps a copy of each person's name (for certificates, rosters and grading views) from
- * identity.user.registered: it never reads identity's schema. Idempotent upsert.
+ * identity.user.registered, and of their memberships from identity.membership.changed: it never
+ * reads identity's schema. Both are idempotent upserts (a removal deletes).
  */
 export function peopleHandlers(): EventHandler[] {
   return [
@@ -22,6 +24,24 @@ export function peopleHandlers(): EventHandler[] {
           .onConflictDoUpdate({
             target: people.userId,
             set: { displayName: payload.displayName, email: payload.email, updatedAt: new Date() },
+          })
+      },
+    }) as EventHandler,
+    defineHandler({
+      event: identityMembershipChanged,
+      async handle(tx, payload) {
+        if (payload.change === 'removed') {
+          await tx
+            .delete(orgMembers)
+            .where(and(eq(orgMembers.orgId, payload.orgId), eq(orgMembers.userId, payload.userId)))
+          return
+        }
+        await tx
+          .insert(orgMembers)
+          .values({ orgId: payload.orgId, userId: payload.userId, roles: payload.roles })
+          .onConflictDoUpdate({
+            target: [orgMembers.orgId, orgMembers.userId],
+            set: { roles: payload.roles, updatedAt: new Date() },
           })
       },
     }) as EventHandler,
