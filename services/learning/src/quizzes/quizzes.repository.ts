@@ -1,0 +1,310 @@
+import {
+  and,
+  arrayOverlaps,
+  asc,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  sql,
+} from 'drizzle-orm'
+import type { DbOrTx, Tx } from '@learnmesh/kernel'
+import { attemptAnswers, cohorts, lessonProgress, questions, quizAttempts, quizzes } from '../db/schema.ts'
+
+/** A bank question row. */
+export type QuestionRow = typeof questions.$inferSelect
+/** A quiz row. */
+export type QuizRow = typeof quizzes.$inferSelect
+/** An attempt row. */
+export type AttemptRow = typeof quizAttempts.$inferSelect
+/** An attempt without its frozen questions and feedback (lists, status checks). */
+export type AttemptLight = Omit<AttemptRow, 'questions' | 'feedback'>
+/** A saved answer row. */
+export type AnswerRow = typeof attemptAnswers.$inferSelect
+
+const dbNow = sql<Date>`clock_timestamp()`.mapWith((v: unknown) => new Date(v as string))
+
+/** Questions, quizzes and attempts: Drizzle only, plain rows out. Every query is scoped by org. */
+export function createQuizzesRepository() {
+  return {
+    /** The database's clock (deadlines are compared against it, not the app's). */
+    async now(db: DbOrTx): Promise<Date> {
+      const res = await db.execute(sql`select clock_timestamp() as now`)
+      return new Date((res as unknown as { rows: { now: string | Date }[] }).rows[0]!.now)
+    },
+
+    async insertQuestion(db: DbOrTx, row: typeof questions.$inferInsert): Promise<QuestionRow> {
+      const [created] = await db.insert(questions).values(row).returning()
+      return created!
+    },
+
+    async findQuestion(db: DbOrTx, orgId: string, courseId: string, id: string) {
+      const [row] = await db
+        .select()
+        .from(questions)
+        .where(and(eq(questions.id, id), eq(questions.orgId, orgId), eq(questions.courseId, courseId)))
+      return row
+    },
+
+    async listQuestions(
+      db: DbOrTx,
+      q: {
+        orgId: string
+        courseId: string
+        tag?: string
+        includeArchived: boolean
+        limit: number
+        after?: string
+      },
+    ): Promise<QuestionRow[]> {
+      return db
+        .select()
+        .from(questions)
+        .where(
+          and(
+            eq(questions.orgId, q.orgId),
+            eq(questions.courseId, q.courseId),
+            q.includeArchived ? undefined : isNull(questions.archivedAt),
+            q.tag ? arrayOverlaps(questions.tags, [q.tag]) : undefined,
+            q.after ? gt(questions.id, q.after) : undefined,
+          ),
+        )
+        .orderBy(asc(questions.id))
+        .limit(q.limit)
+    },
+
+    async updateQuestion(tx: DbOrTx, orgId: string, id: string, set: Partial<typeof questions.$inferInsert>) {
+      const [row] = await tx
+        .update(questions)
+        .set(set)
+        .where(and(eq(questions.id, id), eq(questions.orgId, orgId)))
+        .returning()
+      return row!
+    },
+
+    /** Non-archived questions of a course among `ids` (any order). */
+    async activeQuestionsByIds(db: DbOrTx, orgId: string, courseId: string, ids: string[]) {
+      if (ids.length === 0) return []
+      return db
+        .select()
+        .from(questions)
+        .where(
+          and(
+            eq(questions.orgId, orgId),
+            eq(questions.courseId, courseId),
+            inArray(questions.id, ids),
+            isNull(questions.archivedAt),
+          ),
+        )
+    },
+
+    /** Questions of a course by id, archived or not (editors' view of a fixed quiz). */
+    async questionsByIds(db: DbOrTx, orgId: string, courseId: string, ids: string[]) {
+      if (ids.length === 0) return []
+      return db
+        .select()
+        .from(questions)
+        .where(and(eq(questions.orgId, orgId), eq(questions.courseId, courseId), inArray(questions.id, ids)))
+    },
+
+    /** Ids of the non-archived questions a random draw may pick (carrying any of `tags`, or all when empty), in id order. */
+    async drawCandidateIds(db: DbOrTx, orgId: string, courseId: string, tags: string[]): Promise<string[]> {
+      const rows = await db
+        .select({ id: questions.id })
+        .from(questions)
+        .where(
+          and(
+            eq(questions.orgId, orgId),
+            eq(questions.courseId, courseId),
+            isNull(questions.archivedAt),
+            tags.length ? arrayOverlaps(questions.tags, tags) : undefined,
+          ),
+        )
+        .orderBy(asc(questions.id))
+      return rows.map((r) => r.id)
+    },
+
+    async insertQuiz(db: DbOrTx, row: typeof quizzes.$inferInsert): Promise<QuizRow> {
+      const [created] = await db.insert(quizzes).values(row).returning()
+      return created!
+    },
+
+    async findQuiz(db: DbOrTx, orgId: string, id: string): Promise<QuizRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(quizzes)
+        .where(and(eq(quizzes.id, id), eq(quizzes.orgId, orgId)))
+      return row
+    },
+
+    async listQuizzes(db: DbOrTx, orgId: string, courseId: string): Promise<QuizRow[]> {
+      return db
+        .select()
+        .from(quizzes)
+        .where(and(eq(quizzes.orgId, orgId), eq(quizzes.courseId, courseId)))
+        .orderBy(asc(quizzes.id))
+        .limit(500)
+    },
+
+    async updateQuiz(db: DbOrTx, orgId: string, id: string, set: Partial<typeof quizzes.$inferInsert>) {
+      const [row] = await db
+        .update(quizzes)
+        .set({ ...set, updatedAt: new Date() })
+        .where(and(eq(quizzes.id, id), eq(quizzes.orgId, orgId)))
+        .returning()
+      return row!
+    },
+
+    /** When a cohort starts (null when unknown). */
+    async cohortStartsAt(db: DbOrTx, orgId: string, cohortId: string): Promise<Date | null> {
+      const [row] = await db
+        .select({ startsAt: cohorts.startsAt })
+        .from(cohorts)
+        .where(and(eq(cohorts.id, cohortId), eq(cohorts.orgId, orgId)))
+      return row?.startsAt ?? null
+    },
+
+    /** Which of `lessonIds` the enrollment completed. */
+    async completedLessons(db: DbOrTx, enrollmentId: string, lessonIds: string[]): Promise<Set<string>> {
+      if (lessonIds.length === 0) return new Set()
+      const rows = await db
+        .select({ lessonId: lessonProgress.lessonId })
+        .from(lessonProgress)
+        .where(
+          and(
+            eq(lessonProgress.enrollmentId, enrollmentId),
+            inArray(lessonProgress.lessonId, lessonIds),
+            isNotNull(lessonProgress.completedAt),
+          ),
+        )
+      return new Set(rows.map((r) => r.lessonId))
+    },
+
+    /** The learner's attempts at a quiz, oldest first (without questions and feedback). */
+    async attemptsOf(db: DbOrTx, orgId: string, quizId: string, userId: string): Promise<AttemptLight[]> {
+      const { questions: _q, feedback: _f, ...light } = getTableColumns(quizAttempts)
+      return db
+        .select(light)
+        .from(quizAttempts)
+        .where(
+          and(
+            eq(quizAttempts.orgId, orgId),
+            eq(quizAttempts.quizId, quizId),
+            eq(quizAttempts.userId, userId),
+          ),
+        )
+        .orderBy(asc(quizAttempts.attemptNo))
+    },
+
+    /**
+     * Inserts an attempt unless (quiz, user, attempt_no) exists: a concurrent start of the same
+     * learner got there first. Deadline = the database's now() + the limit.
+     */
+    async insertAttempt(
+      tx: Tx,
+      row: Omit<typeof quizAttempts.$inferInsert, 'startedAt' | 'deadlineAt'>,
+      timeLimitSeconds: number | null,
+    ): Promise<AttemptRow | undefined> {
+      // Only the database-made values come back: the frozen questions are already in memory.
+      const [created] = await tx
+        .insert(quizAttempts)
+        .values({
+          ...row,
+          startedAt: sql`now()`,
+          deadlineAt:
+            timeLimitSeconds === null ? null : sql`now() + ${timeLimitSeconds}::int * interval '1 second'`,
+        })
+        .onConflictDoNothing()
+        .returning({ startedAt: quizAttempts.startedAt, deadlineAt: quizAttempts.deadlineAt })
+      if (!created) return undefined
+      return {
+        lessonId: null,
+        status: 'in_progress',
+        submittedAt: null,
+        score: null,
+        maxScore: null,
+        passed: null,
+        feedback: null,
+        ...row,
+        ...created,
+      }
+    },
+
+    /** An attempt of this user in this org (with the database clock), optionally locked FOR UPDATE. */
+    async findAttempt(
+      db: DbOrTx,
+      q: { id: string; orgId: string; userId?: string },
+      lock = false,
+    ): Promise<{ attempt: AttemptRow; now: Date } | undefined> {
+      const query = db
+        .select({ attempt: quizAttempts, now: dbNow })
+        .from(quizAttempts)
+        .where(
+          and(
+            eq(quizAttempts.id, q.id),
+            eq(quizAttempts.orgId, q.orgId),
+            q.userId === undefined ? undefined : eq(quizAttempts.userId, q.userId),
+          ),
+        )
+      const [row] = lock ? await query.for('update') : await query
+      return row
+    },
+
+    async answersOf(db: DbOrTx, attemptId: string): Promise<AnswerRow[]> {
+      return db.select().from(attemptAnswers).where(eq(attemptAnswers.attemptId, attemptId))
+    },
+
+    async finishAttempt(
+      tx: Tx,
+      id: string,
+      set: Pick<AttemptRow, 'status' | 'submittedAt' | 'score' | 'maxScore' | 'passed' | 'feedback'>,
+    ): Promise<void> {
+      await tx.update(quizAttempts).set(set).where(eq(quizAttempts.id, id))
+    },
+
+    /** Attempts at a course's quizzes (editors), oldest first. */
+    async courseAttempts(
+      db: DbOrTx,
+      q: {
+        orgId: string
+        courseId: string
+        quizId?: string
+        userId?: string
+        status?: string
+        limit: number
+        after?: string
+      },
+    ): Promise<AttemptRow[]> {
+      return db
+        .select()
+        .from(quizAttempts)
+        .where(
+          and(
+            eq(quizAttempts.orgId, q.orgId),
+            eq(quizAttempts.courseId, q.courseId),
+            q.quizId ? eq(quizAttempts.quizId, q.quizId) : undefined,
+            q.userId ? eq(quizAttempts.userId, q.userId) : undefined,
+            q.status ? eq(quizAttempts.status, q.status) : undefined,
+            q.after ? gt(quizAttempts.id, q.after) : undefined,
+          ),
+        )
+        .orderBy(asc(quizAttempts.id))
+        .limit(q.limit)
+    },
+
+    /** An attempt by id alone (the expiry job; it runs for every organization). */
+    async attemptForJob(tx: Tx, id: string): Promise<{ attempt: AttemptRow; now: Date } | undefined> {
+      const [row] = await tx
+        .select({ attempt: quizAttempts, now: dbNow })
+        .from(quizAttempts)
+        .where(eq(quizAttempts.id, id))
+        .for('update')
+      return row
+    },
+  }
+}
+
+/** The quizzes repository. */
+export type QuizzesRepository = ReturnType<typeof createQuizzesRepository>
