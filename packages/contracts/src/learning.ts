@@ -166,3 +166,18 @@ export const learningEnrollmentRejected = defineEvent({
     reason: Type.Union([Type.Literal('course_unavailable'), Type.Literal('course_unknown')]),
   }),
 })
+
+/** A certificate was revoked by an org admin: it now verifies as revoked. */
+export const learningCertificateRevoked = defineEvent({
+  type: 'learning.certificate.revoked',
+  version: 1,
+  producer: 'learning',
+  description: 'An org admin revoked a certificate; public verification now reports it as revoked.',
+  payload: Type.Object({
+    certificateId: Type.String(),
+    code: Type.String(),
+    courseId: Type.String(),
+    userId: Type.String(),
+    revokedBy: Type.String(),
+  }),
+})
