@@ -174,7 +174,13 @@ afterAll(async () => {
 describe.runIf(up)('npm run cluster', () => {
   describe('happy', () => {
     it('runs each replica as its own process and serves sign-up and sign-in through the gateway', async () => {
-      expect([...pids.keys()].sort()).toEqual(['commerce#1', 'gateway', 'identity#1', 'identity#2', 'learning#1'])
+      expect([...pids.keys()].sort()).toEqual([
+        'commerce#1',
+        'gateway',
+        'identity#1',
+        'identity#2',
+        'learning#1',
+      ])
       const pidSet = new Set(pids.values())
       expect(pidSet.size).toBe(5)
       expect(pidSet.has(supervisor!.pid!)).toBe(false)

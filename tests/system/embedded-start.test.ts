@@ -116,4 +116,72 @@ describe('happy', () => {
     expect(run.output()).toMatch(/verify-email\?token=/)
     expect(await stop(run.child)).toBe(0)
   }, 60_000)
+
+  it('seeds demo courses, and buying the paid one through commerce enrolls the learner (order.paid → enrollment)', async () => {
+    const run = await start()
+    const api = async (
+      path: string,
+      init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+    ) => {
+      const res = await fetch(`${run.url}/api${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...init.headers,
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      })
+      const text = await res.text()
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const body = (text ? JSON.parse(text) : null) as Record<string, any>
+      return { status: res.status, body }
+    }
+    // The public catalog, anonymously: the two public demo courses (the org-only one is hidden).
+    const catalog = await api('/learning/catalog')
+    expect(catalog.status).toBe(200)
+    const slugs = catalog.body.items.map((c: { slug: string }) => c.slug).sort()
+    expect(slugs).toEqual(['node-services-in-production', 'typescript-from-zero'])
+    const paid = catalog.body.items.find((c: { slug: string }) => c.slug === 'node-services-in-production')
+
+    const password = /learner@demo\.learnmesh\.dev\s+(\S+)/.exec(run.output())![1]!
+    const login = await api('/identity/auth/login', {
+      method: 'POST',
+      body: { email: 'learner@demo.learnmesh.dev', password },
+    })
+    const token = login.body.accessToken as string
+    // The demo learner is already studying the free course.
+    const mine = await api('/learning/enrollments', { token })
+    expect(mine.status).toBe(200)
+    expect(mine.body.items).toHaveLength(1)
+
+    // Commerce made a product and a price from learning.course.published.
+    const prices = await api(`/commerce/prices?productType=course&ref=${paid.id}`, { token })
+    expect(prices.status).toBe(200)
+    const price = prices.body.prices[0]
+    expect(price).toMatchObject({ unitAmountMinor: 4900, currency: 'USD' })
+    expect(
+      (await api('/commerce/cart/items', { method: 'POST', token, body: { priceId: price.id, quantity: 1 } }))
+        .status,
+    ).toBeLessThan(300)
+    const order = await api('/commerce/checkout', {
+      method: 'POST',
+      token,
+      body: {},
+      headers: { 'idempotency-key': `e2e-${Date.now()}` },
+    })
+    expect(order.status).toBe(201)
+    expect(order.body.status).toBe('paid')
+
+    // commerce.order.paid → learning enrolls (through both outboxes and inboxes).
+    const deadline = Date.now() + 10_000
+    let enrolled = false
+    while (!enrolled && Date.now() < deadline) {
+      const list = await api('/learning/enrollments', { token })
+      enrolled = list.body.items.some((e: { courseId: string; source?: string }) => e.courseId === paid.id)
+      if (!enrolled) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(enrolled).toBe(true)
+    expect(await stop(run.child)).toBe(0)
+  }, 90_000)
 })

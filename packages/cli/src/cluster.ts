@@ -8,6 +8,7 @@ import { createLogger, createRabbitTransport, type RabbitTransport } from '@lear
 import { loadClusterConfig, type ClusterConfig } from './config.ts'
 import { attachDevMailbox } from './dev-mailbox.ts'
 import { migrateAll, seedAll } from './migrate.ts'
+import { seedDemoLearning } from './demo-learning.ts'
 import { ensureDatabase, type ServiceRole } from './roles.ts'
 import { demo, services } from './services.ts'
 
@@ -165,7 +166,7 @@ export async function startCluster(options: {
   const roleUrl = Object.fromEntries(roles.map((r) => [r.service, r.url]))
   print(`  migrated; services connect as ${roles.map((r) => r.role).join(', ')}`)
   // As the admin, before any service runs: the demo organization and people (idempotent).
-  if (config.SEED_DEMO) await seedAll({ ...env, DATABASE_URL: config.DATABASE_URL })
+  const seededPeople = config.SEED_DEMO ? await seedAll({ ...env, DATABASE_URL: config.DATABASE_URL }) : false
 
   // No mail server until the communication service lands: account emails (identity's events, through
   // the broker) go to <DATA_DIR>/mailbox.jsonl and their links are printed, as in embedded mode.
@@ -353,6 +354,8 @@ export async function startCluster(options: {
       await startAndWait(replicas.slice(1))
     }
     await startAndWait([gateway])
+    // Demo courses go through the services' own API, so only now that they run.
+    if (seededPeople) await seedDemoLearning({ gatewayUrl })
   } catch (err) {
     await stop()
     throw err

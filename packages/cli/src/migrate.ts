@@ -74,16 +74,21 @@ export async function migrateAll(
   }
 }
 
-/** `learnmesh seed`: migrates, then creates the demo organization and users if they are missing. */
-export async function seedAll(env: Record<string, string | undefined>): Promise<void> {
+/**
+ * `learnmesh seed`: migrates, then creates the demo organization and users if they are missing.
+ * Returns true when it created demo people (then the demo courses, which need the services running,
+ * are due: `seedDemoLearning`).
+ */
+export async function seedAll(env: Record<string, string | undefined>): Promise<boolean> {
   const database = await open(env)
   try {
     for (const service of services) await migrate(database, service.migrations)
-    await seedIdentity(database, {
+    const seeded = await seedIdentity(database, {
       orgSlug: demo.orgSlug,
       orgName: demo.orgName,
       users: demo.users.map((u) => ({ ...u, roles: [...u.roles] })),
     })
+    return seeded.users.some((u) => u.created)
   } finally {
     await database.close()
   }

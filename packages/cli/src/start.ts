@@ -14,6 +14,7 @@ import { createGateway, loadGatewayConfig } from '@learnmesh/gateway'
 import { seedIdentity } from '@learnmesh/identity'
 import { loadEmbeddedConfig } from './config.ts'
 import { attachDevMailbox } from './dev-mailbox.ts'
+import { seedDemoLearning } from './demo-learning.ts'
 import { demo, services } from './services.ts'
 
 /** A running embedded platform. */
@@ -77,11 +78,16 @@ export async function startEmbedded(options: {
   }
 
   if (config.SEED_DEMO) {
-    await seedIdentity(database, {
+    const seeded = await seedIdentity(database, {
       orgSlug: demo.orgSlug,
       orgName: demo.orgName,
       users: demo.users.map((u) => ({ ...u, roles: [...u.roles] })),
     })
+    // Demo courses once, when the demo people are new (signing in costs an argon2 hash per person).
+    if (seeded.users.some((u) => u.created)) {
+      const app = (name: string) => running.find((s) => s.name === name)!.app
+      await seedDemoLearning({ identity: app('identity'), learning: app('learning') })
+    }
   }
 
   const gateway = await createGateway({

@@ -17,6 +17,7 @@ import { inbox } from './db/schema.ts'
 /** The event types learning consumes (for the generated catalogue and broker bindings). */
 export const learningConsumes = [
   'identity.user.registered',
+  'identity.membership.changed',
   'commerce.order.paid',
   'commerce.payment.refunded',
   'learning.course.completed',
