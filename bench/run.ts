@@ -8,10 +8,20 @@ import { killAll, root } from './lib/children.ts'
 import { measure, median, probe, type LoadSettings, type RunResult } from './lib/measure.ts'
 import { gatewayScenario } from './scenarios/gateway.ts'
 import { httpScenario } from './scenarios/http.ts'
+import { heartbeatsScenario } from './scenarios/heartbeats.ts'
+import { catalogScenario } from './scenarios/catalog.ts'
+import { quizScenario } from './scenarios/quiz.ts'
 import type { Scenario, Target } from './scenarios/types.ts'
 import { eventScenarios, killWorkers, type EventScenario } from './events/index.ts'
 
-const scenarios: (Scenario | EventScenario)[] = [httpScenario, gatewayScenario, ...eventScenarios]
+const scenarios: (Scenario | EventScenario)[] = [
+  httpScenario,
+  gatewayScenario,
+  ...eventScenarios,
+  catalogScenario,
+  heartbeatsScenario,
+  quizScenario,
+]
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name]
