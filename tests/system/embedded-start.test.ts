@@ -182,6 +182,16 @@ describe('happy', () => {
       if (!enrolled) await new Promise((r) => setTimeout(r, 100))
     }
     expect(enrolled).toBe(true)
+    // ... and commerce's own consumer issued the invoice, numbered per organization.
+    let invoice: { number: string } | undefined
+    while (!invoice && Date.now() < deadline + 10_000) {
+      const invoices = await api('/commerce/invoices/mine', { token })
+      expect(invoices.status).toBe(200)
+      invoice = invoices.body.items.find((i: { orderId: string }) => i.orderId === order.body.id)
+      if (!invoice) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(invoice).toMatchObject({ totalMinor: 4900, currency: 'USD' })
+    expect(invoice!.number).toMatch(/^INV-\d{4}-\d{6}$/)
     expect(await stop(run.child)).toBe(0)
   }, 90_000)
 })

@@ -99,6 +99,37 @@ CREATE TABLE "commerce"."inbox" (
 	CONSTRAINT "inbox_event_id_consumer_pk" PRIMARY KEY("event_id","consumer")
 );
 --> statement-breakpoint
+CREATE TABLE "commerce"."invoice_counters" (
+	"org_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"year" integer NOT NULL,
+	"next" integer DEFAULT 1 NOT NULL,
+	CONSTRAINT "invoice_counters_org_id_kind_year_pk" PRIMARY KEY("org_id","kind","year")
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."invoices" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"order_id" text NOT NULL,
+	"refund_id" text,
+	"invoice_id" text,
+	"user_id" text NOT NULL,
+	"number" text NOT NULL,
+	"year" integer NOT NULL,
+	"sequence" integer NOT NULL,
+	"currency" text NOT NULL,
+	"subtotal_minor" bigint NOT NULL,
+	"tax_minor" bigint NOT NULL,
+	"total_minor" bigint NOT NULL,
+	"tax_rate_basis_points" integer NOT NULL,
+	"tax_label" text NOT NULL,
+	"issuer_name" text NOT NULL,
+	"lines" jsonb NOT NULL,
+	"status" text NOT NULL,
+	"issued_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "commerce"."jobs" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
@@ -300,6 +331,12 @@ CREATE INDEX "coupon_redemptions_user_idx" ON "commerce"."coupon_redemptions" US
 CREATE UNIQUE INDEX "coupons_org_code_key" ON "commerce"."coupons" USING btree ("org_id","code");--> statement-breakpoint
 CREATE UNIQUE INDEX "escrow_holds_item_key" ON "commerce"."escrow_holds" USING btree ("order_item_id");--> statement-breakpoint
 CREATE INDEX "escrow_lessons_hold_idx" ON "commerce"."escrow_lessons" USING btree ("hold_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "invoices_number_key" ON "commerce"."invoices" USING btree ("org_id","number");--> statement-breakpoint
+CREATE UNIQUE INDEX "invoices_sequence_key" ON "commerce"."invoices" USING btree ("org_id","kind","year","sequence");--> statement-breakpoint
+CREATE UNIQUE INDEX "invoices_order_key" ON "commerce"."invoices" USING btree ("order_id") WHERE kind = 'invoice';--> statement-breakpoint
+CREATE UNIQUE INDEX "invoices_refund_key" ON "commerce"."invoices" USING btree ("refund_id") WHERE kind = 'credit_note';--> statement-breakpoint
+CREATE INDEX "invoices_user_idx" ON "commerce"."invoices" USING btree ("org_id","user_id","issued_at","id");--> statement-breakpoint
+CREATE INDEX "invoices_org_idx" ON "commerce"."invoices" USING btree ("org_id","issued_at","id");--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "commerce"."jobs" USING btree ("run_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE UNIQUE INDEX "jobs_pending_key_idx" ON "commerce"."jobs" USING btree ("name","key") WHERE status = 'pending' and key is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_accounts_key" ON "commerce"."ledger_accounts" USING btree ("org_id","kind","owner_id","currency");--> statement-breakpoint

@@ -3,6 +3,7 @@ import { trustProxyOption } from './config.ts'
 import type { CommerceDeps } from './deps.ts'
 import { checkoutRoutes } from './orders/checkout.routes.ts'
 import { ledgerRoutes } from './ledger/ledger.routes.ts'
+import { invoicesRoutes } from './invoices/invoices.routes.ts'
 
 /**
  * Builds commerce's HTTP app: kernel chassis, the bearer token plugin, then every route group.
@@ -22,5 +23,6 @@ export async function buildApp(deps: CommerceDeps, options: { verifier: TokenVer
   await app.register(authPlugin, { verifier: options.verifier })
   await checkoutRoutes(app, deps)
   await ledgerRoutes(app, deps)
+  await invoicesRoutes(app, deps)
   return app
 }

@@ -57,6 +57,18 @@ export const CommerceConfigSchema = Type.Object({
     description:
       'Payout provider adapter: `sandbox` (deterministic success, no keys). Stripe Connect and Stellar come later.',
   }),
+  INVOICE_TAX_RATE_BASIS_POINTS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 10_000,
+    description:
+      'Tax rate included in prices, in basis points (2000 = 20%), shown as a tax line on invoices; 0 = no tax line.',
+  }),
+  INVOICE_TAX_LABEL: Type.String({
+    default: 'VAT',
+    minLength: 1,
+    description: 'Name of the tax printed on invoices (e.g. VAT, GST).',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({
     default: 1_048_576,
     minimum: 1024,

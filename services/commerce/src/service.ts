@@ -17,6 +17,8 @@ import { inbox } from './db/schema.ts'
 /** The event types commerce consumes (for the generated catalogue and broker bindings). */
 export const commerceConsumes = [
   'learning.enrollment.rejected',
+  'commerce.order.paid',
+  'commerce.payment.refunded',
   'learning.course.published',
   'tutoring.lesson.completed',
   'tutoring.lesson.cancelled',

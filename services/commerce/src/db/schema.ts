@@ -460,3 +460,77 @@ export const tutorTeachingTotals = commerce.table(
   },
   (t) => [primaryKey({ columns: [t.orgId, t.tutorId] })],
 )
+
+// ---------------------------------------------------------------------------------------------
+// Invoices (invoices area)
+// ---------------------------------------------------------------------------------------------
+
+/** One line of an invoice or credit note, with the tax included in its amount. */
+export interface InvoiceLine {
+  orderItemId: string
+  title: string
+  productType: string
+  quantity: number
+  /** Tax-inclusive amount the customer paid for this line (credit notes: amount credited). */
+  amountMinor: number
+  /** Tax included in amountMinor. */
+  taxMinor: number
+  /** amountMinor − taxMinor. */
+  netMinor: number
+}
+
+/** Gapless counters: one row per (org, kind, year); `next` is the next number to hand out. */
+export const invoiceCounters = commerce.table(
+  'invoice_counters',
+  {
+    orgId: text('org_id').notNull(),
+    /** invoice | credit_note */
+    kind: text('kind').notNull(),
+    year: integer('year').notNull(),
+    next: integer('next').notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.kind, t.year] })],
+)
+
+/** An invoice (one per paid order) or a credit note (one per refund), numbered without gaps per org. */
+export const invoices = commerce.table(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** invoice | credit_note */
+    kind: text('kind').notNull(),
+    orderId: text('order_id').notNull(),
+    /** Credit notes: the refund they document; null for invoices. */
+    refundId: text('refund_id'),
+    /** Credit notes: the invoice they credit; null for invoices. */
+    invoiceId: text('invoice_id'),
+    userId: text('user_id').notNull(),
+    number: text('number').notNull(),
+    year: integer('year').notNull(),
+    sequence: integer('sequence').notNull(),
+    currency: text('currency').notNull(),
+    subtotalMinor: money('subtotal_minor').notNull(),
+    taxMinor: money('tax_minor').notNull(),
+    totalMinor: money('total_minor').notNull(),
+    taxRateBasisPoints: integer('tax_rate_basis_points').notNull(),
+    taxLabel: text('tax_label').notNull(),
+    issuerName: text('issuer_name').notNull(),
+    lines: jsonb('lines').$type<InvoiceLine[]>().notNull(),
+    /** issued | credited (an invoice fully credited by credit notes) */
+    status: text('status').notNull(),
+    issuedAt: ts('issued_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('invoices_number_key').on(t.orgId, t.number),
+    uniqueIndex('invoices_sequence_key').on(t.orgId, t.kind, t.year, t.sequence),
+    uniqueIndex('invoices_order_key')
+      .on(t.orderId)
+      .where(sql`kind = 'invoice'`),
+    uniqueIndex('invoices_refund_key')
+      .on(t.refundId)
+      .where(sql`kind = 'credit_note'`),
+    index('invoices_user_idx').on(t.orgId, t.userId, t.issuedAt, t.id),
+    index('invoices_org_idx').on(t.orgId, t.issuedAt, t.id),
+  ],
+)
