@@ -1,15 +1,11 @@
-import { Writable } from 'node:stream'
-import pino from 'pino'
+import { newId, type App, type Database, type Logger } from '@learnmesh/kernel'
 import {
-  createTokenVerifier,
-  loggerOptions,
-  newId,
-  sql,
-  type App,
-  type Database,
-  type Logger,
-} from '@learnmesh/kernel'
-import { createTestDatabase, createTestSigner } from '@learnmesh/kernel/testing'
+  createTestDatabase,
+  createTestLogger,
+  createTestPrincipals,
+  outboxEvents,
+  type TestUser,
+} from '@learnmesh/kernel/testing'
 import { loadLearningConfig, type LearningConfig } from './config.ts'
 import type { LearningDeps } from './deps.ts'
 import { buildApp } from './app.ts'
@@ -26,74 +22,24 @@ import {
 } from './db/schema.ts'
 import type { CourseSnapshot, LessonContent, LessonType } from './shared/snapshot.ts'
 
-/** A test principal: who a token is for. */
-export interface TestUser {
-  userId: string
-  orgId: string
-  roles: string[]
-  platformAdmin?: boolean
-}
+export type { TestUser }
 
 /**
  * Test-only: learning on an in-memory PGlite copied from the migrated template, tokens from a
- * throwaway signer, and factories that put rows straight into the tables (so one feature's tests
- * do not depend on another feature's routes). `logs` collects every log line when given.
+ * throwaway signer, and factories that put rows straight into the tables (so one feature's tests do not depend on another feature's routes). `logs` collects every log line when given.
  */
 export async function createTestLearning(options: { env?: Record<string, string>; logs?: string[] } = {}) {
   const database: Database = await createTestDatabase(learningService.migrations)
   const config: LearningConfig = loadLearningConfig({ PUBLIC_URL: 'http://web.test', ...options.env })
-  const logs = options.logs
-  const logger: Logger = logs
-    ? pino(
-        loggerOptions('learning', 'trace'),
-        new Writable({
-          write(chunk: Buffer, _enc, done) {
-            logs.push(chunk.toString('utf8'))
-            done()
-          },
-        }),
-      )
-    : pino({ level: 'silent' })
-  const signer = await createTestSigner()
-  const verifier = createTokenVerifier({
-    jwks: signer.jwks,
-    issuer: signer.issuer,
-    audience: signer.audience,
-    cooldownMs: 0,
-  })
+  const logger: Logger = createTestLogger('learning', options.logs)
+  const principals = await createTestPrincipals()
+  const { signer, verifier, orgA, orgB, user, token } = principals
   let wakes = 0
   const deps: LearningDeps = { database, config, logger, wakeRelay: () => void wakes++ }
   const app: App = await buildApp(deps, { verifier })
   await app.ready()
 
-  const orgA = newId('org')
-  const orgB = newId('org')
-
-  /** A user with roles in an org (default: a learner of org A). */
-  function user(roles: string[] = ['learner'], orgId = orgA, extra: Partial<TestUser> = {}): TestUser {
-    return { userId: newId('usr'), orgId, roles, ...extra }
-  }
-
-  /** An access token for a test user. */
-  function token(u: TestUser): Promise<string> {
-    return signer.sign({ sub: u.userId, org: u.orgId, roles: u.roles, padm: u.platformAdmin ?? false })
-  }
-
-  /** Sends a request as `u` (anonymous when u is null). */
-  async function call(
-    u: TestUser | null,
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: unknown,
-    headers: Record<string, string> = {},
-  ) {
-    return app.inject({
-      method,
-      url,
-      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
-      headers: { ...(u ? { authorization: `Bearer ${await token(u)}` } : {}), ...headers },
-    })
-  }
+  const call = principals.caller(app)
 
   return {
     app,
@@ -110,14 +56,7 @@ export async function createTestLearning(options: { env?: Record<string, string>
     /** How many times the relay was woken (events were written). */
     wakes: () => wakes,
     /** Rows of the outbox, oldest first. */
-    async events(type?: string) {
-      const rows = await database.query<{ type: string; envelope: { payload: Record<string, unknown> } }>(
-        sql`select type, envelope from learning.outbox order by id`,
-      )
-      return rows
-        .filter((r) => !type || r.type === type)
-        .map((r) => ({ type: r.type, payload: r.envelope.payload }))
-    },
+    events: (type?: string) => outboxEvents(database, 'learning', type),
     /** Registers a person's name (what identity.user.registered would do). */
     async person(u: TestUser, displayName = 'Test Person') {
       await database.db
