@@ -1,70 +1,33 @@
 import pino from 'pino'
-import {
-  authPlugin,
-  createApp,
-  createTokenVerifier,
-  newId,
-  type App,
-  type Database,
-  type EventHandler,
-} from '@learnmesh/kernel'
-import { createTestDatabase, createTestSigner } from '@learnmesh/kernel/testing'
+import { newId, type Database, type EventHandler } from '@learnmesh/kernel'
+import { createTestDatabase, createTestPrincipals, type TestUser } from '@learnmesh/kernel/testing'
+import { buildApp } from '../app.ts'
 import { loadCommerceConfig } from '../config.ts'
 import type { CommerceDeps } from '../deps.ts'
 import { orderItems, orders, refunds } from '../db/schema.ts'
 import { commerceService } from '../service.ts'
 import { invoiceHandlers } from './invoices.handlers.ts'
-import { invoicesRoutes } from './invoices.routes.ts'
 
 /** A test principal. */
-export interface KitUser {
-  userId: string
-  orgId: string
-  roles: string[]
-}
+export type KitUser = TestUser
 
 /**
- * Test-only: an app with just the invoice routes (the lead registers them in app.ts), on PGlite
- * (default) or a given database, plus helpers that seed paid orders and refunds and deliver events.
+ * Test-only: commerce's app on PGlite (default) or a given database, plus helpers that seed paid
+ * orders and refunds straight into the tables and deliver invoice events.
  */
 export async function createInvoiceKit(options: { env?: Record<string, string>; database?: Database } = {}) {
   const database = options.database ?? (await createTestDatabase(commerceService.migrations))
   const config = loadCommerceConfig({ PUBLIC_URL: 'http://web.test', ...options.env })
   const deps: CommerceDeps = { database, config, logger: pino({ level: 'silent' }), wakeRelay: () => {} }
-  const signer = await createTestSigner()
-  const verifier = createTokenVerifier({
-    jwks: signer.jwks,
-    issuer: signer.issuer,
-    audience: signer.audience,
-    cooldownMs: 0,
-  })
-  const app: App = await createApp({
-    name: 'commerce',
-    description: 'invoices test app',
-    logger: deps.logger,
-    readyChecks: { database: () => database.ping() },
-  })
-  await app.register(authPlugin, { verifier })
-  await invoicesRoutes(app, deps)
+  const principals = await createTestPrincipals()
+  const app = await buildApp(deps, { verifier: principals.verifier })
   await app.ready()
   const handlers = invoiceHandlers(deps)
-  const orgA = newId('org')
-  const orgB = newId('org')
+  const { orgA, orgB } = principals
   const db = database.db
-
-  const user = (roles: string[] = ['learner'], orgId = orgA): KitUser => ({
-    userId: newId('usr'),
-    orgId,
-    roles,
-  })
-
-  async function call(u: KitUser | null, method: 'GET' | 'POST', url: string) {
-    const headers: Record<string, string> = {}
-    if (u) {
-      headers.authorization = `Bearer ${await signer.sign({ sub: u.userId, org: u.orgId, roles: u.roles, padm: false })}`
-    }
-    return app.inject({ method, url, headers })
-  }
+  const user = (roles: string[] = ['learner'], orgId = orgA): KitUser => principals.user(roles, orgId)
+  const callAs = principals.caller(app)
+  const call = (u: KitUser | null, method: 'GET' | 'POST', url: string) => callAs(u, method, url)
 
   /** A paid order with lines of the given tax-inclusive amounts. */
   async function paidOrder(u: KitUser, amounts: number[], currency = 'EUR') {
