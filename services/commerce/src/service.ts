@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import {
-  consume,
-  createJobRunner,
-  createRelay,
+  startServiceRuntime,
   type RunningService,
   type ServiceContext,
   type ServiceDefinition,
@@ -36,41 +34,13 @@ export const commerceService: ServiceDefinition = {
   consumes: commerceConsumes,
   async start(ctx: ServiceContext): Promise<RunningService> {
     const config = loadCommerceConfig(ctx.env)
-    const relay = createRelay({
-      database: ctx.database,
-      schema: 'commerce',
-      transport: ctx.transport,
-      logger: ctx.logger,
-    })
-    const deps: CommerceDeps = {
-      database: ctx.database,
-      config,
-      logger: ctx.logger,
-      wakeRelay: () => relay.wake(),
-    }
-    consume({
-      consumer: 'commerce',
-      database: ctx.database,
-      inbox,
-      transport: ctx.transport,
-      logger: ctx.logger,
-      handlers: commerceHandlers(deps),
-    })
-    const runner = createJobRunner({
-      database: ctx.database,
-      schema: 'commerce',
-      handlers: commerceJobs(deps),
-      logger: ctx.logger,
-    })
-    const app = await buildApp(deps, { verifier: ctx.verifier })
-    return {
+    return startServiceRuntime<CommerceDeps>(ctx, {
       name: 'commerce',
-      app,
-      async close() {
-        await runner.stop()
-        await app.close()
-        await relay.stop()
-      },
-    }
+      inbox,
+      deps: (wakeRelay) => ({ database: ctx.database, config, logger: ctx.logger, wakeRelay }),
+      handlers: commerceHandlers,
+      jobs: commerceJobs,
+      app: (deps) => buildApp(deps, { verifier: ctx.verifier }),
+    })
   },
 }

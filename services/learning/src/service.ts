@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import {
-  consume,
-  createJobRunner,
-  createRelay,
+  startServiceRuntime,
   type RunningService,
   type ServiceContext,
   type ServiceDefinition,
@@ -35,41 +33,13 @@ export const learningService: ServiceDefinition = {
   consumes: learningConsumes,
   async start(ctx: ServiceContext): Promise<RunningService> {
     const config = loadLearningConfig(ctx.env)
-    const relay = createRelay({
-      database: ctx.database,
-      schema: 'learning',
-      transport: ctx.transport,
-      logger: ctx.logger,
-    })
-    const deps: LearningDeps = {
-      database: ctx.database,
-      config,
-      logger: ctx.logger,
-      wakeRelay: () => relay.wake(),
-    }
-    consume({
-      consumer: 'learning',
-      database: ctx.database,
-      inbox,
-      transport: ctx.transport,
-      logger: ctx.logger,
-      handlers: learningHandlers(deps),
-    })
-    const runner = createJobRunner({
-      database: ctx.database,
-      schema: 'learning',
-      handlers: learningJobs(deps),
-      logger: ctx.logger,
-    })
-    const app = await buildApp(deps, { verifier: ctx.verifier })
-    return {
+    return startServiceRuntime<LearningDeps>(ctx, {
       name: 'learning',
-      app,
-      async close() {
-        await runner.stop()
-        await app.close()
-        await relay.stop()
-      },
-    }
+      inbox,
+      deps: (wakeRelay) => ({ database: ctx.database, config, logger: ctx.logger, wakeRelay }),
+      handlers: learningHandlers,
+      jobs: learningJobs,
+      app: (deps) => buildApp(deps, { verifier: ctx.verifier }),
+    })
   },
 }
