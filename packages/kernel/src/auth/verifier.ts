@@ -137,50 +137,49 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     },
   }
 
+  /** The full check: header, key, signature and claims. */
   async function verifyFully(token: string): Promise<Principal> {
-    {
-      let kid: string | undefined
-      try {
-        const header = decodeProtectedHeader(token)
-        if (header.alg !== 'EdDSA') throw new AppError('invalid_token', 'Token algorithm is not accepted')
-        kid = header.kid
-      } catch (e) {
-        if (e instanceof AppError) throw e
-        throw new AppError('invalid_token', 'Token is malformed')
+    let kid: string | undefined
+    try {
+      const header = decodeProtectedHeader(token)
+      if (header.alg !== 'EdDSA') throw new AppError('invalid_token', 'Token algorithm is not accepted')
+      kid = header.kid
+    } catch (e) {
+      if (e instanceof AppError) throw e
+      throw new AppError('invalid_token', 'Token is malformed')
+    }
+    if (!kid) throw new AppError('invalid_token', 'Token has no key id')
+    const key = await keyFor(kid)
+    if (!key) throw new AppError('invalid_token', 'Token was signed by an unknown key')
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: ['EdDSA'],
+        issuer: options.issuer,
+        audience: options.audience,
+        requiredClaims: ['exp', 'iat', 'nbf', 'sub'],
+        clockTolerance: options.clockToleranceSec ?? 5,
+        typ: 'at+jwt',
+      })
+      if (typeof payload.org !== 'string' || typeof payload.sid !== 'string') {
+        throw new AppError('invalid_token', 'Token lacks organization or session claims')
       }
-      if (!kid) throw new AppError('invalid_token', 'Token has no key id')
-      const key = await keyFor(kid)
-      if (!key) throw new AppError('invalid_token', 'Token was signed by an unknown key')
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: ['EdDSA'],
-          issuer: options.issuer,
-          audience: options.audience,
-          requiredClaims: ['exp', 'iat', 'nbf', 'sub'],
-          clockTolerance: options.clockToleranceSec ?? 5,
-          typ: 'at+jwt',
-        })
-        if (typeof payload.org !== 'string' || typeof payload.sid !== 'string') {
-          throw new AppError('invalid_token', 'Token lacks organization or session claims')
-        }
-        return {
-          userId: payload.sub!,
-          orgId: payload.org,
-          roles: Array.isArray(payload.roles)
-            ? (payload.roles.filter((r) => roles.includes(r as Role)) as Role[])
-            : [],
-          platformAdmin: payload.padm === true,
-          sessionId: payload.sid,
-          claims: payload,
-        }
-      } catch (e) {
-        if (e instanceof AppError) throw e
-        if (e instanceof joseErrors.JWTExpired) throw new AppError('invalid_token', 'Token has expired')
-        if (e instanceof joseErrors.JWTClaimValidationFailed) {
-          throw new AppError('invalid_token', `Token claim '${e.claim}' is not valid`)
-        }
-        throw new AppError('invalid_token', 'Token signature or format is not valid')
+      return {
+        userId: payload.sub!,
+        orgId: payload.org,
+        roles: Array.isArray(payload.roles)
+          ? (payload.roles.filter((r) => roles.includes(r as Role)) as Role[])
+          : [],
+        platformAdmin: payload.padm === true,
+        sessionId: payload.sid,
+        claims: payload,
       }
+    } catch (e) {
+      if (e instanceof AppError) throw e
+      if (e instanceof joseErrors.JWTExpired) throw new AppError('invalid_token', 'Token has expired')
+      if (e instanceof joseErrors.JWTClaimValidationFailed) {
+        throw new AppError('invalid_token', `Token claim '${e.claim}' is not valid`)
+      }
+      throw new AppError('invalid_token', 'Token signature or format is not valid')
     }
   }
 }
