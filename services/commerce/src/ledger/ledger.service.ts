@@ -1,7 +1,7 @@
 import { AppError, forbidden, notFound, type Principal } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
 import { payoutProviderFrom, type PayoutProvider } from '../payouts/payout-provider.ts'
-import { idempotentInTx } from '../payouts/payout-idempotency.ts'
+import { idempotentInTx } from '../shared/idempotency.ts'
 import { checkPeriodEnd, runPayouts } from '../payouts/payouts.service.ts'
 import { presentPayout } from './ledger.presenter.ts'
 import { createLedgerRepository } from './ledger.repository.ts'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, eq, lt, sql } from 'drizzle-orm'
-import { AppError, problem, type Database, type DbOrTx, type ErrorCode } from '@learnmesh/kernel'
+import { AppError, problem, type Database, type DbOrTx, type ErrorCode, type Tx } from '@learnmesh/kernel'
 import { idempotencyKeys } from '../db/schema.ts'
 
 /** How long a key is remembered (Stripe: 24 h). After that the same key starts a new request. */
@@ -211,3 +211,48 @@ export function createIdempotency(
 
 /** What createIdempotency returns. */
 export type Idempotency = ReturnType<typeof createIdempotency>
+
+/**
+ * Idempotency inside the caller's transaction (the admin payout run uses it): the key row is inserted
+ * first (a concurrent request with the same key blocks on the primary key until this one commits,
+ * then replays), the work runs, and the response is stored before the commit. If the work fails
+ * the whole transaction — key included — rolls back, so a retry runs again.
+ * Same key + same request → the stored response; same key + different request → 422.
+ * Same table, key format and request fingerprint as `createIdempotency`, so a key cannot be reused
+ * across endpoints. Unlike it, nothing expires here and a failure stores nothing.
+ */
+export async function idempotentInTx<T>(
+  tx: Tx,
+  request: IdempotentRequest,
+  execute: () => Promise<{ status: number; body: T }>,
+): Promise<{ status: number; body: T; replayed: boolean }> {
+  const key = parseIdempotencyKey(request.key)
+  const hash = requestHash(request.method, request.path, request.body)
+  const inserted = await tx
+    .insert(idempotencyKeys)
+    .values({ principal: request.principal, key, requestHash: hash, status: 'in_progress' })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key })
+  if (inserted.length === 0) {
+    const [row] = await tx
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.principal, request.principal), eq(idempotencyKeys.key, key)))
+    if (!row || row.requestHash !== hash) {
+      throw new AppError(
+        'unprocessable',
+        'This Idempotency-Key was already used with a different request; use a new key',
+      )
+    }
+    if (row.status !== 'done') {
+      throw new AppError('conflict', 'A request with this Idempotency-Key is still in progress; retry later')
+    }
+    return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true }
+  }
+  const result = await execute()
+  await tx
+    .update(idempotencyKeys)
+    .set({ status: 'done', responseStatus: result.status, responseBody: result.body as object })
+    .where(and(eq(idempotencyKeys.principal, request.principal), eq(idempotencyKeys.key, key)))
+  return { ...result, replayed: false }
+}
