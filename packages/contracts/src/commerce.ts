@@ -15,6 +15,15 @@ const OrderItem = Type.Object({
   quantity: Type.Integer({ minimum: 1 }),
   /** Line total in minor units after discounts. */
   amountMinor: Type.Integer({ minimum: 0 }),
+  /** The order line (`oit_...`): escrow holds and tutoring lessons point at it. */
+  orderItemId: Type.String(),
+  /** Lessons this line pays for (tutoring packages: lessons × quantity; 1 otherwise). */
+  lessonCount: Type.Integer({ minimum: 1 }),
+  /**
+   * What the buyer attached to the line when adding it to the cart: a tutoring booking id
+   * (`bkg_...`) for a single lesson bought for a held slot; absent otherwise.
+   */
+  reference: Type.Optional(Type.String({ maxLength: 100 })),
 })
 
 /** An order's payment was captured. */

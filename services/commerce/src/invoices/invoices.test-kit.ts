@@ -115,6 +115,8 @@ export async function createInvoiceKit(options: { env?: Record<string, string>; 
         productRef: i.productRef,
         quantity: 1,
         amountMinor: i.amountMinor,
+        orderItemId: i.id,
+        lessonCount: 1,
       })),
       paidAt: new Date().toISOString(),
     })

@@ -305,7 +305,14 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
 export async function writeOrderPaid(
   tx: Tx,
   order: OrderRow,
-  items: { productType: string; productRef: string; quantity: number; amountMinor: number }[],
+  items: {
+    id: string
+    productType: string
+    productRef: string
+    quantity: number
+    amountMinor: number
+    lessonCount: number
+  }[],
   traceparent: string | null,
 ): Promise<void> {
   await writeEvent(tx, outbox, commerceOrderPaid, {
@@ -322,6 +329,8 @@ export async function writeOrderPaid(
         productRef: i.productRef,
         quantity: i.quantity,
         amountMinor: i.amountMinor,
+        orderItemId: i.id,
+        lessonCount: i.lessonCount * i.quantity,
       })),
       paidAt: (order.paidAt ?? new Date()).toISOString(),
     },

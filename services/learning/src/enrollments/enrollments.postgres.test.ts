@@ -202,7 +202,16 @@ describe.skipIf(!pgUp.ok)('on PostgreSQL', () => {
         userId,
         currency: 'USD',
         totalMinor: 4900,
-        items: [{ productType: 'course', productRef: courseId, quantity: 1, amountMinor: 4900 }],
+        items: [
+          {
+            productType: 'course',
+            productRef: courseId,
+            quantity: 1,
+            amountMinor: 4900,
+            orderItemId: 'oit_pg1',
+            lessonCount: 1,
+          },
+        ],
         paidAt: new Date().toISOString(),
       },
     })
