@@ -2,9 +2,15 @@ import type { ServiceDefinition } from '@learnmesh/kernel'
 import { identityService } from '@learnmesh/identity'
 import { learningService } from '@learnmesh/learning'
 import { commerceService } from '@learnmesh/commerce'
+import { tutoringService } from '@learnmesh/tutoring'
 
 /** Every domain service, in start order (identity first: the others verify its tokens). */
-export const services: ServiceDefinition[] = [identityService, learningService, commerceService]
+export const services: ServiceDefinition[] = [
+  identityService,
+  learningService,
+  commerceService,
+  tutoringService,
+]
 
 /** The demo organization and people seeded on first start; passwords satisfy the password policy. */
 export const demo = {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist'
 import { sql, type SQL } from 'drizzle-orm'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
@@ -86,7 +87,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (dataDir !== ':memory:' && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true })
   // Extensions services' migrations may create (`create extension if not exists ...`) must be loaded here.
   const client = await PGlite.create(dataDir === ':memory:' ? undefined : dataDir, {
-    extensions: { pg_trgm },
+    extensions: { pg_trgm, btree_gist },
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   })
   const db = drizzlePglite(client) as unknown as Db
