@@ -78,3 +78,89 @@ export const commercePayoutSent = defineEvent({
     periodEnd: Type.String({ format: 'date-time' }),
   }),
 })
+
+/** What an active subscription plan grants in learning. */
+const PlanEntitlement = Type.Union([
+  /** Every course of the plan's organization (paid ones included). */
+  Type.Object({ scope: Type.Literal('all_courses') }),
+  /** Only these courses (learning course ids). */
+  Type.Object({
+    scope: Type.Literal('courses'),
+    courseIds: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 500 }),
+  }),
+])
+
+/** Fields every subscription event carries. */
+const SubscriptionFields = {
+  subscriptionId: Type.String(),
+  userId: Type.String(),
+  /** The subscription_plan product (`prd_...`) and its ref (the plan id). */
+  productId: Type.String(),
+  planRef: Type.String(),
+  /** What the plan grants (set by an org admin on the plan; default every course of the org). */
+  entitlement: PlanEntitlement,
+}
+
+/** A subscription started (trial or first paid period). */
+export const commerceSubscriptionActivated = defineEvent({
+  type: 'commerce.subscription.activated',
+  version: 1,
+  producer: 'commerce',
+  description:
+    'A subscription to a plan started (trialing or active). Learning grants the plan’s courses until `currentPeriodEnd`.',
+  payload: Type.Object({
+    ...SubscriptionFields,
+    status: Type.Union([Type.Literal('trialing'), Type.Literal('active')]),
+    currentPeriodStart: Type.String({ format: 'date-time' }),
+    currentPeriodEnd: Type.String({ format: 'date-time' }),
+    trialEnd: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  }),
+})
+
+/** A renewal was paid: the subscription runs for another period. */
+export const commerceSubscriptionRenewed = defineEvent({
+  type: 'commerce.subscription.renewed',
+  version: 1,
+  producer: 'commerce',
+  description:
+    'A subscription renewal was charged (or a past-due one recovered). Learning extends access to `currentPeriodEnd`.',
+  payload: Type.Object({
+    ...SubscriptionFields,
+    /** The renewal order (invoiced like any paid order). */
+    orderId: Type.String(),
+    currentPeriodStart: Type.String({ format: 'date-time' }),
+    currentPeriodEnd: Type.String({ format: 'date-time' }),
+  }),
+})
+
+/** A renewal charge failed: retries follow. */
+export const commerceSubscriptionPastDue = defineEvent({
+  type: 'commerce.subscription.past_due',
+  version: 1,
+  producer: 'commerce',
+  description:
+    'A renewal charge failed; commerce retries on SUBSCRIPTION_RETRY_DAYS. Access is kept until `graceUntil` (the last retry); the subscription is renewed or cancelled by then.',
+  payload: Type.Object({
+    ...SubscriptionFields,
+    /** Machine-readable decline reason (`card_declined`). */
+    failureCode: Type.String(),
+    /** Failed attempts so far for this period (1 on the first failure). */
+    attempt: Type.Integer({ minimum: 1 }),
+    nextAttemptAt: Type.String({ format: 'date-time' }),
+    graceUntil: Type.String({ format: 'date-time' }),
+  }),
+})
+
+/** A subscription ended. */
+export const commerceSubscriptionCancelled = defineEvent({
+  type: 'commerce.subscription.cancelled',
+  version: 1,
+  producer: 'commerce',
+  description:
+    'A subscription ended: cancelled at period end, cancelled now by an org admin, or after its last renewal retry failed. Access ends at `effectiveAt`.',
+  payload: Type.Object({
+    ...SubscriptionFields,
+    reason: Type.Union([Type.Literal('period_end'), Type.Literal('admin'), Type.Literal('payment_failed')]),
+    effectiveAt: Type.String({ format: 'date-time' }),
+  }),
+})

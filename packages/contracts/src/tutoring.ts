@@ -11,6 +11,7 @@ export const tutoringLessonCompleted = defineEvent({
   payload: Type.Object({
     /** The booking (`bkg_...`). */
     bookingId: Type.String(),
+    /** The tutor's USER id (the payee), not the profile id (`tut_...`). */
     tutorId: Type.String(),
     learnerId: Type.String(),
     /** The order that paid for it and the order line (a package pays several lessons). */
@@ -31,12 +32,19 @@ export const tutoringLessonCancelled = defineEvent({
     'A booking was cancelled. `refundable` says whether the learner gets the escrowed money back (cancellation policy decided by tutoring).',
   payload: Type.Object({
     bookingId: Type.String(),
+    /** The tutor's USER id (the payee), not the profile id (`tut_...`). */
     tutorId: Type.String(),
     learnerId: Type.String(),
     orderId: Type.String(),
     orderItemId: Type.String(),
     cancelledBy: Type.Union([Type.Literal('learner'), Type.Literal('tutor'), Type.Literal('admin')]),
     refundable: Type.Boolean(),
+    /**
+     * Optional: the percent of the lesson's price refunded to the learner (a late cancellation's
+     * partial refund). Absent: 100 when `refundable`, else 0. Commerce refunds that part (rounded
+     * half up) and releases the rest to the tutor like a delivered lesson.
+     */
+    refundPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
   }),
 })
 
@@ -49,6 +57,7 @@ export const tutoringTutorListed = defineEvent({
     'A tutor’s offer as commerce must sell it. Commerce upserts one `tutoring_lesson` product per lesson length (ref `tut:<tutorId>:<minutes>`, price = hourly rate × minutes / 60, rounded half up) and one `tutoring_package` product per package and length (ref `tut:<tutorId>:<minutes>:x<lessons>`), payee = the tutor; `active: false` archives them all.',
   payload: Type.Object({
     /** The tutor's user id (the payee of their lessons). */
+    /** The tutor's USER id (the payee), not the profile id (`tut_...`). */
     tutorId: Type.String(),
     displayName: Type.String(),
     currency: Type.String({ minLength: 3, maxLength: 3 }),
@@ -82,6 +91,7 @@ export const tutoringLessonBooked = defineEvent({
     'A lesson is booked and paid (escrowed in commerce). Communication sends confirmations and schedules reminders.',
   payload: Type.Object({
     bookingId: Type.String(),
+    /** The tutor's USER id (the payee), not the profile id (`tut_...`). */
     tutorId: Type.String(),
     learnerId: Type.String(),
     startsAt: Type.String({ format: 'date-time' }),
@@ -102,6 +112,7 @@ export const tutoringLessonRescheduled = defineEvent({
   description: 'A booked lesson moved to a new time (reminders are rescheduled).',
   payload: Type.Object({
     bookingId: Type.String(),
+    /** The tutor's USER id (the payee), not the profile id (`tut_...`). */
     tutorId: Type.String(),
     learnerId: Type.String(),
     previousStartsAt: Type.String({ format: 'date-time' }),

@@ -3,9 +3,10 @@ CREATE SCHEMA "commerce";
 CREATE TABLE "commerce"."cart_items" (
 	"cart_id" text NOT NULL,
 	"price_id" text NOT NULL,
+	"reference" text DEFAULT '' NOT NULL,
 	"quantity" integer DEFAULT 1 NOT NULL,
 	"added_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "cart_items_cart_id_price_id_pk" PRIMARY KEY("cart_id","price_id")
+	CONSTRAINT "cart_items_cart_id_price_id_reference_pk" PRIMARY KEY("cart_id","price_id","reference")
 );
 --> statement-breakpoint
 CREATE TABLE "commerce"."carts" (
@@ -195,7 +196,8 @@ CREATE TABLE "commerce"."order_items" (
 	"discount_minor" bigint DEFAULT 0 NOT NULL,
 	"tax_minor" bigint DEFAULT 0 NOT NULL,
 	"amount_minor" bigint NOT NULL,
-	"refunded_minor" bigint DEFAULT 0 NOT NULL
+	"refunded_minor" bigint DEFAULT 0 NOT NULL,
+	"reference" text
 );
 --> statement-breakpoint
 CREATE TABLE "commerce"."orders" (
@@ -271,6 +273,14 @@ CREATE TABLE "commerce"."payouts" (
 	"paid_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "commerce"."plan_entitlements" (
+	"product_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"entitlement" jsonb NOT NULL,
+	"updated_by" text NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "commerce"."prices" (
 	"id" text PRIMARY KEY NOT NULL,
 	"product_id" text NOT NULL,
@@ -317,6 +327,77 @@ CREATE TABLE "commerce"."refunds" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "commerce"."stellar_cursors" (
+	"account_id" text PRIMARY KEY NOT NULL,
+	"cursor" text NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."stellar_receipts" (
+	"tx_hash" text PRIMARY KEY NOT NULL,
+	"memo" text,
+	"payment_id" text,
+	"from_account" text NOT NULL,
+	"received" jsonb NOT NULL,
+	"outcome" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."subscription_charges" (
+	"id" text PRIMARY KEY NOT NULL,
+	"subscription_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"period_start" timestamp with time zone NOT NULL,
+	"period_end" timestamp with time zone NOT NULL,
+	"attempt" integer NOT NULL,
+	"order_id" text NOT NULL,
+	"payment_id" text,
+	"amount_minor" bigint NOT NULL,
+	"status" text NOT NULL,
+	"failure_code" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."subscriptions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"product_id" text NOT NULL,
+	"plan_ref" text NOT NULL,
+	"price_id" text NOT NULL,
+	"title" text NOT NULL,
+	"currency" text NOT NULL,
+	"unit_amount_minor" bigint NOT NULL,
+	"interval" text NOT NULL,
+	"status" text NOT NULL,
+	"order_id" text NOT NULL,
+	"trial_days" integer DEFAULT 0 NOT NULL,
+	"trial_end" timestamp with time zone,
+	"billing_anchor" timestamp with time zone,
+	"periods_paid" integer DEFAULT 0 NOT NULL,
+	"current_period_start" timestamp with time zone,
+	"current_period_end" timestamp with time zone,
+	"cancel_at_period_end" boolean DEFAULT false NOT NULL,
+	"failed_attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone,
+	"payment_method_ref" text NOT NULL,
+	"cancel_reason" text,
+	"cancelled_at" timestamp with time zone,
+	"ended_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "commerce"."tutor_listings" (
+	"org_id" text NOT NULL,
+	"tutor_id" text NOT NULL,
+	"listed_at" timestamp with time zone NOT NULL,
+	"event_id" text NOT NULL,
+	"active" boolean NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "tutor_listings_org_id_tutor_id_pk" PRIMARY KEY("org_id","tutor_id")
+);
+--> statement-breakpoint
 CREATE TABLE "commerce"."tutor_teaching_totals" (
 	"org_id" text NOT NULL,
 	"tutor_id" text NOT NULL,
@@ -354,4 +435,12 @@ CREATE INDEX "payouts_payee_idx" ON "commerce"."payouts" USING btree ("org_id","
 CREATE UNIQUE INDEX "payouts_period_key" ON "commerce"."payouts" USING btree ("org_id","payee_user_id","currency","period_end");--> statement-breakpoint
 CREATE INDEX "prices_product_idx" ON "commerce"."prices" USING btree ("product_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "products_org_type_ref_key" ON "commerce"."products" USING btree ("org_id","type","ref");--> statement-breakpoint
-CREATE INDEX "refunds_order_idx" ON "commerce"."refunds" USING btree ("order_id");
+CREATE INDEX "refunds_order_idx" ON "commerce"."refunds" USING btree ("order_id");--> statement-breakpoint
+CREATE INDEX "stellar_receipts_memo_idx" ON "commerce"."stellar_receipts" USING btree ("memo");--> statement-breakpoint
+CREATE UNIQUE INDEX "subscription_charges_attempt_key" ON "commerce"."subscription_charges" USING btree ("subscription_id","period_start","attempt");--> statement-breakpoint
+CREATE UNIQUE INDEX "subscription_charges_order_key" ON "commerce"."subscription_charges" USING btree ("order_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "subscription_charges_paid_key" ON "commerce"."subscription_charges" USING btree ("subscription_id","period_start") WHERE status = 'succeeded';--> statement-breakpoint
+CREATE INDEX "subscriptions_user_idx" ON "commerce"."subscriptions" USING btree ("org_id","user_id","id");--> statement-breakpoint
+CREATE INDEX "subscriptions_order_idx" ON "commerce"."subscriptions" USING btree ("order_id");--> statement-breakpoint
+CREATE INDEX "subscriptions_due_idx" ON "commerce"."subscriptions" USING btree ("current_period_end") WHERE status in ('trialing', 'active', 'past_due');--> statement-breakpoint
+CREATE UNIQUE INDEX "subscriptions_live_key" ON "commerce"."subscriptions" USING btree ("org_id","user_id","product_id") WHERE status in ('trialing', 'active', 'past_due');

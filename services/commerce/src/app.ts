@@ -4,6 +4,8 @@ import type { CommerceDeps } from './deps.ts'
 import { checkoutRoutes } from './orders/checkout.routes.ts'
 import { ledgerRoutes } from './ledger/ledger.routes.ts'
 import { invoicesRoutes } from './invoices/invoices.routes.ts'
+import { payoutAccountsRoutes } from './payouts/payout-accounts.routes.ts'
+import { subscriptionsRoutes } from './subscriptions/subscriptions.routes.ts'
 
 /**
  * Builds commerce's HTTP app: kernel chassis, the bearer token plugin, then every route group.
@@ -23,6 +25,8 @@ export async function buildApp(deps: CommerceDeps, options: { verifier: TokenVer
   await app.register(authPlugin, { verifier: options.verifier })
   await checkoutRoutes(app, deps)
   await ledgerRoutes(app, deps)
+  await payoutAccountsRoutes(app, deps)
   await invoicesRoutes(app, deps)
+  subscriptionsRoutes(app, deps)
   return app
 }

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, Type, type Static } from '@learnmesh/kernel'
+import { stellarConfigProblems } from './payments/stellar.config.ts'
 
 /** The commerce secret used when none is configured: fine on a laptop, refused in production. */
 export const DEV_COMMERCE_SECRET = 'learnmesh-dev-commerce-secret-do-not-use-in-production'
@@ -52,22 +53,103 @@ export const CommerceConfigSchema = Type.Object({
     description:
       'Cron expression (UTC) of the payout run; each run pays every payable balance >= PAYOUT_MINIMUM_MINOR. Default: Mondays 06:00.',
   }),
-  PAYOUT_PROVIDER: Type.Union([Type.Literal('sandbox')], {
+  PAYOUT_PROVIDER: Type.Union([Type.Literal('sandbox'), Type.Literal('stripe'), Type.Literal('stellar')], {
     default: 'sandbox',
     description:
-      'Payout provider adapter: `sandbox` (deterministic success, no keys). Stripe Connect and Stellar come later.',
+      'Payout provider adapter: `sandbox` (deterministic success, no keys), `stripe` (Connect transfers to the payee’s `acct_…`) or `stellar` (payments to the payee’s `G…` account).',
+  }),
+  STRIPE_SECRET_KEY: Type.Optional(
+    Type.String({
+      minLength: 8,
+      description:
+        'Stripe secret key (`sk_live_…` / `sk_test_…`); required when PAYMENT_PROVIDER or PAYOUT_PROVIDER is `stripe`. Never logged.',
+    }),
+  ),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(
+    Type.String({
+      minLength: 8,
+      description:
+        'Signing secret of the Stripe webhook endpoint (`whsec_…`); required when PAYMENT_PROVIDER is `stripe`. Never logged.',
+    }),
+  ),
+  STRIPE_API_URL: Type.Optional(
+    Type.String({
+      description:
+        'Base URL of the Stripe API (default https://api.stripe.com); tests point it at the local Stripe-compatible server.',
+    }),
+  ),
+  STELLAR_HORIZON_URL: Type.String({
+    default: 'https://horizon-testnet.stellar.org',
+    description:
+      'Horizon server the stellar provider talks to (https in production; tests point it at the local Horizon-compatible server).',
+  }),
+  STELLAR_NETWORK_PASSPHRASE: Type.String({
+    default: 'Test SDF Network ; September 2015',
+    minLength: 1,
+    description:
+      'Stellar network passphrase (testnet by default; `Public Global Stellar Network ; September 2015` for the public network).',
+  }),
+  STELLAR_PLATFORM_ACCOUNT: Type.String({
+    default: '',
+    description:
+      'The platform’s Stellar account (`G…`) that receives payments and sends refunds and payouts; empty = derived from STELLAR_SECRET_SEED.',
+  }),
+  STELLAR_SECRET_SEED: Type.Optional(
+    Type.String({
+      description:
+        'Secret seed (`S…`) of STELLAR_PLATFORM_ACCOUNT, signs refunds and payouts; required when PAYMENT_PROVIDER or PAYOUT_PROVIDER is `stellar`. Never logged.',
+    }),
+  ),
+  STELLAR_ASSET_CODE: Type.String({
+    default: 'USDC',
+    description:
+      'Asset customers pay in and payees are paid in: `XLM` (native) or an issued asset code such as `USDC`.',
+  }),
+  STELLAR_ASSET_ISSUER: Type.String({
+    default: '',
+    description: 'Issuer account (`G…`) of STELLAR_ASSET_CODE; required unless the asset is XLM.',
+  }),
+  STELLAR_CURRENCY: Type.String({
+    default: 'USD',
+    pattern: '^[A-Z]{3}$',
+    description:
+      'The one order currency the stellar provider accepts; one minor unit of it is priced as 10^(7 − its decimals) stroops of the asset (USD cents → USDC).',
+  }),
+  STELLAR_POLL_SECONDS: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 59,
+    description: 'How often (seconds) the platform account’s incoming payments are read from Horizon.',
+  }),
+  COURSE_REFUND_WINDOW_DAYS: Type.Integer({
+    default: 14,
+    minimum: 0,
+    maximum: 365,
+    description:
+      'Days after payment during which a buyer may refund a course line themselves (POST /orders/:orderId/items/:orderItemId/refund); 0 = no self-service refunds.',
   }),
   INVOICE_TAX_RATE_BASIS_POINTS: Type.Integer({
     default: 0,
     minimum: 0,
     maximum: 10_000,
     description:
-      'Tax rate included in prices, in basis points (2000 = 20%), shown as a tax line on invoices; 0 = no tax line.',
+      'Tax rate included in prices, in basis points (2000 = 20%): shown as a tax line on invoices and, from checkout, credited to the ledger’s tax_payable (payee shares apply to the net); 0 = no tax.',
   }),
   INVOICE_TAX_LABEL: Type.String({
     default: 'VAT',
     minLength: 1,
     description: 'Name of the tax printed on invoices (e.g. VAT, GST).',
+  }),
+  SUBSCRIPTION_RETRY_DAYS: Type.String({
+    default: '1,3,5',
+    pattern: '^\\s*\\d{1,3}(\\s*,\\s*\\d{1,3}){0,9}\\s*$',
+    description:
+      'Failed subscription renewals: retry this many days after the period end (comma-separated, increasing, at most 10); the subscription is `past_due` meanwhile and cancelled after the last retry fails.',
+  }),
+  SUBSCRIPTION_RENEWAL_SCHEDULE: Type.String({
+    default: '*/5 * * * *',
+    description:
+      'Cron expression (UTC) of the sweep that renews subscriptions whose period ended, retries failed renewals and ends cancelled ones.',
   }),
   BODY_LIMIT_BYTES: Type.Integer({
     default: 1_048_576,
@@ -98,6 +180,19 @@ export function loadCommerceConfig(env: Record<string, string | undefined>): Com
       'commerce',
     )
   }
+  const missing: { variable: string; message: string }[] = []
+  const stripe = config.PAYMENT_PROVIDER === 'stripe' || config.PAYOUT_PROVIDER === 'stripe'
+  if (stripe && !config.STRIPE_SECRET_KEY) {
+    missing.push({ variable: 'STRIPE_SECRET_KEY', message: 'is required when the stripe provider is used' })
+  }
+  if (config.PAYMENT_PROVIDER === 'stripe' && !config.STRIPE_WEBHOOK_SECRET) {
+    missing.push({
+      variable: 'STRIPE_WEBHOOK_SECRET',
+      message: 'is required when PAYMENT_PROVIDER is stripe',
+    })
+  }
+  missing.push(...stellarConfigProblems(config))
+  if (missing.length > 0) throw new ConfigError(missing, 'commerce')
   return config
 }
 

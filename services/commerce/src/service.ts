@@ -20,6 +20,8 @@ export const commerceConsumes = [
   'learning.course.published',
   'tutoring.lesson.completed',
   'tutoring.lesson.cancelled',
+  'tutoring.tutor.listed',
+  'tutoring.booking.rejected',
 ]
 
 /**

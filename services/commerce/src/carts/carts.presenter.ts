@@ -11,6 +11,7 @@ export function presentCart(v: CartView) {
       productType: l.product.type,
       productRef: l.product.ref,
       title: l.product.title,
+      reference: l.reference === '' ? null : l.reference,
       quantity: l.quantity,
       lessonCount: l.price.lessonCount,
       unitAmountMinor: l.price.unitAmountMinor,

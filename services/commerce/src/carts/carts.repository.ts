@@ -7,6 +7,8 @@ import type { PriceRow, ProductRow } from '../products/products.repository.ts'
 export type CartRow = typeof carts.$inferSelect
 /** A cart line with its price and product. */
 export interface CartLine {
+  /** The buyer's reference on the line ('' for none): a tutoring booking id for a held slot. */
+  reference: string
   quantity: number
   addedAt: Date
   price: PriceRow
@@ -56,6 +58,7 @@ export function createCartsRepository() {
     async lines(db: DbOrTx, cartId: string): Promise<CartLine[]> {
       return db
         .select({
+          reference: cartItems.reference,
           quantity: cartItems.quantity,
           addedAt: cartItems.addedAt,
           price: prices,
@@ -65,20 +68,38 @@ export function createCartsRepository() {
         .innerJoin(prices, eq(prices.id, cartItems.priceId))
         .innerJoin(products, eq(products.id, prices.productId))
         .where(eq(cartItems.cartId, cartId))
-        .orderBy(asc(cartItems.addedAt), asc(cartItems.priceId))
+        .orderBy(asc(cartItems.addedAt), asc(cartItems.priceId), asc(cartItems.reference))
     },
-    /** Sets a line's quantity (inserting it). */
-    async setItem(db: DbOrTx, cartId: string, priceId: string, quantity: number): Promise<void> {
+    /** Sets a line's quantity (inserting it); a line is a price plus a reference ('' for none). */
+    async setItem(
+      db: DbOrTx,
+      cartId: string,
+      priceId: string,
+      quantity: number,
+      reference = '',
+    ): Promise<void> {
       await db
         .insert(cartItems)
-        .values({ cartId, priceId, quantity })
-        .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.priceId], set: { quantity } })
+        .values({ cartId, priceId, quantity, reference })
+        .onConflictDoUpdate({
+          target: [cartItems.cartId, cartItems.priceId, cartItems.reference],
+          set: { quantity },
+        })
     },
-    /** Removes a line; false when it was not there. */
-    async deleteItem(db: DbOrTx, cartId: string, priceId: string): Promise<boolean> {
+    /**
+     * Removes a line; false when it was not there. Without a reference, every line of that price
+     * goes (the price's unreferenced line and all its referenced ones).
+     */
+    async deleteItem(db: DbOrTx, cartId: string, priceId: string, reference?: string): Promise<boolean> {
       const rows = await db
         .delete(cartItems)
-        .where(and(eq(cartItems.cartId, cartId), eq(cartItems.priceId, priceId)))
+        .where(
+          and(
+            eq(cartItems.cartId, cartId),
+            eq(cartItems.priceId, priceId),
+            reference === undefined ? undefined : eq(cartItems.reference, reference),
+          ),
+        )
         .returning({ p: cartItems.priceId })
       return rows.length > 0
     },

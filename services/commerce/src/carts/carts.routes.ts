@@ -8,6 +8,7 @@ import {
   CartCouponParams,
   CartHeaders,
   CartItemParams,
+  CartItemQuery,
   CartSchema,
 } from './carts.schemas.ts'
 import type { CartCaller, CartsService } from './carts.service.ts'
@@ -58,13 +59,15 @@ export function cartsRoutes(app: App, s: { carts: CartsService }): void {
       schema: {
         tags,
         security,
-        summary: 'Remove a line',
+        summary: 'Remove a line (`?reference=` removes only the line of that booking)',
         headers: CartHeaders,
         params: CartItemParams,
+        querystring: CartItemQuery,
         response: { 200: CartSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => presentCart(await s.carts.removeItem(caller(request), request.params.priceId)),
+    async (request) =>
+      presentCart(await s.carts.removeItem(caller(request), request.params.priceId, request.query.reference)),
   )
 
   app.post(

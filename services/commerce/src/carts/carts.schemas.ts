@@ -2,6 +2,16 @@ import { Type } from '@learnmesh/kernel'
 import { IdString } from '../shared/http.ts'
 import { CouponCodeSchema } from '../coupons/coupons.schemas.ts'
 
+/** Shape of a line reference: another service's prefixed id, e.g. a tutoring booking `bkg_…`. */
+export const LINE_REFERENCE_PATTERN = '^[a-z]{3}_[A-Za-z0-9]{1,60}$'
+
+/** A line reference in a request (a held tutoring slot's booking id). */
+export const LineReferenceSchema = Type.String({
+  pattern: LINE_REFERENCE_PATTERN,
+  maxLength: 100,
+  description: 'A booking id (`bkg_…`) for a tutoring lesson bought for a held slot',
+})
+
 /** A priced cart line. */
 const CartLineSchema = Type.Object({
   /** The price added. */
@@ -14,7 +24,9 @@ const CartLineSchema = Type.Object({
   productRef: Type.String(),
   /** Product title. */
   title: Type.String(),
-  /** Units (always 1 for courses and plans). */
+  /** What the buyer attached to the line (a tutoring booking id), or null. */
+  reference: Type.Union([Type.String(), Type.Null()]),
+  /** Units (always 1 for courses, plans and referenced lessons). */
   quantity: Type.Integer(),
   /** Lessons per unit (tutoring packages). */
   lessonCount: Type.Integer(),
@@ -64,8 +76,22 @@ export const AddItemBody = Type.Object(
   {
     /** The price to add. */
     priceId: IdString('pri', 'Price id'),
-    /** Units to add (courses and plans: 1). */
+    /** Units to add (courses, plans and referenced lessons: 1). */
     quantity: Type.Integer({ minimum: 1, maximum: 20, default: 1 }),
+    /**
+     * Only on `tutoring_lesson` prices: the booking (`bkg_…`) of the slot the learner holds. Such a
+     * line has quantity 1 and sits beside other lines of the same price (one per booking).
+     */
+    reference: Type.Optional(LineReferenceSchema),
+  },
+  { additionalProperties: false },
+)
+
+/** DELETE /cart/items/:priceId query. */
+export const CartItemQuery = Type.Object(
+  {
+    /** Remove only the line with this reference (default: every line of the price). */
+    reference: Type.Optional(LineReferenceSchema),
   },
   { additionalProperties: false },
 )

@@ -19,6 +19,8 @@ export const MAX_CART_LINES = 50
 export const SINGLE_SEAT_TYPES = new Set(['course', 'subscription_plan'])
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
+/** The only product type whose lines carry a reference (the held slot's booking id). */
+export const REFERENCE_TYPES = new Set(['tutoring_lesson'])
 
 /** Who is asking for a cart: a signed-in principal and/or a guest cart token. */
 export interface CartCaller {
@@ -71,11 +73,32 @@ export function createCartsService(database: Database, config: CommerceConfig) {
     return (await repo.findOpenUserCart(tx, principal.orgId, principal.userId, true))!
   }
 
-  /** Adds quantity of a price to a cart row, enforcing currency, seats and limits. */
-  async function addLine(tx: Tx, cart: CartRow, priceId: string, quantity: number): Promise<void> {
+  /**
+   * Adds quantity of a price to a cart row, enforcing currency, seats and limits. A reference (a
+   * held tutoring slot's booking id) is only allowed on a `tutoring_lesson` price, with quantity 1,
+   * and makes its own line; adding the same (price, reference) again keeps it, and one reference
+   * cannot sit on two lines.
+   */
+  async function addLine(
+    tx: Tx,
+    cart: CartRow,
+    priceId: string,
+    quantity: number,
+    reference = '',
+  ): Promise<void> {
     const found = await productsRepo.findPriceWithProduct(tx, cart.orgId, priceId)
     if (!found) throw notFound('Price')
     const { price, product } = found
+    if (reference !== '' && !REFERENCE_TYPES.has(product.type)) {
+      throw new AppError('unprocessable', 'Only a tutoring lesson line can carry a reference', {
+        reason: 'reference_not_allowed',
+      })
+    }
+    if (reference !== '' && quantity !== 1) {
+      throw new AppError('unprocessable', 'A lesson bought for a booking has quantity 1', {
+        reason: 'reference_quantity',
+      })
+    }
     if (!price.active || !product.active) throw new AppError('conflict', 'This price is not for sale')
     const lines = await repo.lines(tx, cart.id)
     if (lines.length > 0 && price.currency !== cart.currency) {
@@ -89,9 +112,17 @@ export function createCartsService(database: Database, config: CommerceConfig) {
     }
     if (lines.length === 0 && price.currency !== cart.currency)
       await repo.update(tx, cart.id, { currency: price.currency })
-    const existing = lines.find((l) => l.price.id === priceId)
+    const existing = lines.find((l) => l.price.id === priceId && l.reference === reference)
     if (!existing && lines.length >= MAX_CART_LINES)
       throw new AppError('conflict', `A cart holds at most ${MAX_CART_LINES} lines`)
+    if (reference !== '') {
+      if (existing) return
+      if (lines.some((l) => l.reference === reference)) {
+        throw new AppError('conflict', 'This booking is already in the cart', { reason: 'reference_in_cart' })
+      }
+      await repo.setItem(tx, cart.id, priceId, 1, reference)
+      return
+    }
     if (SINGLE_SEAT_TYPES.has(product.type)) {
       if (quantity !== 1)
         throw new AppError('unprocessable', `A ${product.type} is bought once: quantity must be 1`)
@@ -118,7 +149,10 @@ export function createCartsService(database: Database, config: CommerceConfig) {
      * Adds an item. A signed-in caller's cart is created on first add; a guest without a token gets
      * a new cart in the price's organization and its token (returned this once, stored hashed).
      */
-    async addItem(caller: CartCaller, input: { priceId: string; quantity: number }): Promise<CartView> {
+    async addItem(
+      caller: CartCaller,
+      input: { priceId: string; quantity: number; reference?: string | undefined },
+    ): Promise<CartView> {
       return db.transaction(async (tx) => {
         let cart = await findCart(tx, caller)
         let cartToken: string | undefined
@@ -139,15 +173,15 @@ export function createCartsService(database: Database, config: CommerceConfig) {
             cart = created!
           }
         }
-        await addLine(tx, cart, input.priceId, input.quantity)
+        await addLine(tx, cart, input.priceId, input.quantity, input.reference ?? '')
         return view(tx, await findCartById(tx, cart), cartToken)
       })
     },
-    /** Removes a line. */
-    async removeItem(caller: CartCaller, priceId: string): Promise<CartView> {
+    /** Removes the lines of a price (only the one with `reference` when given). */
+    async removeItem(caller: CartCaller, priceId: string, reference?: string): Promise<CartView> {
       return db.transaction(async (tx) => {
         const cart = await findCart(tx, caller)
-        if (!cart || !(await repo.deleteItem(tx, cart.id, priceId))) throw notFound('Cart item')
+        if (!cart || !(await repo.deleteItem(tx, cart.id, priceId, reference))) throw notFound('Cart item')
         return view(tx, cart)
       })
     },
@@ -191,7 +225,8 @@ export function createCartsService(database: Database, config: CommerceConfig) {
     },
     /**
      * Merges a guest cart (by token) into the signed-in user's open cart of the same org: lines are
-     * added (single-seat items once, multi-seat quantities summed up to the limit), coupons kept
+     * added (single-seat items once, multi-seat quantities summed up to the limit, referenced lines
+     * once per reference, keeping their reference), coupons kept
      * while the stacking rule allows; the guest cart becomes `merged`. A cart in another currency
      * than a non-empty user cart is a 409 and nothing changes.
      */
@@ -217,8 +252,11 @@ export function createCartsService(database: Database, config: CommerceConfig) {
           cart.currency = guest.currency
         }
         for (const line of guestLines) {
-          const mine = userLines.find((l) => l.price.id === line.price.id)
-          if (SINGLE_SEAT_TYPES.has(line.product.type)) {
+          const mine = userLines.find((l) => l.price.id === line.price.id && l.reference === line.reference)
+          if (line.reference !== '') {
+            if (!userLines.some((l) => l.reference === line.reference))
+              await repo.setItem(tx, cart.id, line.price.id, 1, line.reference)
+          } else if (SINGLE_SEAT_TYPES.has(line.product.type)) {
             if (!userLines.some((l) => l.product.id === line.product.id))
               await repo.setItem(tx, cart.id, line.price.id, 1)
           } else {

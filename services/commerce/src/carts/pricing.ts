@@ -32,6 +32,11 @@ export interface PricedCart {
   totalMinor: number
 }
 
+/** A cart line's identity: its price and its reference (one price may be in a cart twice). */
+export function cartLineKey(l: Pick<CartLine, 'price' | 'reference'>): string {
+  return `${l.price.id}|${l.reference}`
+}
+
 /**
  * Prices a cart: line subtotals, then the usable coupons through `applyDiscounts` (percent first,
  * then fixed; largest-remainder allocation over lines), over available lines only. Coupons that do
@@ -58,7 +63,7 @@ export function priceCart(
   const usable = priced.filter((p) => p.reason === null && p.coupon)
   const result = applyDiscounts(
     lines.filter(available).map((l) => ({
-      key: l.price.id,
+      key: cartLineKey(l),
       productId: l.product.id,
       grossMinor: l.price.unitAmountMinor * l.quantity,
     })),
@@ -76,7 +81,7 @@ export function priceCart(
   }
   const pricedLines: PricedLine[] = lines.map((l) => {
     const subtotalMinor = l.price.unitAmountMinor * l.quantity
-    const discountMinor = result.lineDiscounts.get(l.price.id) ?? 0
+    const discountMinor = result.lineDiscounts.get(cartLineKey(l)) ?? 0
     return {
       ...l,
       subtotalMinor,

@@ -69,6 +69,22 @@ export const prices = commerce.table(
   (t) => [index('prices_product_idx').on(t.productId)],
 )
 
+/** The last `tutoring.tutor.listed` applied per tutor: an older listing delivered late is ignored. */
+export const tutorListings = commerce.table(
+  'tutor_listings',
+  {
+    orgId: text('org_id').notNull(),
+    tutorId: text('tutor_id').notNull(),
+    /** The applied event's `occurredAt`. */
+    listedAt: ts('listed_at').notNull(),
+    /** The applied event's id (ties on `listedAt` are broken by it: UUIDv7 ids are time-ordered). */
+    eventId: text('event_id').notNull(),
+    active: boolean('active').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.tutorId] })],
+)
+
 /** A persistent cart: a signed-in user's, or a guest's (identified by a hashed cart token). */
 export const carts = commerce.table(
   'carts',
@@ -103,10 +119,15 @@ export const cartItems = commerce.table(
   {
     cartId: text('cart_id').notNull(),
     priceId: text('price_id').notNull(),
+    /**
+     * What the buyer attached to the line (a tutoring booking id `bkg_…` for a held slot); '' for
+     * none. Part of the key: one price may sit twice in a cart for two different bookings.
+     */
+    reference: text('reference').notNull().default(''),
     quantity: integer('quantity').notNull().default(1),
     addedAt: ts('added_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.cartId, t.priceId] })],
+  (t) => [primaryKey({ columns: [t.cartId, t.priceId, t.reference] })],
 )
 
 /** A coupon or promotion code. */
@@ -206,9 +227,11 @@ export const orderItems = commerce.table(
     unitAmountMinor: money('unit_amount_minor').notNull(),
     discountMinor: money('discount_minor').notNull().default(0),
     taxMinor: money('tax_minor').notNull().default(0),
-    /** What the customer pays for this line: unit × quantity − discount + tax. */
+    /** What the customer pays for this line: unit × quantity − discount (prices include tax: `taxMinor` is part of it). */
     amountMinor: money('amount_minor').notNull(),
     refundedMinor: money('refunded_minor').notNull().default(0),
+    /** The cart line's reference, copied at checkout (a tutoring booking id `bkg_…`); null for none. */
+    reference: text('reference'),
   },
   (t) => [index('order_items_order_idx').on(t.orderId)],
 )
@@ -255,6 +278,38 @@ export const providerEvents = commerce.table(
     receivedAt: ts('received_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+)
+
+/** Stellar: how far the watcher has read the platform account's payments (Horizon paging token). */
+export const stellarCursors = commerce.table('stellar_cursors', {
+  /** The platform account (`G…`) whose payments are read. */
+  accountId: text('account_id').primaryKey(),
+  /** Paging token of the last payment record processed. */
+  cursor: text('cursor').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
+
+/**
+ * Stellar: every incoming transaction the watcher has processed, once (the hash is the key), with
+ * what it did: `captured`, or why not (`underpaid`, `wrong_asset`, `unknown_memo`, `already_paid`,
+ * `order_closed`): stray funds to send back by hand.
+ */
+export const stellarReceipts = commerce.table(
+  'stellar_receipts',
+  {
+    txHash: text('tx_hash').primaryKey(),
+    /** The text memo (null without one). */
+    memo: text('memo'),
+    /** The payment it was matched to, when any. */
+    paymentId: text('payment_id'),
+    /** Who paid (the payment operation's source account). */
+    fromAccount: text('from_account').notNull(),
+    /** `native` or `CODE:ISSUER`, and the amount received (7 decimals), of each asset received. */
+    received: jsonb('received').$type<{ asset: string; amount: string }[]>().notNull(),
+    outcome: text('outcome').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('stellar_receipts_memo_idx').on(t.memo)],
 )
 
 /** A refund of (part of) a payment. */
@@ -532,5 +587,109 @@ export const invoices = commerce.table(
       .where(sql`kind = 'credit_note'`),
     index('invoices_user_idx').on(t.orgId, t.userId, t.issuedAt, t.id),
     index('invoices_org_idx').on(t.orgId, t.issuedAt, t.id),
+  ],
+)
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions (subscriptions area)
+// ---------------------------------------------------------------------------------------------
+
+/** What a plan grants in learning: every course of the org, or a list of course ids. */
+export type PlanEntitlement = { scope: 'all_courses' } | { scope: 'courses'; courseIds: string[] }
+
+/** What an org admin set a subscription_plan product to grant (absent = every course of the org). */
+export const planEntitlements = commerce.table('plan_entitlements', {
+  /** The subscription_plan product (`prd_...`). */
+  productId: text('product_id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  entitlement: jsonb('entitlement').$type<PlanEntitlement>().notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
+
+/** A customer's subscription to a plan price, created `incomplete` by checkout. */
+export const subscriptions = commerce.table(
+  'subscriptions',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    productId: text('product_id').notNull(),
+    /** The plan id (the product's ref). */
+    planRef: text('plan_ref').notNull(),
+    /** The price subscribed to: renewals charge its amount, currency and interval. */
+    priceId: text('price_id').notNull(),
+    title: text('title').notNull(),
+    currency: text('currency').notNull(),
+    unitAmountMinor: money('unit_amount_minor').notNull(),
+    /** month | year */
+    interval: text('interval').notNull(),
+    /** incomplete | trialing | active | past_due | cancelled */
+    status: text('status').notNull(),
+    /** The checkout order that started it. */
+    orderId: text('order_id').notNull(),
+    /** Trial length granted at checkout (0 = none). */
+    trialDays: integer('trial_days').notNull().default(0),
+    trialEnd: ts('trial_end'),
+    /** Periods are anchored here (the first paid period's start): period n ends at anchor + n intervals. */
+    billingAnchor: ts('billing_anchor'),
+    /** Paid periods so far (the trial is not one). */
+    periodsPaid: integer('periods_paid').notNull().default(0),
+    currentPeriodStart: ts('current_period_start'),
+    currentPeriodEnd: ts('current_period_end'),
+    cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+    /** Failed renewal attempts for the current period end (0 when not past due). */
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    /** When the next renewal retry is due (past_due only). */
+    nextAttemptAt: ts('next_attempt_at'),
+    /** The provider's payment-method reference for renewals (sandbox `pm_sandbox_*`, Stripe `pm_…`); never card data. */
+    paymentMethodRef: text('payment_method_ref').notNull(),
+    /** period_end | admin | payment_failed | incomplete_expired */
+    cancelReason: text('cancel_reason'),
+    cancelledAt: ts('cancelled_at'),
+    /** When access ends (cancelled subscriptions). */
+    endedAt: ts('ended_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('subscriptions_user_idx').on(t.orgId, t.userId, t.id),
+    index('subscriptions_order_idx').on(t.orderId),
+    index('subscriptions_due_idx')
+      .on(t.currentPeriodEnd)
+      .where(sql`status in ('trialing', 'active', 'past_due')`),
+    uniqueIndex('subscriptions_live_key')
+      .on(t.orgId, t.userId, t.productId)
+      .where(sql`status in ('trialing', 'active', 'past_due')`),
+  ],
+)
+
+/** One renewal attempt of a subscription period: (subscription, period, attempt) is unique, so a period is charged once. */
+export const subscriptionCharges = commerce.table(
+  'subscription_charges',
+  {
+    id: text('id').primaryKey(),
+    subscriptionId: text('subscription_id').notNull(),
+    orgId: text('org_id').notNull(),
+    /** Start of the period this charge pays for (the previous period's end). */
+    periodStart: ts('period_start').notNull(),
+    periodEnd: ts('period_end').notNull(),
+    /** 1 for the first attempt at the period end, then one per retry. */
+    attempt: integer('attempt').notNull(),
+    /** The renewal order (and its payment; none for a free plan price) this attempt created. */
+    orderId: text('order_id').notNull(),
+    paymentId: text('payment_id'),
+    amountMinor: money('amount_minor').notNull(),
+    /** pending | succeeded | failed */
+    status: text('status').notNull(),
+    failureCode: text('failure_code'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('subscription_charges_attempt_key').on(t.subscriptionId, t.periodStart, t.attempt),
+    uniqueIndex('subscription_charges_order_key').on(t.orderId),
+    uniqueIndex('subscription_charges_paid_key')
+      .on(t.subscriptionId, t.periodStart)
+      .where(sql`status = 'succeeded'`),
   ],
 )

@@ -12,22 +12,41 @@ export interface LessonSettlement {
   bookingId: string
   orderItemId: string
   tutorId: string
-  /** completed: delivered; cancelled with refundable or not (tutoring's cancellation policy). */
-  outcome: 'completed' | 'cancelled_refundable' | 'cancelled_forfeited'
+  /**
+   * completed: delivered; cancelled: refundable (all of the share back to the learner), forfeited
+   * (none) or partial (`refundPercent` of it) under tutoring's cancellation policy.
+   */
+  outcome: 'completed' | 'cancelled_refundable' | 'cancelled_forfeited' | 'cancelled_partial'
+  /** cancelled_partial: the percent (1–99) of the share that goes back to the learner. */
+  refundPercent?: number
   /** Minutes taught (completed lessons only count toward the tutor's hours). */
   minutes: number
 }
 
+/** Where a settled lesson sits in its hold (the caller prices the customer's refund from it). */
+interface LessonPosition {
+  /** k: this lesson is the k-th settled of the hold (1-based). */
+  lessonIndex: number
+  lessonsTotal: number
+  /** The part of the share marked refundable (to be refunded to the customer); 0 when none. */
+  refundShareMinor: number
+}
+
+/** The part of a share refunded for a partial cancellation: share × percent / 100, rounded half up. */
+export function refundPart(shareMinor: number, percent: number): number {
+  return Number((2n * BigInt(shareMinor) * BigInt(percent) + 100n) / 200n)
+}
+
 /** What settling a lesson did. */
 export type SettlementResult =
-  | {
+  | ({
       status: 'released'
       shareMinor: number
       releasedMinor: number
       commissionMinor: number
       transactionId: string | null
-    }
-  | { status: 'marked_refundable'; shareMinor: number }
+    } & LessonPosition)
+  | ({ status: 'marked_refundable'; shareMinor: number } & LessonPosition)
   | { status: 'duplicate' | 'no_hold' | 'no_lesson_left' }
 
 /**
@@ -36,7 +55,8 @@ export type SettlementResult =
  * `lessonShare(amount, lessonsTotal, k)` (the last one takes the remainder). A completed or
  * forfeited lesson releases its share (capped by what is still releasable) to the tutor's payable
  * and the platform's commission; a refundable cancellation moves no money and only marks the share
- * refundable for the checkout area's refund path.
+ * refundable for the refund path (the cancellation consumer refunds it right after, same
+ * transaction); a partial one marks `refundPart(share, percent)` refundable and releases the rest.
  */
 export async function settleLesson(
   tx: Tx,
@@ -97,8 +117,18 @@ export async function settleLesson(
         updatedAt: new Date(),
       })
       .where(eq(escrowHolds.id, hold.id))
-    return { status: 'marked_refundable', shareMinor: share }
+    return {
+      status: 'marked_refundable',
+      shareMinor: share,
+      lessonIndex: k,
+      lessonsTotal: hold.lessonsTotal,
+      refundShareMinor: share,
+    }
   }
+  const refundShare =
+    s.outcome === 'cancelled_partial'
+      ? refundPart(share, Math.min(100, Math.max(0, s.refundPercent ?? 0)))
+      : 0
 
   const [totals] = await tx
     .select({ minutes: tutorTeachingTotals.minutesTaught })
@@ -106,14 +136,18 @@ export async function settleLesson(
     .where(and(eq(tutorTeachingTotals.orgId, s.orgId), eq(tutorTeachingTotals.tutorId, hold.payeeUserId)))
     .limit(1)
   const minutesTaughtBefore = totals?.minutes ?? 0
-  const release = Math.min(share, releasable(hold))
+  const release = Math.min(share - refundShare, releasable(hold))
   const commission = policy.platformShareMinor({ amountMinor: release, minutesTaughtBefore })
   if (!Number.isSafeInteger(commission) || commission < 0 || commission > release) {
     throw new Error(`commission policy ${policy.name} returned ${commission} for ${release}`)
   }
   let transactionId: string | null = null
   if (release > 0) {
-    const what = completed ? 'Lesson delivered' : 'Lesson cancelled without refund'
+    const what = completed
+      ? 'Lesson delivered'
+      : refundShare > 0
+        ? 'Lesson cancelled with a partial refund'
+        : 'Lesson cancelled without refund'
     const common = { payeeUserId: hold.payeeUserId, orderItemId: hold.orderItemId }
     const res = await post(tx, {
       orgId: s.orgId,
@@ -162,6 +196,7 @@ export async function settleLesson(
       releasedMinor,
       lessonsReleased: hold.lessonsReleased + (completed ? 1 : 0),
       lessonsCancelled: hold.lessonsCancelled + (completed ? 0 : 1),
+      refundableMinor: hold.refundableMinor + refundShare,
       status: holdStatus({ ...hold, releasedMinor }),
       updatedAt: new Date(),
     })
@@ -184,5 +219,8 @@ export async function settleLesson(
     releasedMinor: release,
     commissionMinor: commission,
     transactionId,
+    lessonIndex: k,
+    lessonsTotal: hold.lessonsTotal,
+    refundShareMinor: refundShare,
   }
 }

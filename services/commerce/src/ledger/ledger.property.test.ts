@@ -55,7 +55,7 @@ type Command =
   | { t: 'duplicateCapture'; pick: number }
   | { t: 'refund'; pick: number; line: number; permille: number; over: boolean }
   | { t: 'release'; pick: number; minutes: number }
-  | { t: 'cancel'; pick: number; refundable: boolean }
+  | { t: 'cancel'; pick: number; percent: number }
   | { t: 'duplicateRelease'; pick: number }
   | { t: 'payout'; minimum: number }
   | { t: 'crash'; what: 'capture' | 'refund' | 'release' }
@@ -98,7 +98,12 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('duplicateRelease' as const), pick: fc.nat() }) },
   {
     weight: 1,
-    arbitrary: fc.record({ t: fc.constant('cancel' as const), pick: fc.nat(), refundable: fc.boolean() }),
+    // The percent refunded: 100 (refundable), 0 (forfeited) or a partial late-cancellation refund.
+    arbitrary: fc.record({
+      t: fc.constant('cancel' as const),
+      pick: fc.nat(),
+      percent: fc.oneof(fc.constant(100), fc.constant(0), fc.integer({ min: 1, max: 99 })),
+    }),
   },
   {
     weight: 1,
@@ -242,8 +247,11 @@ class Model {
     m.taxRefunded += taxPart
   }
 
-  /** A delivered lesson, or a cancellation: a refundable one only marks, a forfeited one releases. */
-  release(m: ModelLine, minutes: number, cancel?: 'refundable' | 'forfeited') {
+  /**
+   * A delivered lesson, or a cancellation: a refundable one only marks, a forfeited one releases,
+   * a partial one marks `percent` of the share (half up) and releases the rest.
+   */
+  release(m: ModelLine, minutes: number, cancel?: 'refundable' | 'forfeited' | number) {
     const h = m.hold!
     if (h.settled >= h.n) return
     h.settled++
@@ -253,7 +261,12 @@ class Model {
       h.refundable += share
       return
     }
-    const rel = Math.max(0, Math.min(share, h.amount - h.released - Math.max(h.escrowRefunded, h.refundable)))
+    const part = typeof cancel === 'number' ? Math.floor((2 * share * cancel + 100) / 200) : 0
+    const rel = Math.max(
+      0,
+      Math.min(share - part, h.amount - h.released - Math.max(h.escrowRefunded, h.refundable)),
+    )
+    h.refundable += part
     const payee = m.line.payeeUserId!
     const before = this.minutes.get(payee) ?? 0
     const pct = this.policy === 'flat' ? FLAT : before >= 6000 ? 15 : before >= 1200 ? 20 : 25
@@ -421,11 +434,17 @@ async function run(policyName: 'flat' | 'tiered', commands: Command[]) {
             bookingId: newId('bkg'),
             orderItemId: m.line.orderItemId,
             tutorId: m.line.payeeUserId!,
-            outcome: c.refundable ? 'cancelled_refundable' : 'cancelled_forfeited',
+            outcome:
+              c.percent === 100
+                ? 'cancelled_refundable'
+                : c.percent === 0
+                  ? 'cancelled_forfeited'
+                  : 'cancelled_partial',
+            refundPercent: c.percent,
             minutes: 0,
           }),
         )
-        model.release(m, 0, c.refundable ? 'refundable' : 'forfeited')
+        model.release(m, 0, c.percent === 100 ? 'refundable' : c.percent === 0 ? 'forfeited' : c.percent)
         break
       }
       case 'duplicateRelease': {

@@ -78,7 +78,7 @@ export const PayoutSchema = Type.Object({
   provider: Type.String(),
   /** The provider's reference. */
   providerRef: Type.Union([Type.String(), Type.Null()]),
-  /** in_transit | paid | failed. */
+  /** pending (reserved, not yet confirmed by the rail) | paid | failed. */
   status: Type.String(),
   /** Start of the period (the previous payout's end, or the account's opening). */
   periodStart: Type.String({ format: 'date-time' }),

@@ -2,7 +2,7 @@ import { AppError, forbidden, notFound, type Principal } from '@learnmesh/kernel
 import type { CommerceDeps } from '../deps.ts'
 import { payoutProviderFrom, type PayoutProvider } from '../payouts/payout-provider.ts'
 import { idempotentInTx } from '../shared/idempotency.ts'
-import { checkPeriodEnd, runPayouts } from '../payouts/payouts.service.ts'
+import { checkPeriodEnd, reservePayouts, runPayouts, sendPendingPayouts } from '../payouts/payouts.service.ts'
 import { presentPayout } from './ledger.presenter.ts'
 import { createLedgerRepository } from './ledger.repository.ts'
 import { buildStatement, type Statement } from './statements.ts'
@@ -108,12 +108,16 @@ export function createLedgerService(deps: CommerceDeps, options: { provider?: Pa
             body: request.body,
           },
           async () => {
-            const made = await runPayouts(tx, provider, {
+            const run = {
               orgId: p.orgId,
               periodEnd,
               minimumMinor: deps.config.PAYOUT_MINIMUM_MINOR,
               traceparent,
-            })
+            }
+            // A networked rail only reserves here; sending happens below, outside the transaction.
+            const made = provider.local
+              ? await runPayouts(tx, provider, run)
+              : await reservePayouts(tx, provider, run)
             return {
               status: 200,
               body: { periodEnd: periodEnd.toISOString(), payouts: made.map(presentPayout) },
@@ -122,6 +126,15 @@ export function createLedgerService(deps: CommerceDeps, options: { provider?: Pa
         ),
       )
       if (!result.replayed) deps.wakeRelay()
+      if (!provider.local && !result.replayed) {
+        const settled = new Map(
+          (await sendPendingPayouts(deps, provider, { orgId: p.orgId, traceparent })).map((r) => [r.id, r]),
+        )
+        result.body.payouts = result.body.payouts.map((x) => {
+          const row = settled.get(x.id)
+          return row ? presentPayout(row) : x
+        })
+      }
       return result
     },
 

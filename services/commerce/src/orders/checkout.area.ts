@@ -5,6 +5,7 @@ import { createPaymentsCore } from '../payments/payments.service.ts'
 import { createPaymentProvider, type PaymentProvider } from '../payments/provider.ts'
 import { createProductsService } from '../products/products.service.ts'
 import { createRefundsService } from '../refunds/refunds.service.ts'
+import { createSelfRefunds } from '../refunds/self-refund.ts'
 import { createIdempotency } from '../shared/idempotency.ts'
 import { createCheckoutService } from './checkout.service.ts'
 
@@ -14,6 +15,7 @@ export function createCheckoutArea(
   provider: PaymentProvider = createPaymentProvider(deps.config),
 ) {
   const payments = createPaymentsCore(deps, provider)
+  const refunds = createRefundsService(deps, provider)
   return {
     provider,
     payments,
@@ -21,7 +23,8 @@ export function createCheckoutArea(
     coupons: createCouponsService(deps.database),
     carts: createCartsService(deps.database, deps.config),
     checkout: createCheckoutService(deps, provider, payments),
-    refunds: createRefundsService(deps, provider),
+    refunds,
+    selfRefunds: createSelfRefunds(deps, refunds),
     idempotency: createIdempotency(deps.database),
   }
 }

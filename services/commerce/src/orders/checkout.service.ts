@@ -4,9 +4,14 @@ import { createCartsRepository } from '../carts/carts.repository.ts'
 import { priceCart } from '../carts/pricing.ts'
 import { createCouponsRepository } from '../coupons/coupons.repository.ts'
 import { assertStackable } from '../coupons/coupons.service.ts'
+import { includedTax } from '../invoices/tax.ts'
 import type { PaymentsCore } from '../payments/payments.service.ts'
 import { writeOrderPaid } from '../payments/payments.service.ts'
 import type { PaymentProvider } from '../payments/provider.ts'
+import {
+  prepareCheckout as prepareSubscriptions,
+  recordCheckout as recordSubscriptions,
+} from '../subscriptions/subscriptions.lifecycle.ts'
 import { assertTransition } from './order-state.ts'
 import { createOrdersRepository, type OrderRow, type PaymentRow } from './orders.repository.ts'
 
@@ -53,6 +58,7 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
     tx: Tx,
     principal: Principal,
     traceparent: string | null,
+    paymentMethod: string | null,
   ): Promise<{ order: OrderRow; payment: PaymentRow | null }> {
     const { orgId, userId } = principal
     await ordersRepo.lockUser(tx, orgId, userId)
@@ -60,9 +66,16 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
     const lines = cart ? await cartsRepo.lines(tx, cart.id) : []
     if (!cart || lines.length === 0)
       throw new AppError('unprocessable', 'The cart is empty', { reason: 'cart_empty' })
+    if (provider.currencies && !provider.currencies.includes(cart.currency)) {
+      throw new AppError('unprocessable', `The ${provider.name} provider does not take ${cart.currency}`, {
+        reason: 'currency_not_supported',
+      })
+    }
     const now = new Date()
     const coupons = await couponsRepo.findByCodes(tx, orgId, cart.couponCodes)
-    const priced = priceCart(cart.currency, lines, cart.couponCodes, coupons, now)
+    // Subscription plan lines: payment method on file, no second subscription, trial priced 0.
+    const plans = await prepareSubscriptions(tx, orgId, userId, lines, paymentMethod)
+    const priced = priceCart(cart.currency, plans.lines, cart.couponCodes, coupons, now)
     const gone = priced.lines.find((l) => !l.available)
     if (gone) {
       throw new AppError('conflict', `${gone.product.title} is no longer for sale; remove it from the cart`, {
@@ -106,6 +119,10 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
       redeemed.push({ couponId: row.id, discountMinor: c.discountMinor })
     }
     const free = priced.totalMinor === 0
+    // Prices include tax: each line's included tax (the invoice's formula) goes to the ledger's tax_payable.
+    const taxes = priced.lines.map((l) =>
+      includedTax(l.totalMinor, deps.config.INVOICE_TAX_RATE_BASIS_POINTS),
+    )
     const order: OrderRow = {
       id: orderId,
       orgId,
@@ -114,7 +131,7 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
       currency: cart.currency,
       subtotalMinor: priced.subtotalMinor,
       discountMinor: priced.discountMinor,
-      taxMinor: 0,
+      taxMinor: taxes.reduce((s, x) => s + x, 0),
       totalMinor: priced.totalMinor,
       refundedMinor: 0,
       couponCodes: priced.coupons.filter((c) => c.discountMinor > 0).map((c) => c.code),
@@ -138,11 +155,13 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
       lessonCount: l.price.lessonCount,
       unitAmountMinor: l.price.unitAmountMinor,
       discountMinor: l.discountMinor,
-      taxMinor: 0,
+      taxMinor: taxes[k]!,
       amountMinor: l.totalMinor,
       refundedMinor: 0,
+      reference: l.reference === '' ? null : l.reference,
     }))
     await ordersRepo.insertOrder(tx, order, items)
+    await recordSubscriptions(tx, plans, order)
     for (const r of redeemed) {
       await couponsRepo.insertRedemption(tx, { ...r, orderId, userId, orgId })
     }
@@ -173,7 +192,7 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
       if (provider.local) {
         // Local provider: order, items, redemptions, payment, capture, ledger and event in ONE transaction.
         const { order } = await db.transaction(async (tx) => {
-          const created = await createOrder(tx, principal, traceparent)
+          const created = await createOrder(tx, principal, traceparent, input.paymentMethod ?? null)
           if (created.payment) {
             await payments.driveInTx(
               tx,
@@ -188,7 +207,9 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
         deps.wakeRelay()
         return detail(principal.orgId, order.id)
       }
-      const { order, payment } = await db.transaction((tx) => createOrder(tx, principal, traceparent))
+      const { order, payment } = await db.transaction((tx) =>
+        createOrder(tx, principal, traceparent, input.paymentMethod ?? null),
+      )
       deps.wakeRelay()
       if (payment)
         await payments.drive(payment, input.paymentMethod ?? null, returnUrl(order.id), traceparent)

@@ -201,6 +201,28 @@ export function createOrdersRepository() {
       const [r] = lock ? await q.for('update') : await q
       return r
     },
+    /**
+     * The refund a provider event is about (locked): by the provider's refund id, or by our refund
+     * id from the provider object's metadata while the provider id is not recorded yet. Only
+     * refunds of this provider's payments.
+     */
+    async findRefundForProvider(
+      tx: Tx,
+      provider: string,
+      providerRef: string,
+      ourRef?: string,
+    ): Promise<RefundRow | undefined> {
+      const match = ourRef
+        ? sql`(${refunds.providerRef} = ${providerRef} or (${refunds.id} = ${ourRef} and ${refunds.providerRef} is null))`
+        : eq(refunds.providerRef, providerRef)
+      const [r] = await tx
+        .select({ id: refunds.id })
+        .from(refunds)
+        .innerJoin(payments, eq(payments.id, refunds.paymentId))
+        .where(and(eq(payments.provider, provider), match))
+        .limit(1)
+      return r ? this.findRefund(tx, r.id, true) : undefined
+    },
     /** Updates a refund. */
     async updateRefund(tx: Tx, id: string, set: Partial<typeof refunds.$inferInsert>): Promise<RefundRow> {
       const [r] = await tx.update(refunds).set(set).where(eq(refunds.id, id)).returning()

@@ -4,11 +4,13 @@ import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import type { Idempotency, IdempotentResponse } from '../shared/idempotency.ts'
 import type { PaymentsCore } from '../payments/payments.service.ts'
 import type { RefundsService } from '../refunds/refunds.service.ts'
+import type { SelfRefunds } from '../refunds/self-refund.ts'
 import { presentOrder, presentOrderSummary, presentRefund } from './orders.presenter.ts'
 import {
   CheckoutBody,
   IdempotencyHeaders,
   MyOrdersQuery,
+  OrderItemParams,
   OrderListSchema,
   OrderParams,
   OrderSchema,
@@ -48,7 +50,13 @@ async function idempotent<T>(
 /** Checkout, orders, refunds and the sandbox's action page. */
 export function ordersRoutes(
   app: App,
-  s: { checkout: CheckoutService; refunds: RefundsService; payments: PaymentsCore; idempotency: Idempotency },
+  s: {
+    checkout: CheckoutService
+    refunds: RefundsService
+    selfRefunds: SelfRefunds
+    payments: PaymentsCore
+    idempotency: Idempotency
+  },
 ): void {
   app.post(
     '/checkout',
@@ -200,6 +208,35 @@ export function ordersRoutes(
       const p = requireRole(request, 'org_admin')
       return idempotent(s.idempotency, request, reply, p, async () => {
         const refund = await s.refunds.refund(p, request.params.orderId, request.body, traceparentOf(request))
+        return {
+          status: 201,
+          body: {
+            refund: presentRefund(refund),
+            order: presentOrder(await s.checkout.detail(p.orgId, refund.orderId)),
+          },
+        }
+      })
+    },
+  )
+
+  app.post(
+    '/orders/:orderId/items/:orderItemId/refund',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary:
+          'Refund a course I bought, in full, within COURSE_REFUND_WINDOW_DAYS of payment (its buyer; Idempotency-Key required)',
+        headers: IdempotencyHeaders,
+        params: OrderItemParams,
+        response: { 201: RefundResponse, ...problems(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = requireAuth(request)
+      const { orderId, orderItemId } = request.params
+      return idempotent(s.idempotency, request, reply, p, async () => {
+        const refund = await s.selfRefunds.refundCourseLine(p, orderId, orderItemId, traceparentOf(request))
         return {
           status: 201,
           body: {

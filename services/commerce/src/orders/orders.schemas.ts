@@ -25,17 +25,21 @@ const OrderItemSchema = Type.Object({
   unitAmountMinor: Type.Integer(),
   /** This line's share of the order discount. */
   discountMinor: Type.Integer(),
-  /** What the customer paid for the line. */
+  /** What the customer paid for the line (tax included). */
   amountMinor: Type.Integer(),
+  /** Tax included in amountMinor (INVOICE_TAX_RATE_BASIS_POINTS at checkout). */
+  taxMinor: Type.Integer(),
   /** Refunded so far. */
   refundedMinor: Type.Integer(),
+  /** The cart line's reference (a tutoring booking id `bkg_…`), or null. */
+  reference: Nullable(Type.String()),
 })
 
 /** What the client needs to finish a payment that requires action. */
 const NextActionSchema = Type.Object({
-  /** redirect_to_url | client_secret. */
+  /** redirect_to_url | client_secret | stellar_pay_uri. */
   type: Type.String(),
-  /** Where to send the customer (sandbox: the completion endpoint). */
+  /** Where to send the customer (sandbox: the completion endpoint; stellar: a SEP-0007 `web+stellar:pay?…` URI). */
   url: Type.Optional(Type.String()),
   /** HTTP method for url. */
   method: Type.Optional(Type.String()),
@@ -97,7 +101,7 @@ export const OrderSummarySchema = Type.Object({
   subtotalMinor: Type.Integer(),
   /** Coupon discount. */
   discountMinor: Type.Integer(),
-  /** Tax (0 until invoices land). */
+  /** Tax included in the total (sum of the lines' included tax; 0 without a tax rate). */
   taxMinor: Type.Integer(),
   /** Charged. */
   totalMinor: Type.Integer(),
@@ -146,6 +150,17 @@ export const OrderParams = Type.Object(
   {
     /** Order id. */
     orderId: IdString('ord', 'Order id'),
+  },
+  { additionalProperties: false },
+)
+
+/** Path of one line of an order. */
+export const OrderItemParams = Type.Object(
+  {
+    /** Order id. */
+    orderId: IdString('ord', 'Order id'),
+    /** The line (`oit_…`). */
+    orderItemId: IdString('oit', 'Order line id'),
   },
   { additionalProperties: false },
 )

@@ -17,6 +17,8 @@ import { assertTransition, canTransition, payableStatuses } from '../orders/orde
 import { createOrdersRepository, type OrderRow, type PaymentRow } from '../orders/orders.repository.ts'
 import type { PaymentProvider, ProviderPaymentResult, ProviderWebhookEvent } from './provider.ts'
 import { buildSandboxWebhook, SANDBOX_SIGNATURE_HEADER } from './sandbox.ts'
+import { createRefundsService } from '../refunds/refunds.service.ts'
+import { onOrderPaid as onSubscriptionOrderPaid } from '../subscriptions/subscriptions.lifecycle.ts'
 
 const ordersRepo = createOrdersRepository()
 const cartsRepo = createCartsRepository()
@@ -38,6 +40,7 @@ const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
  */
 export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider) {
   const { config, logger } = deps
+  const refunds = createRefundsService(deps, provider)
 
   /** Marks a payment captured: order paid, postPaymentCaptured, commerce.order.paid. False when already done. */
   async function capture(
@@ -86,6 +89,7 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
         payeeUserId: i.payeeUserId,
         lessonCount: i.lessonCount * i.quantity,
         amountMinor: i.amountMinor,
+        taxMinor: i.taxMinor,
       })),
     })
     await writeOrderPaid(tx, { ...order, paidAt }, items, traceparent)
@@ -115,7 +119,7 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
     })
     if (!cart) return
     for (const item of await ordersRepo.items(tx, order.id)) {
-      await cartsRepo.setItem(tx, cart.id, item.priceId, item.quantity)
+      await cartsRepo.setItem(tx, cart.id, item.priceId, item.quantity, item.reference ?? '')
     }
   }
 
@@ -179,8 +183,38 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
     traceparent: string | null = null,
   ): Promise<'applied' | 'duplicate' | 'ignored'> {
     if (!(await ordersRepo.recordProviderEvent(tx, provider.name, event.id, event.type))) return 'duplicate'
+    if (event.type === 'refund.succeeded' || event.type === 'refund.failed') {
+      // A refund the provider answered `pending`: its final outcome, applied once by finalize.
+      const refund = await ordersRepo.findRefundForProvider(
+        tx,
+        provider.name,
+        event.providerRef,
+        event.ourRef,
+      )
+      if (!refund || refund.status !== 'pending') return 'ignored'
+      await refunds.finalize(
+        tx,
+        refund.id,
+        {
+          providerRef: event.providerRef,
+          status: event.type === 'refund.succeeded' ? 'succeeded' : 'failed',
+          ...(event.failureCode ? { failureCode: event.failureCode } : {}),
+        },
+        traceparent,
+      )
+      return 'applied'
+    }
     if (event.type !== 'payment.succeeded' && event.type !== 'payment.failed') return 'ignored'
-    const payment = await ordersRepo.findPaymentByRef(tx, provider.name, event.providerRef, true)
+    let payment = await ordersRepo.findPaymentByRef(tx, provider.name, event.providerRef, true)
+    if (!payment && event.ourRef) {
+      // The provider's answer to createPayment was lost, so its ref was never recorded: the
+      // (verified) event names our payment id in its metadata.
+      const byId = await ordersRepo.findPayment(tx, event.ourRef, true)
+      if (byId && byId.provider === provider.name && !byId.providerRef) {
+        await ordersRepo.updatePayment(tx, byId.id, { providerRef: event.providerRef })
+        payment = { ...byId, providerRef: event.providerRef }
+      }
+    }
     if (!payment) return 'ignored'
     if (event.type === 'payment.succeeded') {
       return (await capture(tx, payment, event.feeMinor ?? 0, traceparent)) ? 'applied' : 'ignored'
@@ -312,6 +346,7 @@ export async function writeOrderPaid(
     quantity: number
     amountMinor: number
     lessonCount: number
+    reference?: string | null
   }[],
   traceparent: string | null,
 ): Promise<void> {
@@ -331,10 +366,13 @@ export async function writeOrderPaid(
         amountMinor: i.amountMinor,
         orderItemId: i.id,
         lessonCount: i.lessonCount * i.quantity,
+        ...(i.reference ? { reference: i.reference } : {}),
       })),
       paidAt: (order.paidAt ?? new Date()).toISOString(),
     },
   })
+  // Same transaction: a checkout order activates its subscriptions, a renewal order renews one.
+  await onSubscriptionOrderPaid(tx, order, traceparent)
 }
 
 /** What createPaymentsCore returns. */

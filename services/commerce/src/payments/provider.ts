@@ -1,5 +1,7 @@
 import type { CommerceConfig } from '../config.ts'
 import { createSandboxProvider } from './sandbox.ts'
+import { createStripeProvider } from './stripe.ts'
+import { createStellarProvider } from './stellar.ts'
 import { AppError } from '@learnmesh/kernel'
 
 /** What a client must do to finish a payment (3-D Secure page, wallet, client-side confirmation). */
@@ -7,6 +9,8 @@ export type NextAction =
   | { type: 'redirect_to_url'; url: string; method: 'POST' | 'GET' }
   /** Stripe: the PaymentIntent's client secret, confirmed by Stripe.js in the browser. */
   | { type: 'client_secret'; clientSecret: string }
+  /** Stellar: a SEP-0007 `web+stellar:pay?…` URI (destination, asset, amount, memo) for the wallet. */
+  | { type: 'stellar_pay_uri'; url: string }
 
 /** A payment's state as the provider reports it. */
 export interface ProviderPaymentResult {
@@ -51,6 +55,8 @@ export interface ProviderWebhookEvent {
   providerRef: string
   failureCode?: string
   feeMinor?: number
+  /** Our own id (payment or refund id) from the provider object's metadata, when it carries one. */
+  ourRef?: string
 }
 
 /**
@@ -67,6 +73,8 @@ export interface PaymentProvider {
    * the call happens between two transactions so no lock is held across the network.
    */
   readonly local?: boolean
+  /** The only order currencies the adapter takes (checkout answers 422 for others); all when unset. */
+  readonly currencies?: readonly string[]
   /** Starts a payment; idempotent on `paymentId`. */
   createPayment(input: CreatePaymentInput): Promise<ProviderPaymentResult>
   /** Server-side confirmation after the client acted (Stripe: PaymentIntent confirm). Optional. */
@@ -85,9 +93,11 @@ export interface PaymentProvider {
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent
 }
 
-/** The configured provider adapter (stripe and stellar are later work). */
+/** The configured provider adapter. */
 export function createPaymentProvider(config: CommerceConfig): PaymentProvider {
   if (config.PAYMENT_PROVIDER === 'sandbox') return createSandboxProvider(config)
+  if (config.PAYMENT_PROVIDER === 'stripe') return createStripeProvider(config)
+  if (config.PAYMENT_PROVIDER === 'stellar') return createStellarProvider(config)
   // Later work: services/commerce/docs/checkout.md ("Providers") describes how they plug in.
   throw new AppError('internal', `payment provider ${config.PAYMENT_PROVIDER} is not available yet`)
 }

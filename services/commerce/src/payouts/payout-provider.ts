@@ -1,4 +1,6 @@
 import type { CommerceConfig } from '../config.ts'
+import { stripePayoutProvider } from './stripe-payouts.ts'
+import { stellarPayoutProvider } from './stellar-payouts.ts'
 
 /** A payout to send. */
 export interface PayoutRequest {
@@ -24,6 +26,12 @@ export interface PayoutProvider {
   readonly name: string
   /** Whether the payee can be paid without a payout account (sandbox: yes). */
   readonly needsDestination: boolean
+  /**
+   * True when `send` answers without network I/O (the sandbox): a run then reserves, sends and
+   * settles in one transaction. Networked rails leave it unset: reserve, send outside any
+   * transaction, settle (payouts.service.ts).
+   */
+  readonly local?: boolean
   send(request: PayoutRequest): Promise<PayoutResult>
 }
 
@@ -32,6 +40,7 @@ export function sandboxPayoutProvider(): PayoutProvider {
   return {
     name: 'sandbox',
     needsDestination: false,
+    local: true,
     send(request) {
       return Promise.resolve({ status: 'paid', providerRef: `sbx_tr_${request.payoutId.slice(-24)}` })
     },
@@ -43,5 +52,9 @@ export function payoutProviderFrom(config: CommerceConfig): PayoutProvider {
   switch (config.PAYOUT_PROVIDER) {
     case 'sandbox':
       return sandboxPayoutProvider()
+    case 'stripe':
+      return stripePayoutProvider(config)
+    case 'stellar':
+      return stellarPayoutProvider(config)
   }
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { DbOrTx } from '@learnmesh/kernel'
 import { prices, products } from '../db/schema.ts'
 
@@ -35,6 +35,25 @@ export function createProductsRepository() {
         .from(products)
         .where(and(eq(products.orgId, orgId), eq(products.type, type), eq(products.ref, ref)))
       return r
+    },
+    /** Products of an org of the given types whose ref starts with `prefix` (a tutor's `tut:<id>:`). */
+    async listProductsByRefPrefix(
+      db: DbOrTx,
+      orgId: string,
+      types: string[],
+      prefix: string,
+    ): Promise<ProductRow[]> {
+      return db
+        .select()
+        .from(products)
+        .where(
+          and(
+            eq(products.orgId, orgId),
+            inArray(products.type, types),
+            sql`left(${products.ref}, ${prefix.length}) = ${prefix}`,
+          ),
+        )
+        .orderBy(products.id)
     },
     /** Products of an org, newest first (keyset on id). */
     async listProducts(

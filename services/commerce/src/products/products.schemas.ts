@@ -18,6 +18,15 @@ export const CurrencySchema = Type.String({ pattern: '^[A-Z]{3}$', description: 
 export const AmountSchema = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'Minor units.' })
 /** An id of another service (course, tutor, plan) or a user. */
 export const RefSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
+/**
+ * A product ref: an id of the owning service, or colon-separated parts of ids and numbers for
+ * tutoring products (`tut:<tutorId>:<minutes>`, `tut:<tutorId>:<minutes>:x<lessons>`).
+ */
+export const ProductRefSchema = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$',
+})
 
 /** A product. */
 export const ProductSchema = Type.Object({
@@ -63,7 +72,7 @@ export const CreateProductBody = Type.Object(
     /** What is sold. */
     type: ProductTypeSchema,
     /** The owning service's id; unique per org and type. */
-    ref: RefSchema,
+    ref: ProductRefSchema,
     /** Display title. */
     title: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
     /** Who earns from a sale (instructor or tutor); omit for platform-owned products. */
@@ -147,8 +156,8 @@ export const PriceLookupQuery = Type.Object(
   {
     /** The product's type. */
     productType: ProductTypeSchema,
-    /** The owning service's id, e.g. a course id. */
-    ref: RefSchema,
+    /** The owning service's id, e.g. a course id, or a tutoring ref `tut:<tutorId>:<minutes>`. */
+    ref: ProductRefSchema,
     /** Organization; defaults to the caller's (required when anonymous). */
     orgId: Type.Optional(RefSchema),
   },

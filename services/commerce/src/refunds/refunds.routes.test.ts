@@ -35,8 +35,8 @@ const refundEvents = async (orderId: string) =>
   (await t.events('commerce.payment.refunded')).filter((e) => e.payload.orderId === orderId)
 
 describe('happy', () => {
-  it('a full refund: order refunded, ledger reversed and balanced, event with the course revoked', async () => {
-    const { order, course } = await twoLineOrder()
+  it('a full refund: order refunded, ledger reversed and balanced, event revoking the course and the package', async () => {
+    const { order, course, pkg } = await twoLineOrder()
     const before = await kit.ledger()
     const res = await refund(order.id, { reason: 'customer request' })
     expect(res.statusCode, res.body).toBe(201)
@@ -48,7 +48,10 @@ describe('happy', () => {
     expect(events[0]!.payload).toMatchObject({
       amountMinor: 13_000,
       full: true,
-      revokedItems: [{ productType: 'course', productRef: course.product.ref }],
+      revokedItems: [
+        { productType: 'course', productRef: course.product.ref },
+        { productType: 'tutoring_package', productRef: pkg.product.ref },
+      ],
     })
     const after = await kit.ledger()
     expect(after.sum).toBe(0)

@@ -9,6 +9,8 @@ import { createOrdersRepository, type OrderItemRow, type RefundRow } from '../or
 import type { PaymentProvider, ProviderRefundResult } from '../payments/provider.ts'
 
 const ordersRepo = createOrdersRepository()
+/** Line types listed in `revokedItems` once fully refunded (plans are the subscriptions area's). */
+const REVOCABLE_TYPES = new Set(['course', 'tutoring_lesson', 'tutoring_package'])
 
 /** What to refund: whole order (nothing given), an amount spread over lines, or given lines. */
 export interface RefundRequest {
@@ -25,7 +27,7 @@ export interface RefundRequest {
  * `reserve` (order row locked: the amount must fit in captured − refunded − pending, so
  * concurrent refunds cannot exceed what was captured) inserts a pending refund; the provider is
  * called; `finalize` applies its answer once (succeeded: totals, status, ledger postRefund,
- * commerce.payment.refunded with the course lines now fully refunded in revokedItems).
+ * commerce.payment.refunded with the course and tutoring lines now fully refunded in revokedItems).
  */
 export function createRefundsService(deps: CommerceDeps, provider: PaymentProvider) {
   const db = deps.database.db
@@ -123,10 +125,11 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
           refundMinor: refund.items.find((r) => r.orderItemId === i.id)!.amountMinor,
         })),
     })
+    // Courses and tutoring lines lose their access once fully refunded (a partial lesson refund revokes nothing).
     const revokedItems = items
       .filter(
         (i) =>
-          i.productType === 'course' &&
+          REVOCABLE_TYPES.has(i.productType) &&
           i.refundedMinor >= i.amountMinor &&
           (touched.has(i.id) || (full && i.amountMinor === 0)),
       )
@@ -220,6 +223,58 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
       })
       await finalize(tx, refund.id, result, traceparent)
       return 'refunded'
+    },
+    /**
+     * Tutoring's automatic refunds (a booking that could not be made, a refundable lesson
+     * cancellation): refunds `amountMinor` (default and cap: what is left) of one line of the
+     * user's order, in the caller's transaction, through reserve → provider → finalize like any
+     * refund. Returns null, refunding nothing, when the order is not the user's or not refundable,
+     * the line is not a tutoring line of it, `bookingId` is given and is not the line's reference,
+     * or nothing is left of it.
+     */
+    async refundTutoringLineInTx(
+      tx: Tx,
+      input: {
+        orgId: string
+        orderId: string
+        orderItemId: string
+        userId: string
+        amountMinor?: number
+        reason: string
+        /** Only refund a line bought for this booking (its `reference`). */
+        bookingId?: string
+      },
+      traceparent: string | null,
+    ): Promise<RefundRow | null> {
+      const order = await ordersRepo.findOrder(tx, input.orgId, input.orderId, true)
+      if (!order || order.userId !== input.userId || !refundableStatuses.includes(order.status as never))
+        return null
+      const item = (await ordersRepo.items(tx, order.id)).find((i) => i.id === input.orderItemId)
+      if (!item || (item.productType !== 'tutoring_lesson' && item.productType !== 'tutoring_package'))
+        return null
+      if (input.bookingId !== undefined && item.reference !== input.bookingId) return null
+      const live = await ordersRepo.refundsOf(tx, order.id, true)
+      const taken = live.flatMap((r) => r.items).filter((i) => i.orderItemId === item.id)
+      const left = item.amountMinor - taken.reduce((s, i) => s + i.amountMinor, 0)
+      const amountMinor = Math.min(left, input.amountMinor ?? left)
+      if (amountMinor <= 0) return null
+      const refund = await reserve(
+        tx,
+        input.orgId,
+        order.id,
+        { items: [{ orderItemId: item.id, amountMinor }], reason: input.reason },
+        null,
+      )
+      const payment = (await ordersRepo.findPayment(tx, refund.paymentId))!
+      // The sandbox answers locally; a networked provider would be driven by a job instead (docs).
+      const result = await provider.refund({
+        refundId: refund.id,
+        providerRef: payment.providerRef ?? '',
+        amountMinor: refund.amountMinor,
+        currency: payment.currency,
+      })
+      await finalize(tx, refund.id, result, traceparent)
+      return (await ordersRepo.findRefund(tx, refund.id))!
     },
   }
 }

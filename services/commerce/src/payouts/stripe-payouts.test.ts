@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { newId, sql, type Tx } from '@learnmesh/kernel'
+import { createTestCommerce, type TestCommerce } from '../test-helpers.ts'
+import { startStripeServer, type StripeTestServer } from '../testing/stripe-server.ts'
+import { postPaymentCaptured } from '../ledger/postings.ts'
+import { courseLine, ledgerInvariants, payment } from '../ledger/ledger.test-kit.ts'
+import { ledgerJobs, PAYOUT_JOB } from '../ledger/ledger.jobs.ts'
+import { payoutProviderFrom } from './payout-provider.ts'
+import { reservePayouts, sendPendingPayouts } from './payouts.service.ts'
+
+let server: StripeTestServer
+let t: TestCommerce
+
+beforeAll(async () => {
+  server = await startStripeServer()
+  t = await createTestCommerce({
+    env: {
+      PAYOUT_PROVIDER: 'stripe',
+      PAYOUT_MINIMUM_MINOR: '1000',
+      STRIPE_SECRET_KEY: server.secretKey,
+      STRIPE_API_URL: server.url,
+    },
+  })
+})
+afterAll(async () => {
+  await t.close()
+  await server.close()
+})
+
+const provider = () => payoutProviderFrom(t.config)
+const past = () => new Date(Date.now() - 60_000).toISOString()
+
+/** A fresh org with an instructor who earned 80% of `gross` (course sale). */
+async function earner(gross = 10_000) {
+  const orgId = newId('org')
+  const payee = t.user([], orgId)
+  await t.db.transaction((tx: Tx) =>
+    postPaymentCaptured(tx, t.config, payment(orgId, [courseLine(payee.userId, gross)])),
+  )
+  return { orgId, payee, admin: t.user(['org_admin'], orgId) }
+}
+
+/** Registers a connected, onboarded Stripe account as the payee's payout account. */
+async function connect(payee: ReturnType<typeof t.user>) {
+  const acct = server.addAccount()
+  const res = await t.call(payee, 'PUT', '/earnings/me/payout-account', {
+    provider: 'stripe',
+    accountRef: acct,
+  })
+  expect(res.statusCode, res.body).toBe(200)
+  return acct
+}
+
+function run(admin: ReturnType<typeof t.user>, key = newId('k')) {
+  return t.call(admin, 'POST', '/ledger/payouts/run', { periodEnd: past() }, { 'idempotency-key': key })
+}
+
+async function payoutsOf(orgId: string) {
+  return t.database.query<{ id: string; status: string; amount_minor: number; provider_ref: string | null }>(
+    sql`select id, status, amount_minor::int as amount_minor, provider_ref from commerce.payouts where org_id = ${orgId} order by created_at`,
+  )
+}
+
+async function available(payee: ReturnType<typeof t.user>) {
+  const res = await t.call(payee, 'GET', '/earnings/me')
+  return res.json().balances[0]?.availableMinor as number
+}
+
+const transfersFor = (payoutId: string) =>
+  [...server.transfers.values()].filter((tr) => (tr.metadata as Record<string, string>).payoutId === payoutId)
+
+describe('happy', () => {
+  it('Connect onboarding: an Express account and a Stripe-hosted link; the account becomes the payout account', async () => {
+    const { payee } = await earner()
+    const res = await t.call(payee, 'POST', '/earnings/me/payout-account/onboarding')
+    expect(res.statusCode, res.body).toBe(200)
+    const body = res.json()
+    expect(body.accountRef).toMatch(/^acct_/)
+    expect(body.url).toContain(`/connect/onboarding/${body.accountRef}/`)
+    expect(server.accounts.get(body.accountRef)).toMatchObject({
+      type: 'express',
+      metadata: { userId: payee.userId },
+    })
+    const again = await t.call(payee, 'POST', '/earnings/me/payout-account/onboarding')
+    expect(again.json().accountRef).toBe(body.accountRef) // reused, not a second account
+    const mine = await t.call(payee, 'GET', '/earnings/me/payout-account')
+    expect(mine.json()).toMatchObject({ provider: 'stripe', accountRef: body.accountRef })
+  })
+
+  it('a run pays the payee by a Connect transfer (idempotency key = payout id), settles the ledger, writes commerce.payout.sent', async () => {
+    const { orgId, payee, admin } = await earner(10_000)
+    const acct = await connect(payee)
+    const res = await run(admin)
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().payouts).toHaveLength(1)
+    const payout = res.json().payouts[0]
+    expect(payout).toMatchObject({ status: 'paid', amountMinor: 8000, provider: 'stripe' })
+    expect(payout.providerRef).toMatch(/^tr_/)
+    const [tr] = transfersFor(payout.id)
+    expect(tr).toMatchObject({ id: payout.providerRef, amount: 8000, currency: 'eur', destination: acct })
+    expect(
+      server.requests.find((r) => r.path === '/v1/transfers' && r.idempotencyKey === payout.id),
+    ).toBeDefined()
+    expect(await available(payee)).toBe(0)
+    const sent = (await t.events('commerce.payout.sent')).filter((e) => e.payload.payoutId === payout.id)
+    expect(sent).toHaveLength(1)
+    expect(await ledgerInvariants(t.database)).toEqual({ unbalanced: [], total: 0 })
+    expect(await payoutsOf(orgId)).toHaveLength(1)
+  })
+
+  it('the recurring job reserves in its transaction and sends after the commit', async () => {
+    const { orgId, payee } = await earner(5000)
+    await connect(payee)
+    const job = ledgerJobs(t.deps).find((j) => j.name === PAYOUT_JOB)!
+    if (job.kind !== 'recurring') throw new Error('payout job is recurring')
+    await t.db.transaction((tx: Tx) =>
+      job.handle(tx, {
+        id: 'j1',
+        name: PAYOUT_JOB,
+        attempt: 1,
+        runAt: new Date(Date.now() - 1000),
+        key: null,
+      }),
+    )
+    const [reserved] = await payoutsOf(orgId)
+    expect(reserved).toMatchObject({ amount_minor: 4000 })
+    await vi.waitFor(async () => expect((await payoutsOf(orgId))[0]!.status).toBe('paid'), { timeout: 5000 })
+    expect(transfersFor(reserved!.id)).toHaveLength(1)
+  })
+})
+
+describe('errors', () => {
+  it('a payee without a payout account is skipped: no payout, the balance waits', async () => {
+    const { orgId, payee, admin } = await earner()
+    const res = await run(admin)
+    expect(res.json().payouts).toEqual([])
+    expect(await payoutsOf(orgId)).toEqual([])
+    expect(await available(payee)).toBe(8000)
+  })
+
+  it('Stripe refuses the transfer (insufficient platform balance): payout failed, money back on the payable balance', async () => {
+    const { orgId, payee, admin } = await earner()
+    await connect(payee)
+    server.behaviour.transferError = 'balance_insufficient'
+    try {
+      const res = await run(admin)
+      expect(res.json().payouts[0]).toMatchObject({ status: 'failed' })
+    } finally {
+      server.behaviour.transferError = null
+    }
+    expect(await available(payee)).toBe(8000)
+    expect((await payoutsOf(orgId))[0]!.status).toBe('failed')
+    expect(await ledgerInvariants(t.database)).toEqual({ unbalanced: [], total: 0 })
+  })
+
+  it('Stripe unreachable: the payout stays pending; the next run re-sends it with the same key and pays once', async () => {
+    const { orgId, payee, admin } = await earner()
+    await connect(payee)
+    server.behaviour.failNext = 3 // the SDK's retries included
+    const first = await run(admin)
+    expect(first.json().payouts[0]).toMatchObject({ status: 'pending' })
+    expect(await available(payee)).toBe(0) // reserved: cannot be paid twice by another period
+    const second = await run(admin)
+    expect(second.statusCode).toBe(200)
+    const rows = await payoutsOf(orgId)
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ status: 'paid' })
+    expect(transfersFor(rows[0]!.id)).toHaveLength(1)
+  })
+
+  it('a crash after Stripe paid and before the settle: the re-send gets the same transfer back, paid once', async () => {
+    const { orgId, payee } = await earner()
+    await connect(payee)
+    const rail = provider()
+    const [reserved] = await t.db.transaction((tx: Tx) =>
+      reservePayouts(tx, rail, { orgId, periodEnd: new Date(past()), minimumMinor: 1000 }),
+    )
+    const destination = [...server.accounts.values()].at(-1)!.id as string
+    // The transfer went through, then the process died before recording it.
+    const lost = await rail.send({
+      payoutId: reserved!.id,
+      orgId,
+      payeeUserId: payee.userId,
+      currency: 'EUR',
+      amountMinor: reserved!.amountMinor,
+      destination,
+    })
+    expect(lost.status).toBe('paid')
+    const settled = await sendPendingPayouts(t.deps, rail, { orgId })
+    expect(settled).toHaveLength(1)
+    expect(settled[0]).toMatchObject({
+      status: 'paid',
+      providerRef: (lost as { providerRef: string }).providerRef,
+    })
+    expect(transfersFor(reserved!.id)).toHaveLength(1)
+    expect(await sendPendingPayouts(t.deps, rail, { orgId })).toEqual([]) // nothing left to send
+    const sent = (await t.events('commerce.payout.sent')).filter((e) => e.payload.payoutId === reserved!.id)
+    expect(sent).toHaveLength(1)
+    expect(await payoutsOf(orgId)).toHaveLength(1)
+  })
+})
+
+describe('security', () => {
+  it('payout accounts: only acct_ ids connected to the platform, only the configured rail', async () => {
+    const { payee } = await earner()
+    const put = (body: Record<string, unknown>) => t.call(payee, 'PUT', '/earnings/me/payout-account', body)
+    expect((await put({ provider: 'stripe', accountRef: 'acct_notconnected1' })).statusCode).toBe(422)
+    expect((await put({ provider: 'stripe', accountRef: 'ba_123456' })).statusCode).toBe(422)
+    expect((await put({ provider: 'stellar', accountRef: `G${'A'.repeat(55)}` })).statusCode).toBe(422)
+    expect((await put({ provider: 'stripe', accountRef: 'acct_x; drop' })).statusCode).toBe(400)
+    expect((await put({ provider: 'stripe', accountRef: server.addAccount(), extra: 1 })).statusCode).toBe(
+      400,
+    )
+    expect((await t.call(payee, 'GET', '/earnings/me/payout-account')).statusCode).toBe(404)
+    // another payee's platform-created Express account cannot be claimed
+    const other = await t.call(t.user(), 'POST', '/earnings/me/payout-account/onboarding')
+    expect((await put({ provider: 'stripe', accountRef: other.json().accountRef })).statusCode).toBe(422)
+    const anonymous = await t.app.inject({
+      method: 'PUT',
+      url: '/earnings/me/payout-account',
+      payload: { provider: 'stripe', accountRef: server.addAccount() },
+    })
+    expect(anonymous.statusCode).toBe(401)
+  })
+
+  it('a payee’s account is theirs alone: another user or org sees none', async () => {
+    const { payee, orgId } = await earner()
+    await connect(payee)
+    expect((await t.call(t.user([], orgId), 'GET', '/earnings/me/payout-account')).statusCode).toBe(404)
+    expect((await t.call(t.user(), 'GET', '/earnings/me/payout-account')).statusCode).toBe(404)
+  })
+})

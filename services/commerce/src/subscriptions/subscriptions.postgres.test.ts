@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pino from 'pino'
+import { sql, type App } from '@learnmesh/kernel'
+import {
+  createPostgresTestDatabase,
+  createTestPrincipals,
+  outboxEvents,
+  postgresAvailable,
+} from '@learnmesh/kernel/testing'
+import { buildApp } from '../app.ts'
+import { loadCommerceConfig } from '../config.ts'
+import type { CommerceDeps } from '../deps.ts'
+import { commerceService } from '../service.ts'
+import type { TestCommerce } from '../test-helpers.ts'
+import { subscriptionsKit } from './subscriptions.test-kit.ts'
+
+const pg = await postgresAvailable()
+if (!pg.ok) console.warn(`subscriptions.postgres.test.ts skipped: ${pg.reason}`)
+
+describe.skipIf(!pg.ok)('subscription renewals on PostgreSQL (two runners)', () => {
+  let database: Awaited<ReturnType<typeof createPostgresTestDatabase>>
+  let app: App
+  let k: ReturnType<typeof subscriptionsKit>
+  let t: TestCommerce
+
+  beforeAll(async () => {
+    database = await createPostgresTestDatabase(commerceService.migrations)
+    const principals = await createTestPrincipals()
+    const config = loadCommerceConfig({ PUBLIC_URL: 'http://web.test' })
+    const deps: CommerceDeps = { database, config, logger: pino({ level: 'silent' }), wakeRelay: () => {} }
+    app = await buildApp(deps, { verifier: principals.verifier })
+    await app.ready()
+    // The parts of the PGlite test harness the subscriptions kit uses, on PostgreSQL.
+    t = {
+      app,
+      database,
+      db: database.db,
+      config,
+      deps,
+      orgA: principals.orgA,
+      orgB: principals.orgB,
+      user: principals.user,
+      call: principals.caller(app),
+      events: (type?: string) => outboxEvents(database, 'commerce', type),
+    } as unknown as TestCommerce
+    k = subscriptionsKit(t)
+  })
+  afterAll(async () => {
+    await app?.close()
+    await database?.drop()
+  })
+
+  async function renewalRows(subscriptionId: string) {
+    return database.query<{ status: string; payment_status: string | null }>(
+      sql`select c.status, p.status as payment_status from commerce.subscription_charges c
+          left join commerce.payments p on p.id = c.payment_id where c.subscription_id = ${subscriptionId}`,
+    )
+  }
+
+  it('two renewal passes of the same subscription at once charge the period exactly once', async () => {
+    const u = t.user()
+    const plan = await k.plan({ amount: 1500, trialDays: 2 })
+    const { subscription: sub } = await k.subscribe(u, plan.price.id)
+    const at = k.after(sub.currentPeriodEnd!, 0.01)
+    const before = await k.ledger()
+    const outcomes = await Promise.all([
+      database.db.transaction((tx) => k.subscriptions.renewOne(tx, sub.id, at)),
+      database.db.transaction((tx) => k.subscriptions.renewOne(tx, sub.id, at)),
+    ])
+    expect(outcomes.sort()).toEqual(['not_due', 'renewed'])
+    expect(await renewalRows(sub.id)).toEqual([{ status: 'succeeded', payment_status: 'succeeded' }])
+    const after = await k.ledger()
+    expect(after.transactions).toBe(before.transactions + 1)
+    expect(after.sum).toBe(0)
+    expect((await k.events(sub.id)).filter((e) => e.type === 'commerce.subscription.renewed')).toHaveLength(1)
+  })
+
+  it('two sweeps over many due subscriptions at once: each period is charged once', async () => {
+    const plan = await k.plan({ amount: 900, trialDays: 1 })
+    const subs = []
+    for (let i = 0; i < 6; i++) subs.push((await k.subscribe(t.user(), plan.price.id)).subscription)
+    const at = k.after(subs[subs.length - 1]!.currentPeriodEnd!, 0.01)
+    await Promise.all([k.runAt(at), k.runAt(at), k.runAt(at)])
+    for (const s of subs) {
+      expect(await renewalRows(s.id)).toEqual([{ status: 'succeeded', payment_status: 'succeeded' }])
+      const [row] = await database.query<{ status: string; periods_paid: number }>(
+        sql`select status, periods_paid from commerce.subscriptions where id = ${s.id}`,
+      )
+      expect(row).toEqual({ status: 'active', periods_paid: 1 })
+    }
+    expect((await k.ledger()).sum).toBe(0)
+  })
+})

@@ -1,0 +1,257 @@
+import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
+import type { DbOrTx, Tx } from '@learnmesh/kernel'
+import {
+  orders,
+  planEntitlements,
+  products,
+  subscriptionCharges,
+  subscriptions,
+  type PlanEntitlement,
+} from '../db/schema.ts'
+
+/** A subscriptions row. */
+export type SubscriptionRow = typeof subscriptions.$inferSelect
+/** A subscription_charges row. */
+export type SubscriptionChargeRow = typeof subscriptionCharges.$inferSelect
+
+/** Statuses in which a subscription grants access and renews. */
+export const LIVE_STATUSES = ['trialing', 'active', 'past_due'] as const
+
+/** Data access for subscriptions, their renewal charges and plan entitlements. */
+export function createSubscriptionsRepository() {
+  return {
+    /** Inserts a subscription. */
+    async insert(tx: Tx, row: typeof subscriptions.$inferInsert): Promise<void> {
+      await tx.insert(subscriptions).values(row)
+    },
+    /** One subscription of an org (locked FOR UPDATE when asked). */
+    async find(db: DbOrTx, orgId: string, id: string, lock = false): Promise<SubscriptionRow | undefined> {
+      const q = db
+        .select()
+        .from(subscriptions)
+        .where(and(eq(subscriptions.orgId, orgId), eq(subscriptions.id, id)))
+      const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /** A subscription by id alone (jobs), locked FOR UPDATE. */
+    async lockById(tx: Tx, id: string): Promise<SubscriptionRow | undefined> {
+      const [r] = await tx.select().from(subscriptions).where(eq(subscriptions.id, id)).for('update')
+      return r
+    },
+    /** The incomplete subscriptions a checkout order started. */
+    async incompleteForOrder(tx: Tx, orderId: string): Promise<SubscriptionRow[]> {
+      return tx
+        .select()
+        .from(subscriptions)
+        .where(and(eq(subscriptions.orderId, orderId), eq(subscriptions.status, 'incomplete')))
+        .for('update')
+    },
+    /** Changes a subscription. */
+    async update(
+      tx: Tx,
+      id: string,
+      set: Partial<typeof subscriptions.$inferInsert>,
+    ): Promise<SubscriptionRow> {
+      const [r] = await tx
+        .update(subscriptions)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(subscriptions.id, id))
+        .returning()
+      return r!
+    },
+    /**
+     * Product ids among `productIds` the user cannot subscribe to again now: a live subscription, or
+     * an incomplete one whose checkout order is still being paid.
+     */
+    async blockingProducts(tx: Tx, orgId: string, userId: string, productIds: string[]): Promise<string[]> {
+      if (productIds.length === 0) return []
+      const rows = await tx
+        .selectDistinct({ productId: subscriptions.productId })
+        .from(subscriptions)
+        .leftJoin(orders, eq(orders.id, subscriptions.orderId))
+        .where(
+          and(
+            eq(subscriptions.orgId, orgId),
+            eq(subscriptions.userId, userId),
+            inArray(subscriptions.productId, productIds),
+            or(
+              inArray(subscriptions.status, [...LIVE_STATUSES]),
+              and(
+                eq(subscriptions.status, 'incomplete'),
+                inArray(orders.status, ['pending_payment', 'requires_action']),
+              ),
+            ),
+          ),
+        )
+      return rows.map((r) => r.productId)
+    },
+    /** Product ids among `productIds` whose trial this user already had (one trial per plan and user). */
+    async trialsUsed(tx: Tx, orgId: string, userId: string, productIds: string[]): Promise<Set<string>> {
+      if (productIds.length === 0) return new Set()
+      const rows = await tx
+        .selectDistinct({ productId: subscriptions.productId })
+        .from(subscriptions)
+        .where(
+          and(
+            eq(subscriptions.orgId, orgId),
+            eq(subscriptions.userId, userId),
+            inArray(subscriptions.productId, productIds),
+            sql`${subscriptions.trialEnd} is not null`,
+          ),
+        )
+      return new Set(rows.map((r) => r.productId))
+    },
+    /** A user's subscriptions, newest first (keyset on the time-ordered id). */
+    async listForUser(
+      db: DbOrTx,
+      orgId: string,
+      userId: string,
+      opts: { after?: string; limit: number },
+    ): Promise<SubscriptionRow[]> {
+      return db
+        .select()
+        .from(subscriptions)
+        .where(
+          and(
+            eq(subscriptions.orgId, orgId),
+            eq(subscriptions.userId, userId),
+            opts.after ? lt(subscriptions.id, opts.after) : undefined,
+          ),
+        )
+        .orderBy(desc(subscriptions.id))
+        .limit(opts.limit)
+    },
+    /** An org's subscriptions with filters, newest first. */
+    async listForOrg(
+      db: DbOrTx,
+      orgId: string,
+      opts: { status?: string; userId?: string; after?: string; limit: number },
+    ): Promise<SubscriptionRow[]> {
+      return db
+        .select()
+        .from(subscriptions)
+        .where(
+          and(
+            eq(subscriptions.orgId, orgId),
+            opts.status ? eq(subscriptions.status, opts.status) : undefined,
+            opts.userId ? eq(subscriptions.userId, opts.userId) : undefined,
+            opts.after ? lt(subscriptions.id, opts.after) : undefined,
+          ),
+        )
+        .orderBy(desc(subscriptions.id))
+        .limit(opts.limit)
+    },
+    /**
+     * Ids of subscriptions the sweep must look at by `now`: a period that ended (renew or end it),
+     * a retry that is due, or an incomplete one whose checkout order closed unpaid.
+     */
+    async due(db: DbOrTx, now: Date, limit: number): Promise<string[]> {
+      const at = now.toISOString()
+      const rows = await db
+        .select({ id: subscriptions.id })
+        .from(subscriptions)
+        .leftJoin(orders, eq(orders.id, subscriptions.orderId))
+        .where(
+          or(
+            and(
+              inArray(subscriptions.status, ['trialing', 'active']),
+              sql`${subscriptions.currentPeriodEnd} <= ${at}::timestamptz`,
+            ),
+            and(
+              eq(subscriptions.status, 'past_due'),
+              or(
+                sql`${subscriptions.nextAttemptAt} <= ${at}::timestamptz`,
+                and(eq(subscriptions.cancelAtPeriodEnd, true), lte(subscriptions.currentPeriodEnd, now)),
+              ),
+            ),
+            and(eq(subscriptions.status, 'incomplete'), inArray(orders.status, ['failed', 'cancelled'])),
+          ),
+        )
+        .orderBy(subscriptions.currentPeriodEnd)
+        .limit(limit)
+      return rows.map((r) => r.id)
+    },
+    /** Inserts a renewal attempt; undefined when that (subscription, period, attempt) already exists. */
+    async insertCharge(
+      tx: Tx,
+      row: typeof subscriptionCharges.$inferInsert,
+    ): Promise<SubscriptionChargeRow | undefined> {
+      const [r] = await tx.insert(subscriptionCharges).values(row).onConflictDoNothing().returning()
+      return r
+    },
+    /** The attempt of a period, if made. */
+    async findCharge(
+      tx: Tx,
+      subscriptionId: string,
+      periodStart: Date,
+      attempt: number,
+    ): Promise<SubscriptionChargeRow | undefined> {
+      const [r] = await tx
+        .select()
+        .from(subscriptionCharges)
+        .where(
+          and(
+            eq(subscriptionCharges.subscriptionId, subscriptionId),
+            sql`${subscriptionCharges.periodStart} = ${periodStart.toISOString()}::timestamptz`,
+            eq(subscriptionCharges.attempt, attempt),
+          ),
+        )
+        .for('update')
+      return r
+    },
+    /** The renewal attempt a renewal order belongs to (locked). */
+    async chargeForOrder(tx: Tx, orderId: string): Promise<SubscriptionChargeRow | undefined> {
+      const [r] = await tx
+        .select()
+        .from(subscriptionCharges)
+        .where(eq(subscriptionCharges.orderId, orderId))
+        .for('update')
+      return r
+    },
+    /** Marks a renewal attempt succeeded or failed. */
+    async setChargeStatus(
+      tx: Tx,
+      id: string,
+      status: 'succeeded' | 'failed',
+      failureCode: string | null = null,
+    ): Promise<void> {
+      await tx.update(subscriptionCharges).set({ status, failureCode }).where(eq(subscriptionCharges.id, id))
+    },
+    /** A subscription's renewal attempts, newest first. */
+    async charges(db: DbOrTx, subscriptionId: string): Promise<SubscriptionChargeRow[]> {
+      return db
+        .select()
+        .from(subscriptionCharges)
+        .where(eq(subscriptionCharges.subscriptionId, subscriptionId))
+        .orderBy(desc(subscriptionCharges.createdAt), desc(subscriptionCharges.id))
+    },
+    /** A plan product of an org. */
+    async findPlanProduct(db: DbOrTx, orgId: string, productId: string) {
+      const [r] = await db
+        .select()
+        .from(products)
+        .where(
+          and(eq(products.orgId, orgId), eq(products.id, productId), eq(products.type, 'subscription_plan')),
+        )
+      return r
+    },
+    /** What a plan grants: the admin's setting, else every course of the org. */
+    async entitlementOf(db: DbOrTx, productId: string): Promise<PlanEntitlement> {
+      const [r] = await db.select().from(planEntitlements).where(eq(planEntitlements.productId, productId))
+      return r?.entitlement ?? { scope: 'all_courses' }
+    },
+    /** Sets what a plan grants. */
+    async setEntitlement(
+      tx: Tx,
+      row: { productId: string; orgId: string; entitlement: PlanEntitlement; updatedBy: string },
+    ): Promise<void> {
+      await tx
+        .insert(planEntitlements)
+        .values(row)
+        .onConflictDoUpdate({
+          target: planEntitlements.productId,
+          set: { entitlement: row.entitlement, updatedBy: row.updatedBy, updatedAt: sql`now()` },
+        })
+    },
+  }
+}
