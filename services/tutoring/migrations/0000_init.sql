@@ -223,6 +223,7 @@ CREATE INDEX "bookings_tutor_time_idx" ON "tutoring"."bookings" USING btree ("tu
 CREATE INDEX "bookings_learner_time_idx" ON "tutoring"."bookings" USING btree ("org_id","learner_id","starts_at");--> statement-breakpoint
 CREATE INDEX "bookings_tutor_user_time_idx" ON "tutoring"."bookings" USING btree ("org_id","tutor_user_id","starts_at");--> statement-breakpoint
 CREATE INDEX "bookings_status_idx" ON "tutoring"."bookings" USING btree ("status","hold_expires_at");--> statement-breakpoint
+CREATE INDEX "bookings_order_idx" ON "tutoring"."bookings" USING btree ("order_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "bookings_order_item_key" ON "tutoring"."bookings" USING btree ("order_item_id") WHERE "tutoring"."bookings"."paid_with" = 'checkout' and "tutoring"."bookings"."order_item_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "calendar_feeds_token_key" ON "tutoring"."calendar_feeds" USING btree ("token_hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "disputes_booking_key" ON "tutoring"."disputes" USING btree ("booking_id");--> statement-breakpoint

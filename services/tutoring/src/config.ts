@@ -43,7 +43,7 @@ export const TutoringConfigSchema = Type.Object({
     description: 'A lesson nobody disputed completes automatically this many hours after its end.',
   }),
   MEETING_URL_TEMPLATE: Type.String({
-    default: 'https://meet.jit.si/learnmesh-{bookingId}',
+    default: 'https://meet.jit.si/learnmesh-{bookingId}-{token}',
     description:
       'Meeting link of an online lesson; `{bookingId}`, `{tutorId}` and `{token}` (an unguessable per-booking value) are replaced.',
   }),

@@ -48,9 +48,26 @@ beforeAll(async () => {
       return row
     },
   )
+  // An exclusion constraint (no overlapping ranges), violated by the second insert of a range.
+  app.post(
+    '/ranges',
+    {
+      schema: {
+        body: Type.Object({ from: Type.Integer(), to: Type.Integer() }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      await database.query(
+        sql`insert into ranges values (int4range(${request.body.from}::int, ${request.body.to}::int))`,
+      )
+      reply.code(201)
+      return {}
+    },
+  )
   app.get('/gone', async () => {
     throw new AppError('conflict', 'Already taken')
   })
+  await database.query(sql`create table ranges (r int4range, exclude using gist (r with &&))`)
   await app.ready()
 })
 afterAll(async () => {
@@ -143,6 +160,14 @@ describe('errors', () => {
       code: 'validation_failed',
       detail: 'A number in the request is out of range',
     })
+  })
+  it('answers an exclusion-constraint violation (an overlap) with 409, not 500', async () => {
+    expect(
+      (await app.inject({ method: 'POST', url: '/ranges', payload: { from: 1, to: 5 } })).statusCode,
+    ).toBe(201)
+    const overlap = await app.inject({ method: 'POST', url: '/ranges', payload: { from: 4, to: 8 } })
+    expect(overlap.statusCode).toBe(409)
+    expect(overlap.json()).toMatchObject({ code: 'conflict', reason: 'overlap' })
   })
 })
 

@@ -301,8 +301,8 @@ const fastifyCodes: Record<string, ErrorCode> = {
  * PostgreSQL rejects some values only when they reach it: a NUL character (`\u0000`) in text or
  * JSON, a number out of a column's range, a text value its column cannot hold. Those come from the
  * client's input, so they are a 400 (the transaction rolled back: nothing changed), never a 5xx.
- * A unique violation that a service did not anticipate is a 409. Drizzle wraps the driver's error
- * in `cause`; both are searched.
+ * A unique or exclusion (overlap) violation that a service did not anticipate is a 409. Drizzle
+ * wraps the driver's error in `cause`; both are searched.
  */
 const DATA_EXCEPTIONS: Record<string, string> = {
   '22021': 'The request contains a character that cannot be stored (such as \\u0000)',
@@ -321,6 +321,11 @@ function databaseErrorOf(error: unknown): AppError | undefined {
       if (DATA_EXCEPTIONS[code]) return new AppError('validation_failed', DATA_EXCEPTIONS[code]!)
       if (code === '23505')
         return new AppError('conflict', 'This conflicts with something that already exists')
+      // An exclusion constraint refused an overlap (a booked time slot, a date range): a clear 409.
+      if (code === '23P01')
+        return new AppError('conflict', 'This overlaps with something that already exists', {
+          reason: 'overlap',
+        })
       return undefined
     }
     e = e.cause as typeof e

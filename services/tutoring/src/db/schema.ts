@@ -286,6 +286,8 @@ export const bookings = tutoring.table(
     index('bookings_learner_time_idx').on(t.orgId, t.learnerId, t.startsAt),
     index('bookings_tutor_user_time_idx').on(t.orgId, t.tutorUserId, t.startsAt),
     index('bookings_status_idx').on(t.status, t.holdExpiresAt),
+    /** A refunded order line's bookings (commerce.payment.refunded). */
+    index('bookings_order_idx').on(t.orderId),
     uniqueIndex('bookings_order_item_key')
       .on(t.orderItemId)
       .where(sql`${t.paidWith} = 'checkout' and ${t.orderItemId} is not null`),

@@ -1,0 +1,236 @@
+import { requireAuth, requireRole, type App } from '@learnmesh/kernel'
+import type { TutoringDeps } from '../deps.ts'
+import { bearer, problems, traceparentOf } from '../shared/http.ts'
+import { presentBooking, presentCredit, presentDispute } from './bookings.presenter.ts'
+import {
+  BookingPage,
+  BookingParams,
+  BookingSchema,
+  CancelBody,
+  CreditList,
+  DisputeBody,
+  DisputeListQuery,
+  DisputePage,
+  DisputeParams,
+  DisputeWithBooking,
+  HoldBody,
+  HoldResponse,
+  ListQuery,
+  RescheduleBody,
+  ResolveBody,
+} from './bookings.schemas.ts'
+import { createBookingsService } from './bookings.service.ts'
+
+const tags = ['bookings']
+
+/** The bookings routes (registered by app.ts). See docs/bookings.md. */
+export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void> {
+  const s = createBookingsService(deps)
+
+  app.post(
+    '/bookings',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Hold a slot to pay by checkout, or book it with a package credit',
+        body: HoldBody,
+        response: { 201: HoldResponse, ...problems(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = requireAuth(request)
+      const { booking, checkout } = await s.hold(p, request.body, traceparentOf(request))
+      reply.code(201)
+      return { booking: presentBooking(booking), checkout }
+    },
+  )
+
+  app.get(
+    '/bookings',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'My bookings as learner or tutor (org admins: scope=org), keyset pages',
+        querystring: ListQuery,
+        response: { 200: BookingPage, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const page = await s.list(requireAuth(request), request.query)
+      return { items: page.items.map(presentBooking), nextCursor: page.nextCursor }
+    },
+  )
+
+  app.get(
+    '/bookings/:id',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'One booking (its learner, its tutor, org admins)',
+        params: BookingParams,
+        response: { 200: BookingSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => presentBooking(await s.get(requireAuth(request), request.params.id)),
+  )
+
+  app.post(
+    '/bookings/:id/confirm',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'The tutor acknowledges a booked lesson',
+        params: BookingParams,
+        response: { 200: BookingSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => presentBooking(await s.confirm(requireAuth(request), request.params.id)),
+  )
+
+  app.post(
+    '/bookings/:id/complete',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'The learner confirms the lesson took place (releases the tutor’s payment)',
+        params: BookingParams,
+        response: { 200: BookingSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      presentBooking(await s.complete(requireAuth(request), request.params.id, traceparentOf(request))),
+  )
+
+  app.post(
+    '/bookings/:id/cancel',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Cancel a held slot or a lesson before it starts (refund by the cancellation policy)',
+        params: BookingParams,
+        body: CancelBody,
+        response: { 200: BookingSchema, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (request) =>
+      presentBooking(
+        await s.cancel(requireAuth(request), request.params.id, request.body?.reason, traceparentOf(request)),
+      ),
+  )
+
+  app.post(
+    '/bookings/:id/reschedule',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Move a lesson to another time the tutor is available',
+        params: BookingParams,
+        body: RescheduleBody,
+        response: { 200: BookingSchema, ...problems(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request) =>
+      presentBooking(
+        await s.reschedule(
+          requireAuth(request),
+          request.params.id,
+          request.body.startsAt,
+          traceparentOf(request),
+        ),
+      ),
+  )
+
+  app.post(
+    '/bookings/:id/no-show',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Report that the tutor did not show up (learner, or an org admin): full refund',
+        params: BookingParams,
+        response: { 200: BookingSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      presentBooking(await s.reportNoShow(requireAuth(request), request.params.id, traceparentOf(request))),
+  )
+
+  app.post(
+    '/bookings/:id/disputes',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Dispute a lesson after its end, before it completes (learner or tutor)',
+        params: BookingParams,
+        body: DisputeBody,
+        response: { 201: DisputeWithBooking, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const r = await s.openDispute(requireAuth(request), request.params.id, request.body.reason)
+      reply.code(201)
+      return { dispute: presentDispute(r.dispute), booking: presentBooking(r.booking) }
+    },
+  )
+
+  app.get(
+    '/disputes',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'The organization’s disputes (org admins), oldest first',
+        querystring: DisputeListQuery,
+        response: { 200: DisputePage, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const page = await s.listDisputes(requireRole(request, 'org_admin'), request.query)
+      return { items: page.items.map(presentDispute), nextCursor: page.nextCursor }
+    },
+  )
+
+  app.post(
+    '/disputes/:id/resolve',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Resolve a dispute (org admins): refund, release to the tutor, or split',
+        params: DisputeParams,
+        body: ResolveBody,
+        response: { 200: DisputeWithBooking, ...problems(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const r = await s.resolveDispute(
+        requireRole(request, 'org_admin'),
+        request.params.id,
+        request.body,
+        traceparentOf(request),
+      )
+      return { dispute: presentDispute(r.dispute), booking: presentBooking(r.booking) }
+    },
+  )
+
+  app.get(
+    '/credits',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'My package lesson credits',
+        response: { 200: CreditList, ...problems(401) },
+      },
+    },
+    async (request) => ({ items: (await s.credits(requireAuth(request))).map(presentCredit) }),
+  )
+}
