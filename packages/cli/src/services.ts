@@ -3,6 +3,7 @@ import { identityService } from '@learnmesh/identity'
 import { learningService } from '@learnmesh/learning'
 import { commerceService } from '@learnmesh/commerce'
 import { tutoringService } from '@learnmesh/tutoring'
+import { communicationService } from '@learnmesh/communication'
 
 /** Every domain service, in start order (identity first: the others verify its tokens). */
 export const services: ServiceDefinition[] = [
@@ -10,6 +11,7 @@ export const services: ServiceDefinition[] = [
   learningService,
   commerceService,
   tutoringService,
+  communicationService,
 ]
 
 /** The demo organization and people seeded on first start; passwords satisfy the password policy. */

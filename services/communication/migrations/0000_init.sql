@@ -1,0 +1,143 @@
+CREATE SCHEMA "communication";
+--> statement-breakpoint
+CREATE TABLE "communication"."courses" (
+	"course_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"title" text NOT NULL,
+	"slug" text NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."delivery_settings" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"time_zone" text DEFAULT 'UTC' NOT NULL,
+	"quiet_start_minute" smallint,
+	"quiet_end_minute" smallint,
+	"digest_hour" smallint DEFAULT 8 NOT NULL,
+	"email_opt_out" boolean DEFAULT false NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."emails" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text,
+	"user_id" text,
+	"to_address" text NOT NULL,
+	"subject" text NOT NULL,
+	"html" text NOT NULL,
+	"text" text NOT NULL,
+	"template" text NOT NULL,
+	"status" text NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"message_id" text,
+	"send_after" timestamp with time zone DEFAULT now() NOT NULL,
+	"source_key" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sent_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."inbox" (
+	"event_id" uuid NOT NULL,
+	"consumer" text NOT NULL,
+	"type" text NOT NULL,
+	"handled_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "inbox_event_id_consumer_pk" PRIMARY KEY("event_id","consumer")
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."jobs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"key" text,
+	"payload" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"run_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"cron" text,
+	"timezone" text,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"locked_until" timestamp with time zone,
+	"locked_by" text,
+	"last_run_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."lessons" (
+	"booking_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"tutor_user_id" text NOT NULL,
+	"learner_id" text NOT NULL,
+	"starts_at" timestamp with time zone NOT NULL,
+	"ends_at" timestamp with time zone NOT NULL,
+	"meeting_url" text,
+	"status" text NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."notification_preferences" (
+	"user_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"type" text NOT NULL,
+	"channel" text NOT NULL,
+	"enabled" boolean NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "notification_preferences_user_id_type_channel_pk" PRIMARY KEY("user_id","type","channel")
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."notifications" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"type" text NOT NULL,
+	"title" text NOT NULL,
+	"body" text NOT NULL,
+	"link" text,
+	"priority" text NOT NULL,
+	"in_app" boolean DEFAULT true NOT NULL,
+	"source_key" text NOT NULL,
+	"read_at" timestamp with time zone,
+	"digested_at" timestamp with time zone,
+	"digest_pending" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."outbox" (
+	"seq" bigserial PRIMARY KEY NOT NULL,
+	"id" uuid NOT NULL,
+	"type" text NOT NULL,
+	"version" integer NOT NULL,
+	"aggregate_id" text NOT NULL,
+	"org_id" text,
+	"envelope" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"published_at" timestamp with time zone,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "outbox_id_unique" UNIQUE("id")
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."people" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"display_name" text NOT NULL,
+	"email" text NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "communication"."unsubscribes" (
+	"user_id" text NOT NULL,
+	"scope" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "unsubscribes_user_id_scope_pk" PRIMARY KEY("user_id","scope")
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX "emails_source_key" ON "communication"."emails" USING btree ("to_address","template","source_key");--> statement-breakpoint
+CREATE INDEX "emails_created_idx" ON "communication"."emails" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "emails_user_idx" ON "communication"."emails" USING btree ("user_id","created_at");--> statement-breakpoint
+CREATE INDEX "jobs_due_idx" ON "communication"."jobs" USING btree ("run_at") WHERE status = 'pending';--> statement-breakpoint
+CREATE UNIQUE INDEX "jobs_pending_key_idx" ON "communication"."jobs" USING btree ("name","key") WHERE status = 'pending' and key is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "notifications_source_key" ON "communication"."notifications" USING btree ("user_id","type","source_key");--> statement-breakpoint
+CREATE INDEX "notifications_user_idx" ON "communication"."notifications" USING btree ("org_id","user_id","id");--> statement-breakpoint
+CREATE INDEX "notifications_digest_idx" ON "communication"."notifications" USING btree ("digest_pending","user_id");--> statement-breakpoint
+CREATE INDEX "outbox_unpublished_idx" ON "communication"."outbox" USING btree ("seq") WHERE published_at is null;

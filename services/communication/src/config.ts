@@ -1,0 +1,79 @@
+import { ConfigError, loadConfig, Type, type Static } from '@learnmesh/kernel'
+
+/** The communication secret used when none is configured: fine on a laptop, refused in production. */
+export const DEV_COMMUNICATION_SECRET = 'learnmesh-dev-communication-secret-do-not-use-in-production'
+
+/** Communication's environment. Every variable has a description: the README's config table is generated from them. */
+export const CommunicationConfigSchema = Type.Object({
+  NODE_ENV: Type.String({
+    default: 'development',
+    description: 'Runtime mode; `production` refuses the development secret and the dev mailbox.',
+  }),
+  PUBLIC_URL: Type.String({
+    default: 'http://localhost:3000',
+    description: 'Public URL of the web app; links in emails point here.',
+  }),
+  COMMUNICATION_SECRET: Type.String({
+    default: DEV_COMMUNICATION_SECRET,
+    minLength: 32,
+    description: 'Secret (>= 32 chars) signing unsubscribe links. Required in production.',
+  }),
+  SMTP_URL: Type.String({
+    default: '',
+    description:
+      'SMTP server for outgoing email (`smtp://user:pass@host:587`, `smtps://…:465`). Empty: emails stay in the local dev mailbox (`GET /api/communication/dev/mailbox`).',
+  }),
+  EMAIL_FROM: Type.String({
+    default: 'learnmesh <no-reply@learnmesh.local>',
+    description: 'From address of every email.',
+  }),
+  EMAIL_MAX_ATTEMPTS: Type.Integer({
+    default: 8,
+    minimum: 1,
+    maximum: 50,
+    description: 'Sending attempts (with exponential back-off) before an email is marked failed.',
+  }),
+  BODY_LIMIT_BYTES: Type.Integer({
+    default: 65_536,
+    minimum: 1024,
+    description: 'Largest request body accepted (413 beyond).',
+  }),
+  TRUST_PROXY: Type.String({
+    default: 'loopback',
+    description:
+      'Proxies whose X-Forwarded-For is trusted (Fastify `trustProxy`): `loopback`, `true`, or a list.',
+  }),
+})
+
+/** Communication's typed, frozen configuration. */
+export type CommunicationConfig = Static<typeof CommunicationConfigSchema>
+
+/** Reads and validates communication's config; a wrong value stops the service naming the variable. */
+export function loadCommunicationConfig(env: Record<string, string | undefined>): CommunicationConfig {
+  const config = loadConfig('communication', CommunicationConfigSchema, env)
+  const errors: { variable: string; message: string }[] = []
+  if (config.NODE_ENV === 'production' && config.COMMUNICATION_SECRET === DEV_COMMUNICATION_SECRET) {
+    errors.push({
+      variable: 'COMMUNICATION_SECRET',
+      message: 'must be set in production (the development default is public)',
+    })
+  }
+  if (config.NODE_ENV === 'production' && config.SMTP_URL === '') {
+    errors.push({
+      variable: 'SMTP_URL',
+      message: 'must be set in production (the dev mailbox is for laptops)',
+    })
+  }
+  if (config.SMTP_URL !== '' && !/^smtps?:\/\/[^\s]+$/.test(config.SMTP_URL)) {
+    errors.push({ variable: 'SMTP_URL', message: 'must be an smtp:// or smtps:// URL' })
+  }
+  if (errors.length > 0) throw new ConfigError(errors, 'communication')
+  return config
+}
+
+/** Fastify's `trustProxy` option from TRUST_PROXY (`true`, `false`, or addresses/CIDRs, comma-separated). */
+export function trustProxyOption(value: string): boolean | string {
+  if (value === 'true') return true
+  if (value === 'false' || value === '') return false
+  return value
+}

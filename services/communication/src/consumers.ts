@@ -1,0 +1,8 @@
+import type { EventHandler } from '@learnmesh/kernel'
+import type { CommunicationDeps } from './deps.ts'
+import { triggerHandlers } from './triggers/triggers.handlers.ts'
+
+/** Every event communication consumes, with its handler. */
+export function communicationHandlers(deps: CommunicationDeps): EventHandler[] {
+  return [...triggerHandlers(deps)]
+}

@@ -1,0 +1,16 @@
+import type { Database, Logger } from '@learnmesh/kernel'
+import type { CommunicationConfig } from './config.ts'
+import type { Mailer } from './email/mailer.ts'
+
+/** Everything communication's routes, services, consumers and jobs are built from. */
+export interface CommunicationDeps {
+  database: Database
+  config: CommunicationConfig
+  logger: Logger
+  /** Nudges the outbox relay after a commit that wrote events (a no-op without a relay). */
+  wakeRelay: () => void
+  /** Sends an email (SMTP), or keeps it in the dev mailbox. */
+  mailer: Mailer
+  /** The current time (tests move it: quiet hours, digests, reminders). */
+  now: () => Date
+}
