@@ -11,6 +11,8 @@ import { httpScenario } from './scenarios/http.ts'
 import { heartbeatsScenario } from './scenarios/heartbeats.ts'
 import { catalogScenario } from './scenarios/catalog.ts'
 import { quizScenario } from './scenarios/quiz.ts'
+import { checkoutWriteScenario } from './scenarios/checkout-write.ts'
+import { checkoutLatencyScenario } from './scenarios/checkout-latency.ts'
 import type { Scenario, Target } from './scenarios/types.ts'
 import { eventScenarios, killWorkers, type EventScenario } from './events/index.ts'
 
@@ -21,6 +23,8 @@ const scenarios: (Scenario | EventScenario)[] = [
   catalogScenario,
   heartbeatsScenario,
   quizScenario,
+  checkoutWriteScenario,
+  checkoutLatencyScenario,
 ]
 
 function numberFromEnv(name: string, fallback: number): number {

@@ -159,6 +159,13 @@ export const catalogScenario: EventScenario = {
     const warmup = numberFromEnv('BENCH_WARMUP', 3)
     const rounds = Math.max(1, Math.min(context.rounds, 2))
     const sizes = (process.env.BENCH_CATALOG_SIZES ?? '10000,100000,1000000').split(',').map(Number)
+    // Extra learning settings to compare, e.g. BENCH_CATALOG_ENV=CATALOG_SEARCH_BOUND=200 (comma-separated).
+    const learningEnv = Object.fromEntries(
+      (process.env.BENCH_CATALOG_ENV ?? '')
+        .split(',')
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+    )
     const [small, middle, large] = sizes as [number, number, number]
     const pg0 = await postgresAvailable()
     if (!pg0.ok) {
@@ -203,7 +210,7 @@ export const catalogScenario: EventScenario = {
       const learning = await startServer(
         'learning',
         'catalog-learning',
-        { databaseUrl: url.toString() },
+        { databaseUrl: url.toString(), env: learningEnv },
         logFiles.learning,
       )
       live.push(learning)
@@ -346,6 +353,7 @@ export const catalogScenario: EventScenario = {
             `${r.variant} at ${int(r.courses)}: ${r.errors} errors/timeouts, ${r.non2xx} non-2xx responses`,
         )
       notes.push(
+        ...(Object.keys(learningEnv).length ? [`learning env: ${JSON.stringify(learningEnv)}`] : []),
         `query mix: ${int(mix.paths.length)} distinct searches (85% with q: topics, topic + qualifier, topic pairs; filters; sorts), Zipf s=1.0; anonymous; limit 20`,
         '"other cores" is mostly PostgreSQL for the catalog rows (its CPU is not in CPU µs/req)',
         `whole scenario ${fixed((performance.now() - started) / 1000, 0)} s`,

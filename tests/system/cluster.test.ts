@@ -53,8 +53,8 @@ const databaseUrl = (() => {
   return u.toString()
 })()
 
-/** Consecutive free ports (gateway, identity#1, identity#2, learning#1, commerce#1), chosen at random and probed. */
-const PROCESSES = 5
+/** Consecutive free ports (gateway, identity#1, identity#2, learning#1, commerce#1, tutoring#1, communication#1), chosen at random and probed. */
+const PROCESSES = 7
 async function freePorts(): Promise<number> {
   const free = (port: number) =>
     new Promise<boolean>((resolve) => {
@@ -114,7 +114,7 @@ beforeAll(async () => {
   supervisor.stdout!.on('data', (d: Buffer) => (output += d.toString()))
   supervisor.stderr!.on('data', (d: Buffer) => (output += d.toString()))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cluster not running within 45 s:\n${output}`)), 45_000)
+    const timer = setTimeout(() => reject(new Error(`cluster not running within 90 s:\n${output}`)), 90_000)
     const poll = setInterval(() => {
       if (/running at http:\/\/localhost:\d+/.test(output) && output.includes('Ctrl-C')) {
         clearInterval(poll)
@@ -131,7 +131,7 @@ beforeAll(async () => {
     pids.set(m[1]!, Number(m[2]))
     urls.set(m[1]!, m[3]!)
   }
-}, 60_000)
+}, 120_000)
 
 async function until(
   check: () => boolean | Promise<boolean>,
@@ -154,13 +154,13 @@ afterAll(async () => {
   const server = await openDatabase({ url: testPostgresUrl, poolSize: 1 })
   try {
     await server.query(sql.raw(`drop database if exists "${dbName}" with (force)`))
-    for (const service of ['identity', 'learning', 'commerce'])
+    for (const service of ['identity', 'learning', 'commerce', 'tutoring', 'communication'])
       await server.query(sql.raw(`drop role if exists "${rolePrefix}${service}"`))
   } finally {
     await server.close()
   }
   // Every consumer's queue, dead-letter queue and retry queues.
-  const consumers = ['dev-mailbox', 'learning', 'commerce'].map((c) => `${brokerPrefix}${c}`)
+  const consumers = ['dev-mailbox', 'learning', 'commerce', 'tutoring', 'communication'].map((c) => `${brokerPrefix}${c}`)
   await deleteRabbitTopology({
     exchanges: [`${brokerPrefix}learnmesh.events`, `${brokerPrefix}learnmesh.dlx`],
     queues: consumers.flatMap((q) => [
@@ -176,13 +176,15 @@ describe.runIf(up)('npm run cluster', () => {
     it('runs each replica as its own process and serves sign-up and sign-in through the gateway', async () => {
       expect([...pids.keys()].sort()).toEqual([
         'commerce#1',
+        'communication#1',
         'gateway',
         'identity#1',
         'identity#2',
         'learning#1',
+        'tutoring#1',
       ])
       const pidSet = new Set(pids.values())
-      expect(pidSet.size).toBe(5)
+      expect(pidSet.size).toBe(7)
       expect(pidSet.has(supervisor!.pid!)).toBe(false)
       const gateway = urls.get('gateway')!
 

@@ -26,7 +26,7 @@ async function start(): Promise<{ child: ChildProcess; url: string; output: () =
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed within 30 s:\n${out}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`no URL printed within 60 s:\n${out}`)), 60_000)
     const poll = setInterval(() => {
       const m = /running at (http:\/\/localhost:\d+)/.exec(out)
       if (m && out.includes('Ctrl-C')) {
@@ -194,4 +194,131 @@ describe('happy', () => {
     expect(invoice!.number).toMatch(/^INV-\d{4}-\d{6}$/)
     expect(await stop(run.child)).toBe(0)
   }, 90_000)
+
+  it('the demo tutor can be found, a slot held and paid through commerce, and both people are told (escrow, calendar, notifications, mailbox)', async () => {
+    const run = await start()
+    const api = async (
+      path: string,
+      init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+    ) => {
+      const res = await fetch(`${run.url}/api${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...init.headers,
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      })
+      const text = await res.text()
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const body = (text && text.startsWith('{') ? JSON.parse(text) : text) as Record<string, any>
+      return { status: res.status, body }
+    }
+    const signIn = async (who: string) => {
+      const password = new RegExp(`${who}@demo\\.learnmesh\\.dev\\s+(\\S+)`).exec(run.output())![1]!
+      const res = await api('/identity/auth/login', {
+        method: 'POST',
+        body: { email: `${who}@demo.learnmesh.dev`, password },
+      })
+      return res.body.accessToken as string
+    }
+    const learner = await signIn('learner')
+    const tutor = await signIn('tutor')
+    const until = async <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> => {
+      const deadline = Date.now() + 15_000
+      for (;;) {
+        const v = await probe()
+        if (v !== undefined) return v
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+
+    // Find the seeded tutor and an open 60-minute slot, shown in the learner's zone.
+    const found = await api('/tutoring/tutors?subject=mathematics', { token: learner })
+    expect(found.status).toBe(200)
+    const theo = found.body.items.find((t: { displayName: string }) => t.displayName === 'Theo Tutor')
+    expect(theo).toBeDefined()
+    const slots = await api(`/tutoring/tutors/${theo.id}/slots?minutes=60&timeZone=America/New_York`, {
+      token: learner,
+    })
+    expect(slots.status).toBe(200)
+    const slot = slots.body.slots[0]
+    expect(slot.localStart).toMatch(/-0[45]:00$/)
+
+    // Hold it, then buy the held lesson (the cart line carries the booking id).
+    const hold = await api('/tutoring/bookings', {
+      method: 'POST',
+      token: learner,
+      body: { tutorId: theo.id, startsAt: slot.startsAt, minutes: 60, payWith: 'checkout' },
+    })
+    expect(hold.status).toBe(201)
+    const booking = hold.body.booking
+    expect(booking.status).toBe('held')
+    const taken = await api('/tutoring/bookings', {
+      method: 'POST',
+      token: tutor,
+      body: { tutorId: theo.id, startsAt: slot.startsAt, minutes: 60, payWith: 'checkout' },
+    })
+    expect(taken.status).toBeGreaterThanOrEqual(400) // the tutor cannot book themself, nor the held slot
+    const prices = await api(
+      `/commerce/prices?productType=tutoring_lesson&ref=${hold.body.checkout.productRef}`,
+      { token: learner },
+    )
+    const price = prices.body.prices[0]
+    expect(price).toMatchObject({ unitAmountMinor: 4000, currency: 'EUR' })
+    expect(
+      (
+        await api('/commerce/cart/items', {
+          method: 'POST',
+          token: learner,
+          body: { priceId: price.id, quantity: 1, reference: booking.id },
+        })
+      ).status,
+    ).toBeLessThan(300)
+    const order = await api('/commerce/checkout', {
+      method: 'POST',
+      token: learner,
+      body: {},
+      headers: { 'idempotency-key': `tutoring-${booking.id}` },
+    })
+    expect(order.status).toBe(201)
+    expect(order.body.status).toBe('paid')
+
+    // commerce.order.paid → tutoring books the slot; the money waits in escrow for the tutor.
+    const booked = await until(async () => {
+      const b = await api(`/tutoring/bookings/${booking.id}`, { token: learner })
+      return b.body.status === 'booked' ? b.body : undefined
+    }, 'the booking')
+    expect(booked.meetingUrl).toMatch(/^https:\/\//)
+    const earnings = await until(async () => {
+      const e = await api('/commerce/earnings/me', { token: tutor })
+      const eur = e.body.balances?.find((b: { currency: string }) => b.currency === 'EUR')
+      return eur?.pendingEscrowMinor === 4000 ? eur : undefined
+    }, 'escrow')
+    expect(earnings.availableMinor).toBe(0)
+
+    // tutoring.lesson.booked → communication tells both, in the app and by email (dev mailbox).
+    await until(async () => {
+      const n = await api('/communication/notifications', { token: tutor })
+      return n.body.items?.some((i: { type: string }) => i.type === 'tutoring.booked') ? true : undefined
+    }, 'the tutor notification')
+    await until(async () => {
+      const m = await api('/communication/dev/mailbox?to=learner@demo.learnmesh.dev')
+      return m.body.items?.some((i: { subject: string }) =>
+        i.subject.startsWith('Lesson booked with Theo Tutor'),
+      )
+        ? true
+        : undefined
+    }, 'the learner email')
+
+    // The tutor's private calendar feed lists the lesson.
+    const feed = await api('/tutoring/calendar/feed', { method: 'POST', token: tutor })
+    expect(feed.status).toBe(201)
+    const ics = await fetch(feed.body.url.replace(/^https?:\/\/[^/]+/, run.url)).then((r) => r.text())
+    expect(ics).toContain('BEGIN:VCALENDAR')
+    expect(ics).toContain(`UID:${booking.id}@learnmesh`)
+    expect(await stop(run.child)).toBe(0)
+  }, 120_000)
 })

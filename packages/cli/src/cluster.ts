@@ -9,6 +9,7 @@ import { loadClusterConfig, type ClusterConfig } from './config.ts'
 import { attachDevMailbox } from './dev-mailbox.ts'
 import { migrateAll, seedAll } from './migrate.ts'
 import { seedDemoLearning } from './demo-learning.ts'
+import { seedDemoTutoring } from './demo-tutoring.ts'
 import { ensureDatabase, type ServiceRole } from './roles.ts'
 import { demo, services } from './services.ts'
 
@@ -355,7 +356,10 @@ export async function startCluster(options: {
     }
     await startAndWait([gateway])
     // Demo courses go through the services' own API, so only now that they run.
-    if (seededPeople) await seedDemoLearning({ gatewayUrl })
+    if (seededPeople) {
+      await seedDemoLearning({ gatewayUrl })
+      await seedDemoTutoring({ gatewayUrl })
+    }
   } catch (err) {
     await stop()
     throw err

@@ -8,12 +8,13 @@ const actors: Record<SeedActor, (typeof demo.users)[number]['email']> = {
   learner: 'learner@demo.learnmesh.dev',
 }
 
-/** How the demo seed reaches identity and learning: in-process apps, or the gateway's URL. */
-export type DemoTarget = { identity: App; learning: App } | { gatewayUrl: string }
+/** How the demo seed reaches the services: in-process apps, or the gateway's URL. */
+export type DemoTarget = { identity: App; learning: App; tutoring?: App } | { gatewayUrl: string }
 
-async function send(
+/** Sends one request to a service, in process or through the gateway. */
+export async function send(
   target: DemoTarget,
-  service: 'identity' | 'learning',
+  service: 'identity' | 'learning' | 'tutoring',
   method: string,
   path: string,
   body: unknown,
@@ -29,7 +30,9 @@ async function send(
     const text = await res.text()
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null }
   }
-  const res = await target[service].inject({
+  const app = target[service]
+  if (!app) throw new Error(`demo seed: ${service} is not running`)
+  const res = await app.inject({
     method: method as 'GET',
     url: path,
     headers,

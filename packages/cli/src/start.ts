@@ -15,6 +15,7 @@ import { seedIdentity } from '@learnmesh/identity'
 import { loadEmbeddedConfig } from './config.ts'
 import { attachDevMailbox } from './dev-mailbox.ts'
 import { seedDemoLearning } from './demo-learning.ts'
+import { seedDemoTutoring } from './demo-tutoring.ts'
 import { demo, services } from './services.ts'
 
 /** A running embedded platform. */
@@ -86,7 +87,9 @@ export async function startEmbedded(options: {
     // Demo courses once, when the demo people are new (signing in costs an argon2 hash per person).
     if (seeded.users.some((u) => u.created)) {
       const app = (name: string) => running.find((s) => s.name === name)!.app
-      await seedDemoLearning({ identity: app('identity'), learning: app('learning') })
+      const target = { identity: app('identity'), learning: app('learning'), tutoring: app('tutoring') }
+      await seedDemoLearning(target)
+      await seedDemoTutoring(target)
     }
   }
 
