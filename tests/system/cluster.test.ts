@@ -160,7 +160,9 @@ afterAll(async () => {
     await server.close()
   }
   // Every consumer's queue, dead-letter queue and retry queues.
-  const consumers = ['dev-mailbox', 'learning', 'commerce', 'tutoring', 'communication'].map((c) => `${brokerPrefix}${c}`)
+  const consumers = ['dev-mailbox', 'learning', 'commerce', 'tutoring', 'communication'].map(
+    (c) => `${brokerPrefix}${c}`,
+  )
   await deleteRabbitTopology({
     exchanges: [`${brokerPrefix}learnmesh.events`, `${brokerPrefix}learnmesh.dlx`],
     queues: consumers.flatMap((q) => [
