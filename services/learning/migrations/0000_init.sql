@@ -325,6 +325,18 @@ CREATE TABLE "learning"."submissions" (
 	"graded_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "learning"."subscription_access" (
+	"subscription_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"product_id" text NOT NULL,
+	"plan_ref" text NOT NULL,
+	"entitlement" jsonb NOT NULL,
+	"status" text NOT NULL,
+	"active_until" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE INDEX "assignments_course_idx" ON "learning"."assignments" USING btree ("course_id");--> statement-breakpoint
 CREATE INDEX "catalog_search_idx" ON "learning"."catalog_entries" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "catalog_title_trgm_idx" ON "learning"."catalog_entries" USING gin ("title" gin_trgm_ops);--> statement-breakpoint
@@ -360,4 +372,5 @@ CREATE INDEX "quiz_attempts_course_idx" ON "learning"."quiz_attempts" USING btre
 CREATE INDEX "quizzes_course_idx" ON "learning"."quizzes" USING btree ("course_id");--> statement-breakpoint
 CREATE INDEX "sections_course_idx" ON "learning"."sections" USING btree ("course_id","position");--> statement-breakpoint
 CREATE UNIQUE INDEX "submissions_attempt_key" ON "learning"."submissions" USING btree ("assignment_id","user_id","attempt_no");--> statement-breakpoint
-CREATE INDEX "submissions_assignment_idx" ON "learning"."submissions" USING btree ("assignment_id","status");
+CREATE INDEX "submissions_assignment_idx" ON "learning"."submissions" USING btree ("assignment_id","status");--> statement-breakpoint
+CREATE INDEX "subscription_access_user_idx" ON "learning"."subscription_access" USING btree ("org_id","user_id","active_until");

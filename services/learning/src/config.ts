@@ -84,6 +84,13 @@ export const LearningConfigSchema = Type.Object({
     maximum: 1_000_000,
     description: 'Most catalog query results kept by the in-process cache (oldest evicted first).',
   }),
+  CATALOG_SEARCH_BOUND: Type.Integer({
+    default: 500,
+    minimum: 1,
+    maximum: 100_000,
+    description:
+      'Most matches a catalog text search reads to rank (relevance) and to count facets; beyond it, relevance ranks that many and counts are estimated.',
+  }),
 })
 
 /** Learning's typed, frozen configuration. */

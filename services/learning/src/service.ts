@@ -18,6 +18,10 @@ export const learningConsumes = [
   'identity.membership.changed',
   'commerce.order.paid',
   'commerce.payment.refunded',
+  'commerce.subscription.activated',
+  'commerce.subscription.renewed',
+  'commerce.subscription.past_due',
+  'commerce.subscription.cancelled',
   'learning.course.completed',
 ]
 

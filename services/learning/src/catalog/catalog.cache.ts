@@ -10,6 +10,8 @@ export interface TtlCache<V> {
   get(key: string, load: () => Promise<V>): Promise<V>
   /** True when `get` would answer without loading (a fresh or still servable stale entry). */
   has(key: string): boolean
+  /** The value `get` would answer without loading, if any (never loads, never refreshes). */
+  peek(key: string): V | undefined
   /** Number of entries. */
   size(): number
   /** Drops everything. */
@@ -75,6 +77,10 @@ export function createTtlCache<V>(options: {
     has(key) {
       const hit = entries.get(key)
       return !!hit && now() - hit.at < hit.ttl + staleMs
+    },
+    peek(key) {
+      const hit = entries.get(key)
+      return hit && now() - hit.at < hit.ttl + staleMs ? hit.value : undefined
     },
     size: () => entries.size,
     clear: () => entries.clear(),

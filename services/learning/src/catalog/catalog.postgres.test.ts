@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
-import { createTokenVerifier, newId, type App } from '@learnmesh/kernel'
+import { createTokenVerifier, newId, sql, type App } from '@learnmesh/kernel'
 import { createPostgresTestDatabase, createTestSigner, postgresAvailable } from '@learnmesh/kernel/testing'
 import { buildApp } from '../app.ts'
 import { loadLearningConfig } from '../config.ts'
@@ -8,19 +8,21 @@ import { catalogEntries } from '../db/schema.ts'
 import { learningService } from '../service.ts'
 
 // The catalog's SQL on real PostgreSQL 15 (the route tests run on PGlite): ranking, websearch
-// syntax, disjunctive facets (cube and SQL paths), keyset pages for every sort, odd input.
+// syntax, disjunctive facets (cube and sample paths), keyset pages for every sort, the search bound,
+// odd input.
 const pg = await postgresAvailable()
 
 describe.skipIf(!pg.ok)('catalog on PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof createPostgresTestDatabase>>
   let app: App
   let sign: (orgId: string) => Promise<string>
+  let verifier: ReturnType<typeof createTokenVerifier>
   const org = newId('org')
 
   beforeAll(async () => {
     database = await createPostgresTestDatabase(learningService.migrations)
     const signer = await createTestSigner()
-    const verifier = createTokenVerifier({
+    verifier = createTokenVerifier({
       jwks: signer.jwks,
       issuer: signer.issuer,
       audience: signer.audience,
@@ -113,6 +115,59 @@ describe.skipIf(!pg.ok)('catalog on PostgreSQL', () => {
       const ac = await get(`/catalog/autocomplete?q=${encodeURIComponent(`${q}ab`.slice(0, 100))}`)
       expect(ac.status, q).toBeLessThan(500)
     }
+  })
+
+  it('bounds text searches: samples the first matches, flags estimates, pages the sample stably', async () => {
+    const bounded = await buildApp(
+      {
+        database,
+        config: loadLearningConfig({ CATALOG_CACHE_TTL_MS: '0', CATALOG_SEARCH_BOUND: '5' }),
+        logger: pino({ level: 'silent' }),
+        wakeRelay: () => {},
+      },
+      { verifier },
+    )
+    try {
+      const page = async (url: string) => (await bounded.inject({ url })).json()
+      // Nearly every public course matches "cloud or shared": far more than the bound.
+      const first = await page('/catalog?q=cloud%20or%20shared&limit=50')
+      expect(first.items).toHaveLength(6)
+      expect(first.totalApproximate).toBe(true)
+      expect(first.facetsApproximate).toBe(true)
+      const paged: string[] = []
+      let cursor: string | null = null
+      do {
+        const next: { items: { id: string }[]; nextCursor: string | null } = await page(
+          `/catalog?q=cloud%20or%20shared&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        )
+        paged.push(...next.items.map((i) => i.id))
+        cursor = next.nextCursor
+      } while (cursor)
+      expect(paged).toEqual(first.items.map((i: { id: string }) => i.id))
+      // Three matches fit the bound: exact, not flagged.
+      const narrow = await page('/catalog?q=kubernetes')
+      expect(narrow.total).toBe(3)
+      expect(narrow.totalApproximate).toBe(false)
+    } finally {
+      await bounded.close()
+    }
+  })
+
+  it('treats quotes and backslashes in the text as text (the bounded statement inlines its parameters)', async () => {
+    for (const q of [
+      `'); delete from learning.catalog_entries; --`,
+      `\\'); delete from learning.catalog_entries; --`,
+      `kubernetes\\' or 1=1 --`,
+      `$1 $2 cloud`,
+    ]) {
+      const { status, body } = await get(`/catalog?q=${encodeURIComponent(q)}&category=ops`)
+      expect(status, q).toBe(200)
+      expect(body.items.length, q).toBeLessThanOrEqual(13)
+    }
+    const [row] = await database.query<{ n: number }>(
+      sql`select count(*)::int as n from learning.catalog_entries`,
+    )
+    expect(row?.n).toBe(37)
   })
 
   it('autocompletes with trigram similarity', async () => {

@@ -4,9 +4,11 @@ import {
   decodeCursor,
   encodeCursor,
   escapeLike,
+  estimateFacets,
   facetsFromCells,
   normalizeSearch,
   priceBandOf,
+  roundEstimate,
   validSortKey,
   type CubeCell,
 } from './catalog.query.ts'
@@ -14,6 +16,42 @@ import {
 const id = `crs_${'a'.repeat(32)}`
 
 describe('happy', () => {
+  it('rounds estimates to two significant figures, never down to 0', () => {
+    expect([0, 0.2, 1, 7.4, 42, 137, 13_847, 995_001].map(roundEstimate)).toEqual([
+      0, 1, 1, 7, 42, 140, 14_000, 1_000_000,
+    ])
+  })
+
+  it('scales sampled facet counts and the total, keeping each dimension’s order', () => {
+    const cells: CubeCell[] = [
+      {
+        category: 'dev',
+        categoryName: 'Dev',
+        level: 'beginner',
+        language: 'en',
+        band: 'free',
+        halfStars: 9,
+        count: 30,
+      },
+      {
+        category: 'ops',
+        categoryName: 'Ops',
+        level: 'advanced',
+        language: 'es',
+        band: 'gte_100',
+        halfStars: 6,
+        count: 10,
+      },
+    ]
+    const counted = facetsFromCells(cells, normalizeSearch({ level: ['beginner'] }).filters)
+    const estimate = estimateFacets(counted, 123.4)
+    expect(counted.total).toBe(30)
+    expect(estimate.total).toBe(3700)
+    // The ops course fails the level filter: it only counts under level.
+    expect(estimate.facets.category.map((f) => [f.value, f.count])).toEqual([['dev', 3700]])
+    expect(estimate.facets.level.find((f) => f.value === 'advanced')?.count).toBe(1200)
+  })
+
   it('normalizes searches so equal queries share a key', () => {
     const a = normalizeSearch({
       q: '  python   data ',
@@ -84,6 +122,17 @@ describe('happy', () => {
     expect(facets.level.find((f) => f.value === 'advanced')!.count).toBe(3)
     expect(facets.rating.find((f) => f.value === '4')!.count).toBe(2)
     expect(facets.rating.find((f) => f.value === '4.5')!.count).toBe(0)
+  })
+
+  it('peeks at a servable entry without loading it', async () => {
+    let clock = 0
+    const cache = createTtlCache<string>({ ttlMs: 100, staleMs: 100, maxEntries: 5, now: () => clock })
+    expect(cache.peek('k')).toBeUndefined()
+    await cache.get('k', async () => 'v')
+    clock = 150
+    expect(cache.peek('k')).toBe('v')
+    clock = 250
+    expect(cache.peek('k')).toBeUndefined()
   })
 
   it('caches for the TTL, shares concurrent loads, serves stale while reloading', async () => {

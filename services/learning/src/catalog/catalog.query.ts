@@ -320,3 +320,37 @@ export function buildFacets(
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
+
+/**
+ * An estimate shown as one: `count` rounded to two significant figures (13,847 → 14,000), never
+ * rounded down to 0 when something was counted.
+ */
+export function roundEstimate(count: number): number {
+  if (count <= 0) return 0
+  const magnitude = 10 ** Math.max(0, Math.floor(Math.log10(count)) - 1)
+  return Math.max(1, Math.round(count / magnitude) * magnitude)
+}
+
+/**
+ * Facet counts and total counted in a sample of the matches, scaled to estimates for all of them
+ * (`scale` = estimated matches per sampled match) and rounded (`roundEstimate`). The order of each
+ * dimension's values is kept (it was by count in the sample).
+ */
+export function estimateFacets(
+  counted: { total: number; facets: Facets },
+  scale: number,
+): { total: number; facets: Facets } {
+  const scaled = (values: FacetValue[]) =>
+    values.map((v) => ({ ...v, count: roundEstimate(v.count * scale) }))
+  const f = counted.facets
+  return {
+    total: roundEstimate(counted.total * scale),
+    facets: {
+      category: scaled(f.category),
+      level: scaled(f.level),
+      language: scaled(f.language),
+      price: scaled(f.price),
+      rating: scaled(f.rating),
+    },
+  }
+}

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Database } from '@learnmesh/kernel'
 import {
   escapeLike,
@@ -46,12 +47,19 @@ export interface CatalogPageRow extends CatalogRow {
   version: number
 }
 
-/** Raw facet counts of a full-text (or tag-filtered) result set. */
-export interface FacetRow {
-  dim: 'category' | 'level' | 'language' | 'price' | 'rating' | 'total'
-  value: string | null
-  label: string | null
-  count: number
+/**
+ * A bounded sample of a text (or tag) search's matches, grouped like the cube: the first `limit`
+ * matches in storage order (every match when there are fewer) and what is needed to scale them.
+ */
+export interface SearchSample {
+  /** Course counts per facet cell among the sampled matches. */
+  cells: CubeCell[]
+  /** Matches read (at most limit + 1). */
+  sampled: number
+  /** True when the sample is every match (fewer than limit + 1): counts from it are exact. */
+  complete: boolean
+  /** Estimated matches per sampled match (1 when complete): the table's pages ÷ the pages scanned. */
+  scale: number
 }
 
 const T = sql.raw('learning.catalog_entries')
@@ -157,30 +165,128 @@ function dimensionSql(f: CatalogFilters): Partial<Record<Dim, SQL>> {
   return out
 }
 
-function tagsSql(f: CatalogFilters): SQL[] {
-  return f.tags.length ? [sql`e.tags @> array[${list(f.tags)}]::text[]`] : []
+function tagsSql(tags: string[]): SQL[] {
+  return tags.length ? [sql`e.tags @> array[${list(tags)}]::text[]`] : []
 }
 
-/** The facet counts (and total) of the rows of a relation named `e`, each dimension without its own filter. */
-function facetUnion(filters: CatalogFilters): SQL {
-  const dims = dimensionSql(filters)
-  const except = (skip: Dim | null) =>
-    and((Object.entries(dims) as [Dim, SQL][]).filter(([d]) => d !== skip).map(([, c]) => c))
-  return sql`select 'category' as dim, e.category_slug as value, min(e.category_name) as label, count(*)::int as count
-      from e where e.category_slug is not null and ${except('category')} group by e.category_slug
-    union all select 'level', e.level, null, count(*)::int from e where ${except('level')} group by e.level
-    union all select 'language', e.language, null, count(*)::int from e where ${except('language')} group by e.language
-    union all select 'price', ${BAND}, null, count(*)::int from e where ${except('price')} group by 2
-    union all select 'rating', ${HALF_STARS}::text, null, count(*)::int from e where ${except('rating')} group by 2
-    union all select 'total', null, null, count(*)::int from e where ${except(null)}`
+/**
+ * An excerpt of `<alias>.description` with the query's words in <mark>: HTML-escaped first, so <mark> is
+ * the only markup it can contain. Only computed for a page's rows (ts_headline re-parses the text).
+ */
+function highlightSql(q: string, alias: string): SQL {
+  return sql`ts_headline('english',
+    replace(replace(replace(${sql.raw(alias)}.description, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+    websearch_to_tsquery('english', ${q}),
+    'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=1')`
 }
 
 function querySource(q: string | null): SQL {
   return q === null ? sql`${T} e` : sql`${T} e, websearch_to_tsquery('english', ${q}) query`
 }
 
+/**
+ * CTE `e`: the first bound + 1 matches of a text (and/or tag) search for an audience, in storage
+ * order (run it through `inStorageOrder`), without the facet filters: the narrow columns the facet
+ * cells, the filters and the sort keys need, and each row's heap page. Reads at most bound + 1 matching rows
+ * whatever the number of matches (a sequential scan stops early; a bitmap scan reads only pages
+ * with matches, in order).
+ */
+function sampleSql(input: { audience: Audience; q: string | null; tags: string[]; bound: number }): SQL {
+  const where: SQL[] = [visibilitySql(input.audience), ...tagsSql(input.tags)]
+  if (input.q !== null) where.push(sql`e.search @@ query`)
+  return sql`e as materialized (
+    select e.course_id, e.category_slug, e.category_name, e.level, e.language, e.price_minor, e.rating,
+      e.enrollment_count, e.published_at, e.title, e.search, (e.ctid::text::point)[0]::int as blk
+    from ${querySource(input.q)} where ${and(where)} limit ${input.bound + 1})`
+}
+
+/** The sample's size, last page read, the table's pages and facet cells (over CTE `e`). */
+const sampleSummary = sql`(select count(*)::int from e) as n,
+  (select coalesce(max(e.blk), 0) from e) as last_block,
+  (pg_relation_size('learning.catalog_entries') / current_setting('block_size')::int)::int as blocks,
+  (select coalesce(json_agg(c), '[]'::json) from (
+    select e.category_slug as category, min(e.category_name) as category_name, e.level, e.language,
+      ${BAND} as band, ${HALF_STARS} as half_stars, count(*)::int as count
+    from e group by 1, 3, 4, 5, 6) c) as cells`
+
+interface SampleRow {
+  n: number
+  last_block: number
+  blocks: number
+  cells: {
+    category: string | null
+    category_name: string | null
+    level: string
+    language: string
+    band: string
+    half_stars: number
+    count: number
+  }[]
+}
+
+function toSample(row: SampleRow | undefined, bound: number): SearchSample {
+  const n = row?.n ?? 0
+  const complete = n <= bound
+  // The matches are spread over the table as the sample is over the pages it was read from.
+  const scale = complete ? 1 : Math.max(1, (row?.blocks ?? 0) / ((row?.last_block ?? 0) + 1))
+  return {
+    cells: (row?.cells ?? []).map((r) => ({
+      category: r.category,
+      categoryName: r.category_name,
+      level: r.level,
+      language: r.language,
+      band: r.band as PriceBand,
+      halfStars: r.half_stars,
+      count: r.count,
+    })),
+    sampled: n,
+    complete,
+    scale,
+  }
+}
+
+const dialect = new PgDialect()
+
+/**
+ * A parameter as a SQL literal (PostgreSQL's own quoting: quotes doubled, and backslashes doubled
+ * in an E'' string), for the one statement that is sent inlined (see `inStorageOrder`). Only
+ * strings and finite numbers occur there; anything else is a programming error.
+ */
+function literal(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value !== 'string') throw new Error(`cannot inline a ${typeof value} parameter`)
+  const quoted = `'${value.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`
+  return value.includes('\\') ? ` E${quoted}` : quoted
+}
+
 /** Catalog reads. Raw SQL: full-text ranking, keyset row comparisons and grouping need it. */
 export function createCatalogRepository(database: Database) {
+  /**
+   * Runs a bounded "first N matches" statement so that they are the first N in storage order, the
+   * same on every call: no index scan (its order would be an index's), no synchronized sequential
+   * scan (it may start mid-table where another scan is) and no parallel workers (interleaved
+   * order). Bitmap and sequential scans both return rows in page order. The settings are local to
+   * one transaction. On PostgreSQL that is one round trip: the settings and the statement go as one
+   * simple-protocol query string (one implicit transaction, rolled back whole on an error), with
+   * the statement's parameters inlined as escaped literals; PGlite runs an ordinary transaction.
+   */
+  async function inStorageOrder<R>(statement: SQL): Promise<R[]> {
+    const settings = `select set_config('enable_indexscan', 'off', true),
+      set_config('enable_indexonlyscan', 'off', true), set_config('synchronize_seqscans', 'off', true),
+      set_config('max_parallel_workers_per_gather', '0', true)`
+    if (database.pool) {
+      const { sql: text, params } = dialect.sqlToQuery(statement)
+      const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]))
+      const results = (await database.pool.query(`${settings}; ${inlined}`)) as unknown as { rows: R[] }[]
+      return results[1]?.rows ?? []
+    }
+    return database.db.transaction(async (tx) => {
+      await tx.execute(sql.raw(settings))
+      const result = await tx.execute(statement)
+      return (result as unknown as { rows: R[] }).rows
+    })
+  }
+
   return {
     /** One page (limit + 1 rows, to know whether another page follows) in the sort's order. */
     async page(input: {
@@ -194,7 +300,7 @@ export function createCatalogRepository(database: Database) {
       const s = SORTS[input.sort]
       const where: SQL[] = [visibilitySql(input.audience)]
       if (input.q !== null) where.push(sql`e.search @@ query`)
-      where.push(...Object.values(dimensionSql(input.filters)), ...tagsSql(input.filters))
+      where.push(...Object.values(dimensionSql(input.filters)), ...tagsSql(input.filters.tags))
       const dir = sql.raw(s.desc ? 'desc' : 'asc')
       if (input.after) {
         const op = sql.raw(s.desc ? '<' : '>')
@@ -212,80 +318,97 @@ export function createCatalogRepository(database: Database) {
           sql`select p.*, null as highlight from (${inner}) p order by p.sk ${dir}, p.course_id ${dir}`,
         )
       }
-      // Highlights only for the page's rows (ts_headline re-parses the text), HTML-escaped first so
-      // the only markup in them is <mark>.
-      return database.query<CatalogListRow>(sql`select p.*, ts_headline('english',
-          replace(replace(replace(p.description, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-          websearch_to_tsquery('english', ${input.q}),
-          'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=1') as highlight
-        from (${inner}) p order by p.sk ${dir}, p.course_id ${dir}`)
+      // Highlights only for the page's rows.
+      return database.query<CatalogListRow>(
+        sql`select p.*, ${highlightSql(input.q, 'p')} as highlight
+          from (${inner}) p order by p.sk ${dir}, p.course_id ${dir}`,
+      )
     },
 
     /**
-     * Disjunctive facet counts over the matches of a text query and/or tags (one scan of the
-     * matches): each dimension ignores its own filter; `total` applies every filter.
+     * The sample of a text (and/or tag) search, grouped into cube cells: see `sampleSql`. The
+     * caller counts every filter combination (disjunctive facets) from the same cells.
      */
-    async facets(input: {
-      audience: Audience
-      q: string | null
-      filters: CatalogFilters
-    }): Promise<FacetRow[]> {
-      const base: SQL[] = [visibilitySql(input.audience), ...tagsSql(input.filters)]
-      if (input.q !== null) base.push(sql`e.search @@ query`)
-      // The conditions are written against `e`; the CTE keeps the matched rows under that name.
-      return database.query<FacetRow>(sql`with e as materialized (
-          select e.category_slug, e.category_name, e.level, e.language, e.price_minor, e.rating
-          from ${querySource(input.q)} where ${and(base)})
-        ${facetUnion(input.filters)}`)
+    async sample(input: { audience: Audience; q: string | null; tags: string[]; bound: number }) {
+      const [row] = await inStorageOrder<SampleRow>(sql`with ${sampleSql(input)} select ${sampleSummary}`)
+      return toSample(row, input.bound)
     },
 
     /**
-     * A page and the facet counts of a text (or tag) search in one scan of the matches: the
-     * matched rows' narrow facet and sort columns are materialized once, the page is cut from
-     * them, and only its rows are read in full (and highlighted). What a first page costs.
+     * A page cut from a search's sample (see `sampleSql`), and the sample: the sampled matches that
+     * pass the facet filters, in the sort's order (relevance: ts_rank_cd) after the cursor.
+     * Bounded: at most bound + 1 rows are read and ordered however broad the query. With fewer
+     * matches than that the sample is every match and the page is exact; otherwise it is the best
+     * of the sample. The sample is the same on every page (same data, storage order), so keyset
+     * pages neither repeat nor skip, and they end with the sample.
      */
-    async pageWithFacets(input: {
+    async samplePage(input: {
       audience: Audience
       q: string | null
       filters: CatalogFilters
       sort: CatalogSort
       after: CursorPosition | null
       limit: number
-    }): Promise<{ rows: CatalogListRow[]; facets: FacetRow[] }> {
+      bound: number
+    }): Promise<{ sample: SearchSample; rows: CatalogListRow[] }> {
       const s = SORTS[input.sort]
-      const base: SQL[] = [visibilitySql(input.audience), ...tagsSql(input.filters)]
-      if (input.q !== null) base.push(sql`e.search @@ query`)
       const dir = sql.raw(s.desc ? 'desc' : 'asc')
-      const pageWhere: SQL[] = [...Object.values(dimensionSql(input.filters))]
+      const where = [...Object.values(dimensionSql(input.filters))]
       if (input.after) {
         const op = sql.raw(s.desc ? '<' : '>')
-        pageWhere.push(
-          sql`(e.sk, e.course_id) ${op} (${input.after.key}::${sql.raw(s.cast)}, ${input.after.id})`,
+        where.push(
+          sql`(${s.key}, e.course_id) ${op} (${input.after.key}::${sql.raw(s.cast)}, ${input.after.id})`,
         )
       }
-      const highlight =
-        input.q === null
-          ? sql`null::text`
-          : sql`ts_headline('english',
-              replace(replace(replace(c.description, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-              websearch_to_tsquery('english', ${input.q}),
-              'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=1')`
-      const [result] = await database.query<{
-        rows: CatalogListRow[]
-        facets: FacetRow[]
-      }>(sql`with e as materialized (
-          select e.course_id, e.category_slug, e.category_name, e.level, e.language, e.price_minor, e.rating,
-            ${s.key} as sk, ${s.text} as sort_key
-          from ${querySource(input.q)} where ${and(base)}),
-        page as (select e.course_id, e.sk, e.sort_key from e where ${and(pageWhere)}
-          order by e.sk ${dir}, e.course_id ${dir} limit ${input.limit + 1}),
-        facets as (${facetUnion(input.filters)})
-        select
+      const source = input.q === null ? sql`e` : sql`e, websearch_to_tsquery('english', ${input.q}) query`
+      const [row] = await inStorageOrder<SampleRow & { rows: CatalogListRow[] }>(sql`with ${sampleSql({
+        ...input,
+        tags: input.filters.tags,
+      })},
+        p as (select e.course_id, ${s.key} as sk, ${s.text} as sort_key from ${source}
+          where ${and(where)} order by 2 ${dir}, e.course_id ${dir} limit ${input.limit + 1})
+        select ${sampleSummary},
           (select coalesce(json_agg(r order by r.sk ${dir}, r.course_id ${dir}), '[]'::json) from (
-            select ${columns('c')}, p.sk, p.sort_key, ${highlight} as highlight
-            from page p join ${T} c on c.course_id = p.course_id) r) as rows,
-          (select coalesce(json_agg(f), '[]'::json) from facets f) as facets`)
-      return result ?? { rows: [], facets: [] }
+            select ${COLUMNS}, p.sk, p.sort_key,
+              ${input.q === null ? sql`null::text` : highlightSql(input.q, 'e')} as highlight
+            from p join ${T} e on e.course_id = p.course_id) r) as rows`)
+      return { sample: toSample(row, input.bound), rows: row?.rows ?? [] }
+    },
+
+    /**
+     * An exact page of a text (or tag) search in a sort other than relevance, read by walking at
+     * most `window` rows of the sort's index after the cursor and keeping the matches: the first
+     * matches in index order are the page. Cheap when the query is broad (what the sample cannot
+     * sort exactly); when fewer than limit + 1 rows come back the caller cannot tell the page is
+     * complete and uses `samplePage`.
+     */
+    async walkPage(input: {
+      audience: Audience
+      q: string | null
+      filters: CatalogFilters
+      sort: CatalogSort
+      after: CursorPosition | null
+      limit: number
+      window: number
+    }): Promise<CatalogListRow[]> {
+      const s = SORTS[input.sort]
+      const dir = sql.raw(s.desc ? 'desc' : 'asc')
+      const inner: SQL[] = [visibilitySql(input.audience)]
+      if (input.after) {
+        const op = sql.raw(s.desc ? '<' : '>')
+        inner.push(
+          sql`(${s.key}, e.course_id) ${op} (${input.after.key}::${sql.raw(s.cast)}, ${input.after.id})`,
+        )
+      }
+      const outer: SQL[] = [...Object.values(dimensionSql(input.filters)), ...tagsSql(input.filters.tags)]
+      if (input.q !== null) outer.push(sql`e.search @@ query`)
+      const walked = sql`(select ${COLUMNS}, e.description, e.search, ${s.key} as sk, ${s.text} as sort_key
+        from ${T} e where ${and(inner)} order by ${s.key} ${dir}, e.course_id ${dir} limit ${input.window}) e`
+      const source =
+        input.q === null ? walked : sql`${walked}, websearch_to_tsquery('english', ${input.q}) query`
+      return database.query<CatalogListRow>(sql`select ${COLUMNS}, e.sk, e.sort_key,
+          ${input.q === null ? sql`null::text` : highlightSql(input.q, 'e')} as highlight
+        from ${source} where ${and(outer)} order by e.sk ${dir}, e.course_id ${dir} limit ${input.limit + 1}`)
     },
 
     /** The cube: course counts per (category, level, language, price band, half-star rating) of some rows. */

@@ -69,7 +69,9 @@ export function catalogRoutes(app: App, deps: LearningDeps): void {
         return reply.serialize({
           items: result.rows.map(presentCatalogItem),
           total: result.total,
+          totalApproximate: result.totalApproximate,
           facets: result.facets,
+          facetsApproximate: result.facetsApproximate,
           sort: result.sort,
           nextCursor: result.nextCursor,
         }) as string

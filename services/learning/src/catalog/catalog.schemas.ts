@@ -130,10 +130,14 @@ export const FacetsSchema = Type.Object({
 export const CatalogResponse = Type.Object({
   /** The page. */
   items: Type.Array(CatalogItemSchema),
-  /** Results matching every filter. */
+  /** Results matching every filter (an estimate, rounded to 2 significant figures, when `totalApproximate`). */
   total: Type.Integer(),
+  /** True when `total` is estimated from a sample of a broad text search's matches. */
+  totalApproximate: Type.Boolean(),
   /** Facet counts of the result set. */
   facets: FacetsSchema,
+  /** True when the facet counts are estimates (a broad text search: scaled up from a sample, rounded). */
+  facetsApproximate: Type.Boolean(),
   /** The sort applied. */
   sort: Type.String(),
   /** Cursor of the next page, or null on the last one. */

@@ -534,3 +534,31 @@ export const signingKeys = learning.table('signing_keys', {
 
 /** Delayed and recurring jobs (timed-quiz auto-submission, ...). */
 export const jobs = jobsTable(learning)
+
+/** What a commerce subscription plan grants: every course of its org, or a list of course ids. */
+export type SubscriptionEntitlement = { scope: 'all_courses' } | { scope: 'courses'; courseIds: string[] }
+
+/**
+ * Access a commerce subscription gives its subscriber (from commerce.subscription.* events): paid
+ * courses of the subscription's org covered by `entitlement` can be enrolled in until `activeUntil`.
+ */
+export const subscriptionAccess = learning.table(
+  'subscription_access',
+  {
+    /** Commerce's subscription id (`sub_...`). */
+    subscriptionId: text('subscription_id').primaryKey(),
+    /** The organization that sold the plan: only its courses are covered. */
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** The plan product and ref in commerce. */
+    productId: text('product_id').notNull(),
+    planRef: text('plan_ref').notNull(),
+    entitlement: jsonb('entitlement').$type<SubscriptionEntitlement>().notNull(),
+    /** trialing | active | past_due | cancelled */
+    status: text('status').notNull(),
+    /** Access ends here: the paid period (or trial) end, the last retry while past due, the cancellation time. */
+    activeUntil: ts('active_until').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('subscription_access_user_idx').on(t.orgId, t.userId, t.activeUntil)],
+)

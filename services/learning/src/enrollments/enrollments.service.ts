@@ -9,8 +9,13 @@ import {
   type EnrollmentRow,
   type EnrollmentView,
 } from './enrollments.repository.ts'
+import {
+  covers,
+  createSubscriptionAccessRepository,
+} from '../subscriptions/subscription-access.repository.ts'
 
 const repo = createEnrollmentsRepository()
+const accessRepo = createSubscriptionAccessRepository()
 
 /** Where an enrollment came from (enrollments.source). */
 export type EnrollmentSource = 'free' | 'order' | 'grant' | 'subscription'
@@ -70,8 +75,11 @@ export async function enroll(tx: Tx, input: EnrollInput): Promise<EnrollResult> 
     if (existing.orgId !== input.orgId)
       throw new AppError('conflict', 'Already enrolled in this course through another organization')
     const usable = existing.status === 'active' && !isExpired(existing)
-    if (usable) return { enrollment: existing, changed: false }
-    if (input.reactivate === 'never')
+    // Access through a subscription ends with it: a purchase or a grant replaces it (source, expiry).
+    const upgrade =
+      existing.source === 'subscription' && (input.source === 'order' || input.source === 'grant')
+    if (usable && !upgrade) return { enrollment: existing, changed: false }
+    if (!usable && input.reactivate === 'never')
       throw new AppError(
         'conflict',
         existing.status === 'revoked'
@@ -200,12 +208,36 @@ export function createEnrollmentsService(deps: LearningDeps) {
         if (target.status === 'archived')
           throw new AppError('gone', 'This course was archived and takes no new enrollments')
         if (!target.listed || target.status !== 'published') throw notFound('Course')
-        if (target.priceMinor > 0)
+        if (target.priceMinor > 0) {
+          // A live subscription of the caller's org whose plan covers the course enrolls without a purchase.
+          const access = (await accessRepo.liveFor(tx, principal.orgId, principal.userId, new Date())).find(
+            (a) => covers(a, target),
+          )
+          if (access) {
+            if (existing?.status === 'revoked')
+              throw new AppError(
+                'conflict',
+                'Your enrollment in this course was revoked; ask an administrator to restore it',
+              )
+            return enroll(tx, {
+              userId: principal.userId,
+              orgId: principal.orgId,
+              courseId: input.courseId,
+              version: target.publishedVersion,
+              source: 'subscription',
+              sourceRef: access.subscriptionId,
+              cohortId: input.cohortId ?? null,
+              expiresAt: access.activeUntil,
+              reactivate: 'always',
+              traceparent: meta.traceparent,
+            })
+          }
           throw new AppError(
             'forbidden',
             `This course costs ${(target.priceMinor / 100).toFixed(2)} ${target.currency}: buy it to enroll`,
             { purchaseRequired: true, priceMinor: target.priceMinor, currency: target.currency },
           )
+        }
         return enroll(tx, {
           userId: principal.userId,
           orgId: principal.orgId,
