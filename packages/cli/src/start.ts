@@ -99,6 +99,8 @@ export async function startEmbedded(options: {
     verifier,
     upstreams: Object.fromEntries(running.map((s) => [s.name, { app: s.app }])),
   })
+  // WebSockets (communication's Socket.IO) listen on the gateway's server, below the service's prefix.
+  for (const s of running) s.attachRealtime?.(gateway.server, { pathPrefix: `/api/${s.name}` })
   const address = await gateway.listen({ port: config.PORT, host: config.HOST })
   const port = Number(new URL(address).port)
   const url = `http://localhost:${port}`

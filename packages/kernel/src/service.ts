@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http'
 import type { TObject } from 'typebox'
 import type { Database } from './db/database.ts'
 import type { MigrationSet } from './db/migrate.ts'
@@ -29,6 +30,12 @@ export interface RunningService {
   app: App
   /** Stops consumers, relay and jobs, then closes the app. Does not close the database. */
   close(): Promise<void>
+  /**
+   * Services with WebSockets (communication's Socket.IO): mount them on an HTTP server at
+   * `<pathPrefix>/...`. Cluster mode calls it with the service's own server (prefix ''), embedded
+   * mode with the gateway's (prefix `/api/<name>`), before listening. `close` stops them.
+   */
+  attachRealtime?(server: HttpServer, options: { pathPrefix: string }): void
 }
 
 /** What a service package exports from `src/service.ts`. */

@@ -3,6 +3,10 @@ import { trustProxyOption } from './config.ts'
 import type { CommunicationDeps } from './deps.ts'
 import { notificationsRoutes } from './notifications/notifications.routes.ts'
 import { mailboxRoutes } from './email/mailbox.routes.ts'
+import { pushRoutes } from './push/push.routes.ts'
+import { sequencesRoutes } from './sequences/sequences.routes.ts'
+import { leadsRoutes } from './leads/leads.routes.ts'
+import { chatRoutes } from './chat/chat.routes.ts'
 
 /**
  * Builds communication's HTTP app: kernel chassis, the bearer token plugin, then every route
@@ -22,5 +26,9 @@ export async function buildApp(deps: CommunicationDeps, options: { verifier: Tok
   await app.register(authPlugin, { verifier: options.verifier })
   await notificationsRoutes(app, deps)
   await mailboxRoutes(app, deps)
+  await pushRoutes(app, deps)
+  await sequencesRoutes(app, deps)
+  await leadsRoutes(app, deps)
+  await chatRoutes(app, deps)
   return app
 }

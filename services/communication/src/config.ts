@@ -38,10 +38,56 @@ export const CommunicationConfigSchema = Type.Object({
     minimum: 1024,
     description: 'Largest request body accepted (413 beyond).',
   }),
+  VAPID_PUBLIC_KEY: Type.String({
+    default: '',
+    description:
+      'Web Push VAPID public key (base64url, `npx web-push generate-vapid-keys`). Empty in development: a pair is generated once and kept in the database. Required in production.',
+  }),
+  VAPID_PRIVATE_KEY: Type.String({
+    default: '',
+    description:
+      'Web Push VAPID private key (base64url), paired with VAPID_PUBLIC_KEY. Required in production.',
+  }),
+  VAPID_SUBJECT: Type.String({
+    default: 'mailto:no-reply@learnmesh.local',
+    description: 'Contact the push services may use about our pushes (`mailto:` or `https:` URL).',
+  }),
+  LEADS_MAX_PER_IP_HOUR: Type.Integer({
+    default: 10,
+    minimum: 1,
+    description: 'Lead forms accepted per client IP in any rolling hour (429 beyond).',
+  }),
+  LEADS_MAX_PER_EMAIL_DAY: Type.Integer({
+    default: 3,
+    minimum: 1,
+    description: 'Lead forms accepted per email address in any rolling 24 hours (429 beyond).',
+  }),
   TRUST_PROXY: Type.String({
     default: 'loopback',
     description:
       'Proxies whose X-Forwarded-For is trusted (Fastify `trustProxy`): `loopback`, `true`, or a list.',
+  }),
+  REDIS_URL: Type.String({
+    default: '',
+    description:
+      'Redis for chat across replicas (`redis://127.0.0.1:6379`): the Socket.IO adapter fans events out to every replica and chat rate limits are shared. Empty: one process (embedded mode).',
+  }),
+  CHAT_MAX_MESSAGE_CHARS: Type.Integer({
+    default: 4000,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Longest chat message (characters); longer ones are refused (`payload_too_large`).',
+  }),
+  CHAT_RATE_BURST: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description:
+      'Chat rate limit: messages (sends, edits, deletes) a user may make at once (token bucket size).',
+  }),
+  CHAT_RATE_PER_SECOND: Type.Number({
+    default: 2,
+    exclusiveMinimum: 0,
+    description: 'Chat rate limit: tokens refilled per second per user.',
   }),
 })
 
@@ -66,6 +112,21 @@ export function loadCommunicationConfig(env: Record<string, string | undefined>)
   }
   if (config.SMTP_URL !== '' && !/^smtps?:\/\/[^\s]+$/.test(config.SMTP_URL)) {
     errors.push({ variable: 'SMTP_URL', message: 'must be an smtp:// or smtps:// URL' })
+  }
+  if ((config.VAPID_PUBLIC_KEY === '') !== (config.VAPID_PRIVATE_KEY === '')) {
+    errors.push({
+      variable: 'VAPID_PRIVATE_KEY',
+      message: 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together',
+    })
+  }
+  if (config.NODE_ENV === 'production' && config.VAPID_PUBLIC_KEY === '') {
+    errors.push({
+      variable: 'VAPID_PUBLIC_KEY',
+      message: 'must be set in production with VAPID_PRIVATE_KEY (generated keys are for laptops)',
+    })
+  }
+  if (!/^(mailto:|https:\/\/)\S+$/.test(config.VAPID_SUBJECT)) {
+    errors.push({ variable: 'VAPID_SUBJECT', message: 'must be a mailto: or https:// URL' })
   }
   if (errors.length > 0) throw new ConfigError(errors, 'communication')
   return config

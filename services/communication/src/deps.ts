@@ -1,6 +1,7 @@
 import type { Database, Logger } from '@learnmesh/kernel'
 import type { CommunicationConfig } from './config.ts'
 import type { Mailer } from './email/mailer.ts'
+import type { RealtimeHub } from './realtime/hub.ts'
 
 /** Everything communication's routes, services, consumers and jobs are built from. */
 export interface CommunicationDeps {
@@ -13,4 +14,6 @@ export interface CommunicationDeps {
   mailer: Mailer
   /** The current time (tests move it: quiet hours, digests, reminders). */
   now: () => Date
+  /** Live events to connected Socket.IO clients (chat, new notifications); a no-op until a server is attached. */
+  realtime: RealtimeHub
 }

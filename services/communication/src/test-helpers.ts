@@ -20,6 +20,7 @@ import { communicationService } from './service.ts'
 import { communicationHandlers } from './consumers.ts'
 import { communicationJobs } from './jobs.ts'
 import { createMailer } from './email/mailer.ts'
+import { createRealtimeHub } from './realtime/hub.ts'
 import { emails, people } from './db/schema.ts'
 
 export type { TestUser }
@@ -48,6 +49,11 @@ export async function createTestCommunication(
     wakeRelay: () => {},
     mailer,
     now: () => (now ? new Date(now.getTime()) : new Date()),
+    realtime: createRealtimeHub({
+      database,
+      logger,
+      rate: { burst: config.CHAT_RATE_BURST, perSecond: config.CHAT_RATE_PER_SECOND },
+    }),
   }
   const app: App = await buildApp(deps, { verifier: principals.verifier })
   await app.ready()
@@ -104,6 +110,8 @@ export async function createTestCommunication(
     orgB: principals.orgB,
     user: principals.user,
     call: principals.caller(app),
+    /** Signs access tokens and verifies them (socket handshakes). */
+    principals,
     deliver,
     person,
     /** Moves the service's clock (null: the real time again). */
@@ -115,6 +123,7 @@ export async function createTestCommunication(
     /** Every stored email, oldest first. */
     emails: async () => (await database.db.select().from(emails)).sort((a, b) => a.id.localeCompare(b.id)),
     async close() {
+      deps.realtime.close()
       await runner.stop()
       mailer.close()
       await app.close()

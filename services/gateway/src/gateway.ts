@@ -17,6 +17,7 @@ import { createHttpUpstream, createInProcessUpstream, sendTooLarge, type Forward
 import { registerRateLimit } from './rate-limit.ts'
 import { securityHeaders, securityHeadersHook, securityHeadersOnSend } from './security.ts'
 import { registerWeb, resolveWebRoot } from './web.ts'
+import { proxyUpgrades } from './upgrade.ts'
 
 /** Where a service is: its Fastify app in this process (embedded), or its base URL (cluster). */
 export interface GatewayUpstream {
@@ -222,6 +223,16 @@ export async function createGateway(options: GatewayOptions): Promise<App> {
   await app.register(async (web) => {
     web.addHook('onRequest', securityHeadersHook('web'))
     await registerWeb(web, resolveWebRoot(options.webRoot ?? config.WEB_ROOT))
+  })
+
+  // WebSockets (communication's Socket.IO): cluster services' upgrades are proxied to a replica.
+  proxyUpgrades(app.server, {
+    upstreams: Object.fromEntries(
+      Object.entries(options.upstreams).flatMap(([name, u]) => (u.url ? [[name, u.url.split('|')]] : [])),
+    ),
+    trustProxy: config.TRUST_PROXY,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    logger,
   })
 
   return app

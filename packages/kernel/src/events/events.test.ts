@@ -141,6 +141,22 @@ describe.runIf(pg.ok)('PostgreSQL', () => suite('server', () => createPostgresTe
 
 describe('in-process transport', () => {
   describe('errors', () => {
+    it('refuses two handlers for one event type in one consumer (the second would silently win)', async () => {
+      const database = await createTestDatabase(fixture)
+      const handler = defineHandler({ event: noteAdded, handle: async () => {} })
+      expect(() =>
+        consume({
+          consumer: 'twice',
+          database,
+          inbox,
+          transport: createInProcessTransport(),
+          logger,
+          handlers: [handler, handler],
+        }),
+      ).toThrow(/two handlers for kernel.note.added/)
+      await database.close()
+    })
+
     it('dead-letters a permanent failure at once and retries a transient one', async () => {
       const dead: string[] = []
       const transport = createInProcessTransport({

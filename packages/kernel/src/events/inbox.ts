@@ -48,7 +48,15 @@ export function consume(options: {
   logger: Logger
   handlers: EventHandler[]
 }): void {
-  const byType = new Map(options.handlers.map((h) => [h.event.type, h]))
+  const byType = new Map<string, EventHandler>()
+  for (const h of options.handlers) {
+    // One handler per type and consumer (its effects and the inbox row commit together); a second
+    // one would silently replace the first, so it is a startup error: merge them into one handler.
+    if (byType.has(h.event.type)) {
+      throw new Error(`${options.consumer}: two handlers for ${h.event.type}; merge them into one`)
+    }
+    byType.set(h.event.type, h)
+  }
   options.transport.subscribe(options.consumer, [...byType.keys()], async (envelope) => {
     const handler = byType.get(envelope.type)
     if (!handler) return

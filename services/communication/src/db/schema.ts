@@ -2,6 +2,7 @@ import {
   boolean,
   index,
   integer,
+  jsonb,
   pgSchema,
   primaryKey,
   smallint,
@@ -164,4 +165,179 @@ export const unsubscribes = communication.table(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.scope] })],
+)
+
+/** A browser's Web Push subscription (one per device/browser); deleted when the push service says 404/410. */
+export const pushSubscriptions = communication.table(
+  'push_subscriptions',
+  {
+    /** `psb_...` */
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** The push service URL (unique: a browser has one subscription per application server key). */
+    endpoint: text('endpoint').notNull(),
+    /** The browser's P-256 public key (base64url) and auth secret (base64url), for payload encryption. */
+    p256dh: text('p256dh').notNull(),
+    auth: text('auth').notNull(),
+    userAgent: text('user_agent'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastSuccessAt: ts('last_success_at'),
+  },
+  (t) => [
+    uniqueIndex('push_subscriptions_endpoint').on(t.endpoint),
+    index('push_subscriptions_user_idx').on(t.userId),
+  ],
+)
+
+/** The VAPID key pair generated once in development when none is configured (production requires config). */
+export const pushVapidKeys = communication.table('push_vapid_keys', {
+  /** Always `default`: one pair per deployment. */
+  id: text('id').primaryKey(),
+  publicKey: text('public_key').notNull(),
+  privateKey: text('private_key').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+})
+
+/** A person enrolled in an email sequence (drip campaign); each step is a scheduled job. */
+export const sequenceEnrollments = communication.table(
+  'sequence_enrollments',
+  {
+    /** `sqe_...` */
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** A sequence of `sequences/definitions.ts`. */
+    sequenceId: text('sequence_id').notNull(),
+    /** active | completed | stopped */
+    status: text('status').notNull(),
+    /** Index of the next step to send (= steps sent so far). */
+    nextStep: integer('next_step').notNull().default(0),
+    /** Why it stopped: goal (the person did what the sequence leads to), unsubscribed, opted_out, no_address. */
+    stopReason: text('stop_reason'),
+    /** When the sequence's goal was reached (e.g. enrolled in a course): the next step stops it. */
+    goalReachedAt: ts('goal_reached_at'),
+    enrolledAt: ts('enrolled_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('sequence_enrollments_user_seq').on(t.userId, t.sequenceId),
+    index('sequence_enrollments_org_idx').on(t.orgId, t.sequenceId, t.status),
+  ],
+)
+
+/** Sequences an organization's admin paused: their steps wait until resumed. */
+export const sequencePauses = communication.table(
+  'sequence_pauses',
+  {
+    orgId: text('org_id').notNull(),
+    sequenceId: text('sequence_id').notNull(),
+    pausedBy: text('paused_by').notNull(),
+    pausedAt: ts('paused_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.sequenceId] })],
+)
+
+/** A lead from a landing-page form (anonymous), worked by the org's admins until converted or lost. */
+export const leads = communication.table(
+  'leads',
+  {
+    /** `led_...` (UUIDv7: ordered by creation) */
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** Lower-cased. */
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    interest: text('interest'),
+    message: text('message'),
+    /** The person agreed to be contacted (required to submit). */
+    consent: boolean('consent').notNull(),
+    /** new | contacted | qualified | converted | lost */
+    status: text('status').notNull(),
+    notes: text('notes'),
+    /** Set on conversion (identity.user.registered with the same email in the org). */
+    userId: text('user_id'),
+    convertedAt: ts('converted_at'),
+    /** HMAC of the client IP (rate limiting without storing addresses). */
+    ipHash: text('ip_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('leads_org_status_idx').on(t.orgId, t.status, t.id),
+    index('leads_org_email_idx').on(t.orgId, t.email),
+    index('leads_ip_idx').on(t.ipHash, t.createdAt),
+    index('leads_email_created_idx').on(t.email, t.createdAt),
+  ],
+)
+
+/** A chat conversation: direct (two people), group, or a course's channel. */
+export const conversations = communication.table(
+  'conversations',
+  {
+    /** `cnv_...` */
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** direct | group | course */
+    kind: text('kind').notNull(),
+    title: text('title'),
+    /** Direct conversations: the two user ids, sorted and joined (one conversation per pair). */
+    directKey: text('direct_key'),
+    /** Course channels: the course (one channel per course). */
+    courseId: text('course_id'),
+    createdBy: text('created_by'),
+    /** The newest message (null: none yet); lists sort by it. */
+    lastMessageId: text('last_message_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('conversations_direct_key').on(t.orgId, t.directKey),
+    uniqueIndex('conversations_course').on(t.orgId, t.courseId),
+  ],
+)
+
+/** Who is in a conversation, and how far they have read. */
+export const conversationParticipants = communication.table(
+  'conversation_participants',
+  {
+    conversationId: text('conversation_id').notNull(),
+    userId: text('user_id').notNull(),
+    orgId: text('org_id').notNull(),
+    /** member | owner | instructor */
+    role: text('role').notNull(),
+    /** The newest message this person has read (null: none). */
+    lastReadMessageId: text('last_read_message_id'),
+    joinedAt: ts('joined_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.userId] }),
+    index('conversation_participants_user_idx').on(t.userId, t.orgId),
+  ],
+)
+
+/** A chat message. Ids are UUIDv7 (`msg_...`): history pages by id (keyset). Edits and deletes are soft. */
+export const messages = communication.table(
+  'messages',
+  {
+    /** `msg_...` (UUIDv7: ordered by creation) */
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id').notNull(),
+    orgId: text('org_id').notNull(),
+    senderId: text('sender_id').notNull(),
+    /** The sender's own id for the message: a retried send with the same id stores nothing new. */
+    clientMessageId: text('client_message_id').notNull(),
+    /** Empty once deleted. */
+    body: text('body').notNull(),
+    /** References to files stored elsewhere: `{ kind, ref, name, size }`. */
+    attachments: jsonb('attachments')
+      .$type<{ kind: string; ref: string; name: string; size: number }[]>()
+      .notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    editedAt: ts('edited_at'),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [
+    index('messages_conversation_idx').on(t.conversationId, t.id),
+    uniqueIndex('messages_client_id').on(t.conversationId, t.senderId, t.clientMessageId),
+  ],
 )

@@ -1,5 +1,5 @@
 /** Delivery channels a person can switch per notification type. */
-export const channels = ['in_app', 'email'] as const
+export const channels = ['in_app', 'email', 'push'] as const
 export type Channel = (typeof channels)[number]
 
 /** How urgent a notification is: low ones gather into the daily digest; high ones ignore quiet hours. */
@@ -13,7 +13,8 @@ export interface NotificationType {
   /** Groups the preferences screen. */
   category: 'account' | 'learning' | 'tutoring' | 'purchases' | 'earnings'
   priority: Priority
-  defaults: Record<Channel, boolean>
+  /** Per channel; `push` absent = on for high and normal priority, off for low (see `defaultEnabled`). */
+  defaults: Record<'in_app' | 'email', boolean> & { push?: boolean }
   /** Account and purchase records: always emailed, whatever the preferences (the law and common sense). */
   required?: boolean
 }
@@ -27,7 +28,7 @@ export const notificationTypes: NotificationType[] = [
     label: 'Account security emails',
     category: 'account',
     priority: 'high',
-    defaults: { in_app: false, email: true },
+    defaults: { in_app: false, email: true, push: false },
     required: true,
   },
   { id: 'account.welcome', label: 'Welcome', category: 'account', priority: 'normal', defaults: both },
@@ -104,6 +105,12 @@ export const notificationTypes: NotificationType[] = [
     defaults: both,
   },
 ]
+
+/** A channel's default for a type: the catalogue's value; push defaults to on unless low priority. */
+export function defaultEnabled(type: NotificationType, channel: Channel): boolean {
+  if (channel === 'push') return type.defaults.push ?? type.priority !== 'low'
+  return type.defaults[channel]
+}
 
 /** The catalogue by id. */
 export const notificationTypeById = new Map(notificationTypes.map((t) => [t.id, t]))

@@ -12,7 +12,8 @@ import {
   people,
 } from '../db/schema.ts'
 import { renderEmail, type EmailContent } from '../email/templates.ts'
-import { notificationTypeById, type Channel, type NotificationType } from './catalogue.ts'
+import { defaultEnabled, notificationTypeById, type Channel, type NotificationType } from './catalogue.ts'
+import { schedulePushes } from '../push/push.send.ts'
 
 /** The job that sends one queued email. */
 export const SEND_EMAIL_JOB = 'communication.email.send'
@@ -64,7 +65,7 @@ export async function channelEnabled(tx: Tx, userId: string, type: NotificationT
       ),
     )
     .limit(1)
-  return row ? row.enabled : type.defaults[channel]
+  return row ? row.enabled : defaultEnabled(type, channel)
 }
 
 /**
@@ -163,6 +164,8 @@ export async function queueEmail(
  * Delivers one notification: stores it (in-app list; also the record for digests), then emails
  * it when the person's preferences allow — at once for high priority, after quiet hours for
  * normal, in the daily digest for low. Required types (account, receipts) are always emailed.
+ * Web push (high and normal priority, when on) goes to every subscribed browser at once; a normal
+ * one during quiet hours is not pushed at all (a late push is noise; the in-app list keeps it).
  * Idempotent per (user, type, sourceKey). Returns the notification id, or null for a duplicate.
  */
 export async function notify(tx: Tx, deps: CommunicationDeps, input: NotifyInput): Promise<string | null> {
@@ -195,6 +198,8 @@ export async function notify(tx: Tx, deps: CommunicationDeps, input: NotifyInput
     .onConflictDoNothing()
     .returning({ id: notifications.id })
   if (inserted.length === 0) return null
+  // Pushed live over the socket once this transaction commits (never if it rolls back).
+  if (inApp) deps.realtime.notificationStored(id)
   if (emailOn && !digest && input.email) {
     const [person] = await tx.select().from(people).where(eq(people.userId, input.userId)).limit(1)
     if (!person) {
@@ -221,5 +226,10 @@ export async function notify(tx: Tx, deps: CommunicationDeps, input: NotifyInput
       })
     }
   }
+  const pushOn =
+    type.priority !== 'low' &&
+    (await channelEnabled(tx, input.userId, type, 'push')) &&
+    (type.priority === 'high' || quietHoursEnd(deps.now(), settings) === null)
+  if (pushOn) await schedulePushes(tx, { notificationId: id, userId: input.userId })
   return id
 }

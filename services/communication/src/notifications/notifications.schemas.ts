@@ -50,6 +50,8 @@ export const PreferenceSchema = Type.Object({
   required: Type.Boolean(),
   inApp: Type.Boolean(),
   email: Type.Boolean(),
+  /** Web push to my subscribed browsers (never for low priority; normal ones not during quiet hours). */
+  push: Type.Boolean(),
 })
 
 /** Delivery settings. */
@@ -83,6 +85,7 @@ export const UpdatePreferencesBody = Type.Object(
             type: Type.String({ maxLength: 64 }),
             inApp: Type.Optional(Type.Boolean()),
             email: Type.Optional(Type.Boolean()),
+            push: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
         ),

@@ -5,6 +5,7 @@ import type { CommunicationDeps } from '../deps.ts'
 import { deliverySettings, notificationPreferences, notifications, unsubscribes } from '../db/schema.ts'
 import { notificationTypeById, notificationTypes } from './catalogue.ts'
 import { channelEnabled, readUnsubscribeToken, settingsOf } from './deliver.ts'
+import { sequenceById } from '../sequences/sequences.definitions.ts'
 
 type Row = typeof notifications.$inferSelect
 
@@ -52,6 +53,7 @@ export function createNotificationsService(deps: CommunicationDeps) {
           required: Boolean(t.required),
           inApp: await channelEnabled(tx, p.userId, t, 'in_app'),
           email: await channelEnabled(tx, p.userId, t, 'email'),
+          push: await channelEnabled(tx, p.userId, t, 'push'),
         })
       }
       return { prefs, settings: await settingsOf(tx, p.userId) }
@@ -126,7 +128,7 @@ export function createNotificationsService(deps: CommunicationDeps) {
     async updatePreferences(
       p: Principal,
       body: {
-        preferences?: { type: string; inApp?: boolean; email?: boolean }[]
+        preferences?: { type: string; inApp?: boolean; email?: boolean; push?: boolean }[]
         settings?: {
           timeZone?: string
           quietHoursStart?: string | null
@@ -152,6 +154,7 @@ export function createNotificationsService(deps: CommunicationDeps) {
           for (const [channel, enabled] of [
             ['in_app', pref.inApp],
             ['email', pref.email],
+            ['push', pref.push],
           ] as const) {
             if (enabled === undefined) continue
             await tx
@@ -199,7 +202,9 @@ export function createNotificationsService(deps: CommunicationDeps) {
       const label =
         t.scope === '*'
           ? 'All emails except account and purchase records'
-          : (notificationTypeById.get(t.scope)?.label ?? t.scope)
+          : t.scope.startsWith('sequence:')
+            ? `Emails of the sequence “${sequenceById.get(t.scope.slice(9))?.label ?? t.scope.slice(9)}”`
+            : (notificationTypeById.get(t.scope)?.label ?? t.scope)
       return { ...t, label }
     },
 

@@ -22,6 +22,8 @@ import { courses, jobs, lessons, people } from '../db/schema.ts'
 import { notify, queueEmail } from '../notifications/deliver.ts'
 import { formatMoney } from '../email/templates.ts'
 import { LESSON_REMINDER_JOB, REMINDERS } from './reminders.jobs.ts'
+import { enrollInSequences, markSequenceGoal } from '../sequences/sequences.jobs.ts'
+import { convertLeads } from '../leads/leads.service.ts'
 
 /** Subjects and wording of identity's account emails. */
 const accountEmails: Record<string, { subject: string; intro: string; action: string | null }> = {
@@ -90,7 +92,13 @@ export function triggerHandlers(deps: CommunicationDeps): EventHandler[] {
             target: people.userId,
             set: { displayName: p.displayName, email: p.email, updatedAt: deps.now() },
           })
+        await convertLeads(tx, deps, { orgId: p.orgId, email: p.email, userId: p.userId })
         if (p.via === 'seed') return
+        await enrollInSequences(tx, deps, {
+          event: 'identity.user.registered',
+          orgId: p.orgId,
+          userId: p.userId,
+        })
         await notify(tx, deps, {
           orgId: p.orgId,
           userId: p.userId,
@@ -146,6 +154,7 @@ export function triggerHandlers(deps: CommunicationDeps): EventHandler[] {
     defineHandler({
       event: learningEnrollmentCreated,
       async handle(tx, p, env) {
+        await markSequenceGoal(tx, deps, { event: 'learning.enrollment.created', userId: p.userId })
         if (!env.orgId) return
         const title = await courseTitle(tx, p.courseId)
         await notify(tx, deps, {

@@ -1,0 +1,218 @@
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm'
+import type { DbOrTx } from '@learnmesh/kernel'
+import { conversationParticipants, conversations, messages, people } from '../db/schema.ts'
+
+/** A conversation row. */
+export type ConversationRow = typeof conversations.$inferSelect
+/** A message row. */
+export type MessageRow = typeof messages.$inferSelect
+/** A participant row. */
+export type ParticipantRow = typeof conversationParticipants.$inferSelect
+
+/** Drizzle queries of chat; plain rows out. */
+export const chatRepository = {
+  /** A conversation of the org that `userId` participates in (with their participant row), else null. */
+  async membership(db: DbOrTx, orgId: string, conversationId: string, userId: string) {
+    const [row] = await db
+      .select({ conversation: conversations, participant: conversationParticipants })
+      .from(conversations)
+      .innerJoin(
+        conversationParticipants,
+        and(
+          eq(conversationParticipants.conversationId, conversations.id),
+          eq(conversationParticipants.userId, userId),
+        ),
+      )
+      .where(and(eq(conversations.id, conversationId), eq(conversations.orgId, orgId)))
+      .limit(1)
+    return row ?? null
+  },
+
+  /** People known in this org among `userIds`. */
+  async knownPeople(db: DbOrTx, orgId: string, userIds: string[]) {
+    if (userIds.length === 0) return []
+    return db
+      .select({ userId: people.userId })
+      .from(people)
+      .where(and(eq(people.orgId, orgId), inArray(people.userId, userIds)))
+  },
+
+  async findDirect(db: DbOrTx, orgId: string, directKey: string) {
+    const [row] = await db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.orgId, orgId), eq(conversations.directKey, directKey)))
+      .limit(1)
+    return row ?? null
+  },
+
+  async findCourseChannel(db: DbOrTx, orgId: string, courseId: string) {
+    const [row] = await db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.orgId, orgId), eq(conversations.courseId, courseId)))
+      .limit(1)
+    return row ?? null
+  },
+
+  /** Inserts a conversation; null when a concurrent insert won its unique key. */
+  async insertConversation(db: DbOrTx, row: typeof conversations.$inferInsert) {
+    const [inserted] = await db.insert(conversations).values(row).onConflictDoNothing().returning()
+    return inserted ?? null
+  },
+
+  async setTitle(db: DbOrTx, id: string, title: string) {
+    await db.update(conversations).set({ title }).where(eq(conversations.id, id))
+  },
+
+  /** Adds participants (existing ones untouched); returns the user ids that were new. */
+  async addParticipants(
+    db: DbOrTx,
+    conversationId: string,
+    orgId: string,
+    members: { userId: string; role: string }[],
+  ): Promise<string[]> {
+    if (members.length === 0) return []
+    const rows = await db
+      .insert(conversationParticipants)
+      .values(members.map((m) => ({ conversationId, orgId, userId: m.userId, role: m.role })))
+      .onConflictDoNothing()
+      .returning({ userId: conversationParticipants.userId })
+    return rows.map((r) => r.userId)
+  },
+
+  async participantIds(db: DbOrTx, conversationIds: string[]) {
+    if (conversationIds.length === 0) return []
+    return db
+      .select({
+        conversationId: conversationParticipants.conversationId,
+        userId: conversationParticipants.userId,
+      })
+      .from(conversationParticipants)
+      .where(inArray(conversationParticipants.conversationId, conversationIds))
+  },
+
+  /** The conversations a user is in, with their read mark, newest activity first. */
+  async listFor(db: DbOrTx, orgId: string, userId: string) {
+    return db
+      .select({ conversation: conversations, lastReadMessageId: conversationParticipants.lastReadMessageId })
+      .from(conversationParticipants)
+      .innerJoin(conversations, eq(conversations.id, conversationParticipants.conversationId))
+      .where(and(eq(conversationParticipants.userId, userId), eq(conversationParticipants.orgId, orgId)))
+      .orderBy(desc(sql`coalesce(${conversations.lastMessageId}, ${conversations.id})`))
+      .limit(500)
+  },
+
+  /** The conversation ids a user is in (for joining rooms on connect). */
+  async conversationIdsOf(db: DbOrTx, orgId: string, userId: string) {
+    const rows = await db
+      .select({ id: conversationParticipants.conversationId })
+      .from(conversationParticipants)
+      .where(and(eq(conversationParticipants.userId, userId), eq(conversationParticipants.orgId, orgId)))
+    return rows.map((r) => r.id)
+  },
+
+  /** Live messages from others after `after` (null: all), capped at 1000. */
+  async unreadCount(db: DbOrTx, conversationId: string, userId: string, after: string | null) {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(
+      db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.conversationId, conversationId),
+            ne(messages.senderId, userId),
+            isNull(messages.deletedAt),
+            after ? gt(messages.id, after) : undefined,
+          ),
+        )
+        .limit(1000)
+        .as('u'),
+    )
+    return row?.n ?? 0
+  },
+
+  /** One page of history, newest first, older than `before`. */
+  async history(db: DbOrTx, conversationId: string, before: string | undefined, limit: number) {
+    return db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), before ? lt(messages.id, before) : undefined))
+      .orderBy(desc(messages.id))
+      .limit(limit)
+  },
+
+  /** Messages after `after`, oldest first (resume after a reconnect). */
+  async after(db: DbOrTx, conversationId: string, after: string, limit: number) {
+    return db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), gt(messages.id, after)))
+      .orderBy(asc(messages.id))
+      .limit(limit)
+  },
+
+  /** Inserts a message; null when this sender already sent this client message id here. */
+  async insertMessage(db: DbOrTx, row: typeof messages.$inferInsert) {
+    const [inserted] = await db.insert(messages).values(row).onConflictDoNothing().returning()
+    return inserted ?? null
+  },
+
+  async messageByClientId(db: DbOrTx, conversationId: string, senderId: string, clientMessageId: string) {
+    const [row] = await db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.conversationId, conversationId),
+          eq(messages.senderId, senderId),
+          eq(messages.clientMessageId, clientMessageId),
+        ),
+      )
+      .limit(1)
+    return row ?? null
+  },
+
+  async message(db: DbOrTx, conversationId: string, messageId: string) {
+    const [row] = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId)))
+      .limit(1)
+    return row ?? null
+  },
+
+  async updateMessage(db: DbOrTx, id: string, set: Partial<typeof messages.$inferInsert>) {
+    const [row] = await db.update(messages).set(set).where(eq(messages.id, id)).returning()
+    return row!
+  },
+
+  async setLastMessage(db: DbOrTx, conversationId: string, messageId: string) {
+    await db
+      .update(conversations)
+      .set({ lastMessageId: messageId })
+      .where(
+        and(
+          eq(conversations.id, conversationId),
+          or(isNull(conversations.lastMessageId), lt(conversations.lastMessageId, messageId)),
+        ),
+      )
+  },
+
+  /** Moves a read mark forward only. */
+  async markRead(db: DbOrTx, conversationId: string, userId: string, messageId: string) {
+    await db
+      .update(conversationParticipants)
+      .set({ lastReadMessageId: messageId })
+      .where(
+        and(
+          eq(conversationParticipants.conversationId, conversationId),
+          eq(conversationParticipants.userId, userId),
+          or(
+            isNull(conversationParticipants.lastReadMessageId),
+            lt(conversationParticipants.lastReadMessageId, messageId),
+          ),
+        ),
+      )
+  },
+}

@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eq } from 'drizzle-orm'
+import { newId } from '@learnmesh/kernel'
+import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { messages } from '../db/schema.ts'
+
+describe('chat over HTTP', () => {
+  let t: TestCommunication
+  beforeAll(async () => {
+    t = await createTestCommunication({ env: { CHAT_RATE_BURST: '5', CHAT_RATE_PER_SECOND: '0.01' } })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  async function pair() {
+    const learner = t.user()
+    const tutor = t.user(['tutor'])
+    await t.person(learner)
+    await t.person(tutor)
+    const res = await t.call(learner, 'POST', '/conversations/direct', { userId: tutor.userId })
+    expect(res.statusCode).toBe(200)
+    return { learner, tutor, conversationId: res.json().id as string }
+  }
+
+  let seq = 0
+  const send = (u: TestUser, id: string, body: string, clientMessageId = `c${++seq}`) =>
+    t.call(u, 'POST', `/conversations/${id}/messages`, { body, clientMessageId })
+
+  describe('happy', () => {
+    it('opens one direct conversation per pair, whoever opens it', async () => {
+      const { learner, tutor, conversationId } = await pair()
+      const again = await t.call(tutor, 'POST', '/conversations/direct', { userId: learner.userId })
+      expect(again.json().id).toBe(conversationId)
+      expect(again.json().participantIds.sort()).toEqual([learner.userId, tutor.userId].sort())
+    })
+
+    it('pages history newest first by message id (keyset)', async () => {
+      const { learner, tutor, conversationId } = await pair()
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++)
+        ids.push((await send(i % 2 ? tutor : learner, conversationId, `m${i}`)).json().id)
+      const first = await t.call(learner, 'GET', `/conversations/${conversationId}/messages?limit=2`)
+      expect(first.json().items.map((m: { body: string }) => m.body)).toEqual(['m4', 'm3'])
+      const second = await t.call(
+        learner,
+        'GET',
+        `/conversations/${conversationId}/messages?limit=2&before=${first.json().nextCursor}`,
+      )
+      expect(second.json().items.map((m: { body: string }) => m.body)).toEqual(['m2', 'm1'])
+      const last = await t.call(
+        learner,
+        'GET',
+        `/conversations/${conversationId}/messages?limit=2&before=${second.json().nextCursor}`,
+      )
+      expect(last.json()).toMatchObject({ items: [{ body: 'm0', id: ids[0] }], nextCursor: null })
+    })
+
+    it('counts unread messages from others and lowers the count when read', async () => {
+      const { learner, tutor, conversationId } = await pair()
+      await send(tutor, conversationId, 'one')
+      const second = (await send(tutor, conversationId, 'two')).json()
+      await send(learner, conversationId, 'mine')
+      const list = await t.call(learner, 'GET', '/conversations')
+      expect(list.json().items.find((c: { id: string }) => c.id === conversationId).unreadCount).toBe(2)
+      const read = await t.call(learner, 'POST', `/conversations/${conversationId}/read`, {
+        messageId: second.id,
+      })
+      expect(read.json()).toEqual({ lastReadMessageId: second.id, unreadCount: 0 })
+    })
+
+    it('stores a retried send (same client message id) once', async () => {
+      const { learner, conversationId } = await pair()
+      const a = await send(learner, conversationId, 'hello', 'retry-1')
+      const b = await send(learner, conversationId, 'hello', 'retry-1')
+      expect([a.statusCode, b.statusCode]).toEqual([201, 200])
+      expect(b.json().id).toBe(a.json().id)
+      const rows = await t.db.select().from(messages).where(eq(messages.conversationId, conversationId))
+      expect(rows).toHaveLength(1)
+    })
+
+    it('edits and deletes softly; attachments are references', async () => {
+      const { learner, conversationId } = await pair()
+      const sent = await t.call(learner, 'POST', `/conversations/${conversationId}/messages`, {
+        body: 'see file',
+        clientMessageId: 'att-1',
+        attachments: [{ kind: 'file', ref: 'med_123', name: 'notes.pdf', size: 1234 }],
+      })
+      expect(sent.json().attachments).toEqual([
+        { kind: 'file', ref: 'med_123', name: 'notes.pdf', size: 1234 },
+      ])
+      const edited = await t.call(
+        learner,
+        'PATCH',
+        `/conversations/${conversationId}/messages/${sent.json().id}`,
+        {
+          body: 'see the file',
+        },
+      )
+      expect(edited.json()).toMatchObject({ body: 'see the file', editedAt: expect.any(String) })
+      const deleted = await t.call(
+        learner,
+        'DELETE',
+        `/conversations/${conversationId}/messages/${sent.json().id}`,
+      )
+      expect(deleted.json()).toMatchObject({ body: '', attachments: [], deletedAt: expect.any(String) })
+      const history = await t.call(learner, 'GET', `/conversations/${conversationId}/messages`)
+      expect(history.json().items[0]).toMatchObject({ id: sent.json().id, deletedAt: expect.any(String) })
+    })
+
+    it('creates a group with the creator as a participant', async () => {
+      const owner = t.user(['instructor'])
+      const a = t.user()
+      const b = t.user()
+      for (const u of [owner, a, b]) await t.person(u)
+      const res = await t.call(owner, 'POST', '/conversations/group', {
+        title: 'Study group',
+        memberIds: [a.userId, b.userId],
+      })
+      expect(res.statusCode).toBe(201)
+      expect(res.json().participantIds).toHaveLength(3)
+      expect((await send(b, res.json().id, 'hi all')).statusCode).toBe(201)
+    })
+  })
+
+  describe('errors', () => {
+    it('refuses an oversize message (413) and stores nothing', async () => {
+      const { learner, conversationId } = await pair()
+      const res = await send(learner, conversationId, 'x'.repeat(4001))
+      expect(res.statusCode).toBe(413)
+      expect(res.json().code).toBe('payload_too_large')
+      expect(
+        await t.db.select().from(messages).where(eq(messages.conversationId, conversationId)),
+      ).toHaveLength(0)
+    })
+
+    it('rate limits sends per user (429 with retryAfter)', async () => {
+      const { learner, tutor, conversationId } = await pair()
+      const statuses: number[] = []
+      for (let i = 0; i < 7; i++)
+        statuses.push((await send(learner, conversationId, `burst ${i}`)).statusCode)
+      expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201])
+      const limited = await send(learner, conversationId, 'one more')
+      expect(limited.statusCode).toBe(429)
+      expect(limited.json()).toMatchObject({ code: 'rate_limited', retryAfter: expect.any(Number) })
+      // Another user has their own bucket.
+      expect((await send(tutor, conversationId, 'still fine')).statusCode).toBe(201)
+    })
+
+    it('refuses a direct conversation with an unknown person or oneself', async () => {
+      const u = t.user()
+      await t.person(u)
+      expect((await t.call(u, 'POST', '/conversations/direct', { userId: newId('usr') })).statusCode).toBe(
+        404,
+      )
+      expect((await t.call(u, 'POST', '/conversations/direct', { userId: u.userId })).statusCode).toBe(422)
+    })
+
+    it('rejects a malformed cursor and an empty message', async () => {
+      const { learner, conversationId } = await pair()
+      expect(
+        (await t.call(learner, 'GET', `/conversations/${conversationId}/messages?before=nope`)).statusCode,
+      ).toBe(400)
+      expect((await send(learner, conversationId, '   ')).statusCode).toBe(422)
+    })
+
+    it('lets only the sender edit or delete a message', async () => {
+      const { learner, tutor, conversationId } = await pair()
+      const m = (await send(learner, conversationId, 'mine')).json()
+      const url = `/conversations/${conversationId}/messages/${m.id}`
+      expect((await t.call(tutor, 'PATCH', url, { body: 'hijack' })).statusCode).toBe(403)
+      expect((await t.call(tutor, 'DELETE', url)).statusCode).toBe(403)
+    })
+  })
+
+  describe('security', () => {
+    it('hides a conversation from non-participants (404 on history, send, read)', async () => {
+      const { conversationId, learner } = await pair()
+      const m = (await send(learner, conversationId, 'private')).json()
+      const outsider = t.user()
+      expect((await t.call(outsider, 'GET', `/conversations/${conversationId}/messages`)).statusCode).toBe(
+        404,
+      )
+      expect((await send(outsider, conversationId, 'let me in')).statusCode).toBe(404)
+      expect(
+        (await t.call(outsider, 'POST', `/conversations/${conversationId}/read`, { messageId: m.id }))
+          .statusCode,
+      ).toBe(404)
+      expect((await t.call(outsider, 'GET', '/conversations')).json().items).toEqual([])
+    })
+
+    it("hides another organization's conversation even from a user with the same id", async () => {
+      const { learner, conversationId } = await pair()
+      const sameIdOtherOrg: TestUser = { ...learner, orgId: t.orgB }
+      expect(
+        (await t.call(sameIdOtherOrg, 'GET', `/conversations/${conversationId}/messages`)).statusCode,
+      ).toBe(404)
+      expect((await t.call(sameIdOtherOrg, 'GET', '/conversations')).json().items).toEqual([])
+    })
+
+    it('will not open a conversation with someone of another organization', async () => {
+      const a = t.user()
+      const b = t.user(['tutor'], t.orgB)
+      await t.person(a)
+      await t.person(b)
+      expect((await t.call(a, 'POST', '/conversations/direct', { userId: b.userId })).statusCode).toBe(404)
+    })
+
+    it('requires a token', async () => {
+      expect((await t.call(null, 'GET', '/conversations')).statusCode).toBe(401)
+    })
+  })
+})

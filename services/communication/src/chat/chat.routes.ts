@@ -1,0 +1,153 @@
+import { requireAuth, type App } from '@learnmesh/kernel'
+import type { CommunicationDeps } from '../deps.ts'
+import { bearer, problems } from '../shared/http.ts'
+import { createChatService } from './chat.service.ts'
+import {
+  ConversationList,
+  ConversationParams,
+  ConversationSchema,
+  CreateDirectBody,
+  CreateGroupBody,
+  EditBody,
+  HistoryPage,
+  HistoryQuery,
+  MessageParams,
+  MessageSchema,
+  ReadBody,
+  ReadResponse,
+  SendBody,
+} from './chat.schemas.ts'
+
+const tags = ['chat']
+
+/** Chat over HTTP: conversations, history, and the REST fallback of the socket's writes. */
+export async function chatRoutes(app: App, deps: CommunicationDeps): Promise<void> {
+  const s = createChatService(deps)
+
+  app.post(
+    '/conversations/direct',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Open (or find) my direct conversation with someone of my organization',
+        body: CreateDirectBody,
+        response: { 200: ConversationSchema, ...problems(400, 401, 404, 422) },
+      },
+    },
+    async (request) => s.createDirect(requireAuth(request), request.body.userId),
+  )
+
+  app.post(
+    '/conversations/group',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Create a group conversation (I am its owner)',
+        body: CreateGroupBody,
+        response: { 201: ConversationSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const c = await s.createGroup(requireAuth(request), request.body.title, request.body.memberIds)
+      return reply.code(201).send(c)
+    },
+  )
+
+  app.get(
+    '/conversations',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'My conversations, most recent activity first, with unread counts',
+        response: { 200: ConversationList, ...problems(401) },
+      },
+    },
+    async (request) => ({ items: await s.list(requireAuth(request)) }),
+  )
+
+  app.get(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'History of a conversation I am in, newest first (keyset: `before` = previous `nextCursor`)',
+        params: ConversationParams,
+        querystring: HistoryQuery,
+        response: { 200: HistoryPage, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => s.history(requireAuth(request), request.params.id, request.query),
+  )
+
+  app.post(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary:
+          'Send a message (REST fallback of `message:send`; a repeated clientMessageId returns the stored one)',
+        params: ConversationParams,
+        body: SendBody,
+        response: {
+          200: MessageSchema,
+          201: MessageSchema,
+          ...problems(400, 401, 404, 413, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const r = await s.send(requireAuth(request), request.params.id, request.body)
+      return reply.code(r.duplicate ? 200 : 201).send(r.message)
+    },
+  )
+
+  app.patch(
+    '/conversations/:id/messages/:messageId',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Edit my message',
+        params: MessageParams,
+        body: EditBody,
+        response: { 200: MessageSchema, ...problems(400, 401, 403, 404, 410, 413, 422, 429) },
+      },
+    },
+    async (request) =>
+      s.edit(requireAuth(request), request.params.id, request.params.messageId, request.body.body),
+  )
+
+  app.delete(
+    '/conversations/:id/messages/:messageId',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Delete my message (its place stays, marked deleted)',
+        params: MessageParams,
+        response: { 200: MessageSchema, ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => s.remove(requireAuth(request), request.params.id, request.params.messageId),
+  )
+
+  app.post(
+    '/conversations/:id/read',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Mark a conversation read up to a message (read receipt)',
+        params: ConversationParams,
+        body: ReadBody,
+        response: { 200: ReadResponse, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => s.markRead(requireAuth(request), request.params.id, request.body.messageId),
+  )
+}

@@ -1,0 +1,142 @@
+import { Type, type Static } from '@learnmesh/kernel'
+
+const ConversationId = Type.String({
+  pattern: '^cnv_[0-9a-f]{32}$',
+  description: 'A conversation (`cnv_...`).',
+})
+const MessageId = Type.String({ pattern: '^msg_[0-9a-f]{32}$', description: 'A message (`msg_...`).' })
+const UserId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
+
+/** A file stored elsewhere (media, an upload), referenced by a message. */
+export const AttachmentSchema = Type.Object(
+  {
+    /** What it is: `image`, `file`, `video`, `link`. */
+    kind: Type.String({ minLength: 1, maxLength: 20, pattern: '^[a-z]+$' }),
+    /** Where it is (a media id or URL); chat never stores the bytes. */
+    ref: Type.String({ minLength: 1, maxLength: 500 }),
+    /** The name shown. */
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    /** Size in bytes. */
+    size: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+)
+
+/** One message as clients see it (a deleted one keeps its place with an empty body). */
+export const MessageSchema = Type.Object({
+  id: MessageId,
+  conversationId: ConversationId,
+  /** Who sent it. */
+  senderId: Type.String(),
+  /** The sender's own id for it (retries with the same id are the same message). */
+  clientMessageId: Type.String(),
+  /** Empty once deleted. */
+  body: Type.String(),
+  attachments: Type.Array(AttachmentSchema),
+  createdAt: Type.String({ format: 'date-time' }),
+  editedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  deletedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+})
+/** A message as clients see it. */
+export type MessageView = Static<typeof MessageSchema>
+
+/** A conversation in my list. */
+export const ConversationSchema = Type.Object({
+  id: ConversationId,
+  /** direct | group | course */
+  kind: Type.Union([Type.Literal('direct'), Type.Literal('group'), Type.Literal('course')]),
+  /** Group and course channel title; null for direct conversations. */
+  title: Type.Union([Type.String(), Type.Null()]),
+  /** The course of a course channel. */
+  courseId: Type.Union([Type.String(), Type.Null()]),
+  /** Everyone in it. */
+  participantIds: Type.Array(Type.String()),
+  /** Messages from others after my last read one. */
+  unreadCount: Type.Integer({ minimum: 0 }),
+  /** The newest message id (null: none yet). */
+  lastMessageId: Type.Union([MessageId, Type.Null()]),
+  /** My last read message (null: none). */
+  lastReadMessageId: Type.Union([MessageId, Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+})
+/** A conversation as clients see it. */
+export type ConversationView = Static<typeof ConversationSchema>
+
+/** POST /conversations/direct. */
+export const CreateDirectBody = Type.Object(
+  {
+    /** The other person (same organization). */
+    userId: UserId,
+  },
+  { additionalProperties: false },
+)
+
+/** POST /conversations/group. */
+export const CreateGroupBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 120 }),
+    /** The other members (same organization); the creator is added as owner. */
+    memberIds: Type.Array(UserId, { minItems: 1, maxItems: 100, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+)
+
+/** GET /conversations. */
+export const ConversationList = Type.Object({ items: Type.Array(ConversationSchema) })
+
+/** Path of one conversation. */
+export const ConversationParams = Type.Object({ id: ConversationId })
+/** Path of one message. */
+export const MessageParams = Type.Object({ id: ConversationId, messageId: MessageId })
+
+/** GET /conversations/:id/messages: newest first, older pages with `before`. */
+export const HistoryQuery = Type.Object(
+  {
+    /** Cursor: messages older than this id (the previous page's `nextCursor`). */
+    before: Type.Optional(MessageId),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  },
+  { additionalProperties: false },
+)
+
+/** A page of history, newest first. */
+export const HistoryPage = Type.Object({
+  items: Type.Array(MessageSchema),
+  /** Pass as `before` for the next (older) page; null at the start of the conversation. */
+  nextCursor: Type.Union([MessageId, Type.Null()]),
+})
+
+/** POST /conversations/:id/messages (the REST fallback of `message:send`). Size is checked by the service. */
+export const SendBody = Type.Object(
+  {
+    /** The text (at most CHAT_MAX_MESSAGE_CHARS characters; may be empty with attachments). */
+    body: Type.String({ maxLength: 100_000 }),
+    attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 10 })),
+    /** The client's id for this message: a retry with the same id returns the stored message. */
+    clientMessageId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
+  },
+  { additionalProperties: false },
+)
+/** A message to send. */
+export type SendInput = Static<typeof SendBody>
+
+/** PATCH /conversations/:id/messages/:messageId. */
+export const EditBody = Type.Object(
+  { body: Type.String({ maxLength: 100_000 }) },
+  { additionalProperties: false },
+)
+
+/** POST /conversations/:id/read. */
+export const ReadBody = Type.Object(
+  {
+    /** The newest message read; read marks never move backwards. */
+    messageId: MessageId,
+  },
+  { additionalProperties: false },
+)
+
+/** The reader's state after a read mark. */
+export const ReadResponse = Type.Object({
+  lastReadMessageId: Type.Union([MessageId, Type.Null()]),
+  unreadCount: Type.Integer({ minimum: 0 }),
+})

@@ -1,0 +1,308 @@
+import { AppError, newId, type Tx } from '@learnmesh/kernel'
+import type { CommunicationDeps } from '../deps.ts'
+import { chatRepository as repo, type ConversationRow, type MessageRow } from './chat.repository.ts'
+import type { ConversationView, MessageView, SendInput } from './chat.schemas.ts'
+
+/** Who acts: the verified token's user and organization. */
+export interface ChatActor {
+  userId: string
+  orgId: string
+}
+
+/** Messages returned by one `resume` per conversation at most (older gaps: page the history). */
+export const RESUME_LIMIT = 200
+
+/** A message row → what clients see. */
+export function presentMessage(m: MessageRow): MessageView {
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    senderId: m.senderId,
+    clientMessageId: m.clientMessageId,
+    body: m.body,
+    attachments: m.attachments,
+    createdAt: m.createdAt.toISOString(),
+    editedAt: m.editedAt?.toISOString() ?? null,
+    deletedAt: m.deletedAt?.toISOString() ?? null,
+  }
+}
+
+function presentConversation(
+  c: ConversationRow,
+  participantIds: string[],
+  lastReadMessageId: string | null,
+  unreadCount: number,
+): ConversationView {
+  return {
+    id: c.id,
+    kind: c.kind as ConversationView['kind'],
+    title: c.title,
+    courseId: c.courseId,
+    participantIds,
+    unreadCount,
+    lastMessageId: c.lastMessageId,
+    lastReadMessageId,
+    createdAt: c.createdAt.toISOString(),
+  }
+}
+
+const notFound = () => new AppError('not_found', 'No such conversation')
+
+/**
+ * Chat rules: only participants see or write a conversation (anyone else gets `not_found`, as if
+ * it did not exist, including other organizations); messages are capped in size and rate limited
+ * per user; a retried send (same client message id) stores nothing new; edits and deletes are the
+ * sender's, soft, and broadcast. Live events are emitted after the transaction commits.
+ */
+export function createChatService(deps: CommunicationDeps) {
+  const { database, realtime, config } = deps
+  const db = database.db
+
+  async function member(tx: Tx | typeof db, actor: ChatActor, conversationId: string) {
+    const m = await repo.membership(tx, actor.orgId, conversationId, actor.userId)
+    if (!m) throw notFound()
+    return m
+  }
+
+  async function limited(actor: ChatActor) {
+    const r = await realtime.limiter.take(`${actor.orgId}:${actor.userId}`)
+    if (!r.ok) {
+      const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000))
+      throw new AppError('rate_limited', `Too many messages; retry in ${retryAfter} s`, { retryAfter })
+    }
+  }
+
+  function checkSize(body: string) {
+    if (body.length > config.CHAT_MAX_MESSAGE_CHARS) {
+      throw new AppError(
+        'payload_too_large',
+        `A message may have at most ${config.CHAT_MAX_MESSAGE_CHARS} characters`,
+        { limit: config.CHAT_MAX_MESSAGE_CHARS },
+      )
+    }
+  }
+
+  async function view(actor: ChatActor, c: ConversationRow): Promise<ConversationView> {
+    const ids = (await repo.participantIds(db, [c.id])).map((p) => p.userId)
+    const m = await repo.membership(db, actor.orgId, c.id, actor.userId)
+    const lastRead = m?.participant.lastReadMessageId ?? null
+    return presentConversation(c, ids, lastRead, await repo.unreadCount(db, c.id, actor.userId, lastRead))
+  }
+
+  async function requireKnown(actor: ChatActor, userIds: string[]) {
+    const known = new Set((await repo.knownPeople(db, actor.orgId, userIds)).map((p) => p.userId))
+    const missing = userIds.filter((id) => !known.has(id))
+    if (missing.length) {
+      throw new AppError('not_found', 'Someone to add is not a member of your organization', { missing })
+    }
+  }
+
+  return {
+    /** The direct conversation between the actor and another person of their org (created once). */
+    async createDirect(actor: ChatActor, otherId: string): Promise<ConversationView> {
+      if (otherId === actor.userId)
+        throw new AppError('unprocessable', 'A direct conversation needs someone else')
+      await requireKnown(actor, [otherId])
+      const directKey = [actor.userId, otherId].sort().join(':')
+      const created = await db.transaction(async (tx) => {
+        const existing = await repo.findDirect(tx, actor.orgId, directKey)
+        if (existing) return { row: existing, isNew: false }
+        const row =
+          (await repo.insertConversation(tx, {
+            id: newId('cnv'),
+            orgId: actor.orgId,
+            kind: 'direct',
+            directKey,
+            createdBy: actor.userId,
+            createdAt: deps.now(),
+          })) ?? (await repo.findDirect(tx, actor.orgId, directKey))!
+        await repo.addParticipants(tx, row.id, actor.orgId, [
+          { userId: actor.userId, role: 'member' },
+          { userId: otherId, role: 'member' },
+        ])
+        return { row, isNew: true }
+      })
+      if (created.isNew) announce(created.row.id, [actor.userId, otherId])
+      return view(actor, created.row)
+    },
+
+    /** A new group conversation with the actor as owner. */
+    async createGroup(actor: ChatActor, title: string, memberIds: string[]): Promise<ConversationView> {
+      const others = memberIds.filter((id) => id !== actor.userId)
+      await requireKnown(actor, others)
+      const row = await db.transaction(async (tx) => {
+        const c = (await repo.insertConversation(tx, {
+          id: newId('cnv'),
+          orgId: actor.orgId,
+          kind: 'group',
+          title,
+          createdBy: actor.userId,
+          createdAt: deps.now(),
+        }))!
+        await repo.addParticipants(tx, c.id, actor.orgId, [
+          { userId: actor.userId, role: 'owner' },
+          ...others.map((userId) => ({ userId, role: 'member' })),
+        ])
+        return c
+      })
+      announce(row.id, [actor.userId, ...others])
+      return view(actor, row)
+    },
+
+    /** My conversations, most recent activity first, with unread counts. */
+    async list(actor: ChatActor): Promise<ConversationView[]> {
+      const rows = await repo.listFor(db, actor.orgId, actor.userId)
+      const members = await repo.participantIds(
+        db,
+        rows.map((r) => r.conversation.id),
+      )
+      const byConversation = new Map<string, string[]>()
+      for (const p of members)
+        byConversation.set(p.conversationId, [...(byConversation.get(p.conversationId) ?? []), p.userId])
+      return Promise.all(
+        rows.map(async (r) =>
+          presentConversation(
+            r.conversation,
+            byConversation.get(r.conversation.id) ?? [],
+            r.lastReadMessageId,
+            await repo.unreadCount(db, r.conversation.id, actor.userId, r.lastReadMessageId),
+          ),
+        ),
+      )
+    },
+
+    /** One page of history, newest first (keyset on the UUIDv7 id). */
+    async history(actor: ChatActor, conversationId: string, q: { before?: string; limit: number }) {
+      await member(db, actor, conversationId)
+      const rows = await repo.history(db, conversationId, q.before, q.limit + 1)
+      const items = rows.slice(0, q.limit).map(presentMessage)
+      return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null }
+    },
+
+    /**
+     * Stores a message and broadcasts `message:new` to the conversation's room. A retry with the
+     * same client message id returns the stored message (`duplicate: true`) and broadcasts nothing.
+     */
+    async send(actor: ChatActor, conversationId: string, input: SendInput) {
+      checkSize(input.body)
+      const attachments = input.attachments ?? []
+      if (input.body.trim() === '' && attachments.length === 0) {
+        throw new AppError('unprocessable', 'A message needs text or an attachment')
+      }
+      await member(db, actor, conversationId)
+      const existing = await repo.messageByClientId(db, conversationId, actor.userId, input.clientMessageId)
+      if (existing) return { message: presentMessage(existing), duplicate: true }
+      await limited(actor)
+      const result = await db.transaction(async (tx) => {
+        const row = await repo.insertMessage(tx, {
+          id: newId('msg'),
+          conversationId,
+          orgId: actor.orgId,
+          senderId: actor.userId,
+          clientMessageId: input.clientMessageId,
+          body: input.body,
+          attachments,
+          createdAt: deps.now(),
+        })
+        if (!row) {
+          const same = await repo.messageByClientId(tx, conversationId, actor.userId, input.clientMessageId)
+          return { row: same!, duplicate: true }
+        }
+        await repo.setLastMessage(tx, conversationId, row.id)
+        return { row, duplicate: false }
+      })
+      const message = presentMessage(result.row)
+      if (!result.duplicate) realtime.toConversation(conversationId, 'message:new', message)
+      return { message, duplicate: result.duplicate }
+    },
+
+    /** Changes the text of one's own live message; broadcasts `message:edited`. */
+    async edit(actor: ChatActor, conversationId: string, messageId: string, body: string) {
+      checkSize(body)
+      if (body.trim() === '') throw new AppError('unprocessable', 'Delete the message instead of emptying it')
+      await member(db, actor, conversationId)
+      const m = await repo.message(db, conversationId, messageId)
+      if (!m) throw new AppError('not_found', 'No such message')
+      if (m.senderId !== actor.userId) throw new AppError('forbidden', 'Only the sender may edit a message')
+      if (m.deletedAt) throw new AppError('gone', 'The message was deleted')
+      await limited(actor)
+      const row = await repo.updateMessage(db, m.id, { body, editedAt: deps.now() })
+      const message = presentMessage(row)
+      realtime.toConversation(conversationId, 'message:edited', message)
+      return message
+    },
+
+    /** Deletes one's own message (soft: its place stays, text and attachments go); broadcasts `message:deleted`. */
+    async remove(actor: ChatActor, conversationId: string, messageId: string) {
+      await member(db, actor, conversationId)
+      const m = await repo.message(db, conversationId, messageId)
+      if (!m) throw new AppError('not_found', 'No such message')
+      if (m.senderId !== actor.userId) throw new AppError('forbidden', 'Only the sender may delete a message')
+      if (m.deletedAt) return presentMessage(m)
+      await limited(actor)
+      const row = await repo.updateMessage(db, m.id, { body: '', attachments: [], deletedAt: deps.now() })
+      const message = presentMessage(row)
+      realtime.toConversation(conversationId, 'message:deleted', {
+        id: message.id,
+        conversationId,
+        deletedAt: message.deletedAt,
+      })
+      return message
+    },
+
+    /** Moves my read mark forward; broadcasts `read` (read receipts). */
+    async markRead(actor: ChatActor, conversationId: string, messageId: string) {
+      await member(db, actor, conversationId)
+      if (!(await repo.message(db, conversationId, messageId)))
+        throw new AppError('not_found', 'No such message')
+      await repo.markRead(db, conversationId, actor.userId, messageId)
+      const m = (await repo.membership(db, actor.orgId, conversationId, actor.userId))!
+      const lastRead = m.participant.lastReadMessageId
+      realtime.toConversation(conversationId, 'read', {
+        conversationId,
+        userId: actor.userId,
+        messageId: lastRead,
+      })
+      return {
+        lastReadMessageId: lastRead,
+        unreadCount: await repo.unreadCount(db, conversationId, actor.userId, lastRead),
+      }
+    },
+
+    /** Whether the actor may join a conversation's room (participant of it, in their org). */
+    async canJoin(actor: ChatActor, conversationId: string) {
+      return (await repo.membership(db, actor.orgId, conversationId, actor.userId)) !== null
+    },
+
+    /** The conversations the actor is in (rooms to join on connect). */
+    conversationIds: (actor: ChatActor) => repo.conversationIdsOf(db, actor.orgId, actor.userId),
+
+    /**
+     * What a reconnecting client missed: per conversation, the messages after its last known id
+     * (oldest first, at most RESUME_LIMIT; `more` says a page is missing). Conversations the
+     * actor is not in are left out.
+     */
+    async resume(actor: ChatActor, since: { conversationId: string; lastMessageId: string | null }[]) {
+      const out: { conversationId: string; messages: MessageView[]; more: boolean }[] = []
+      for (const s of since) {
+        if (!(await repo.membership(db, actor.orgId, s.conversationId, actor.userId))) continue
+        const rows = await repo.after(db, s.conversationId, s.lastMessageId ?? 'msg_', RESUME_LIMIT + 1)
+        out.push({
+          conversationId: s.conversationId,
+          messages: rows.slice(0, RESUME_LIMIT).map(presentMessage),
+          more: rows.length > RESUME_LIMIT,
+        })
+      }
+      return out
+    },
+  }
+
+  /** New participants: their open connections join the room and hear about the conversation. */
+  function announce(conversationId: string, userIds: string[]) {
+    realtime.joinConversation(userIds, conversationId)
+    for (const u of userIds) realtime.toUser(u, 'conversation:added', { conversationId })
+  }
+}
+
+/** The chat service. */
+export type ChatService = ReturnType<typeof createChatService>

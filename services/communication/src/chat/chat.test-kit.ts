@@ -1,0 +1,91 @@
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { io as connect, type Socket } from 'socket.io-client'
+import { createTestCommunication, type TestUser } from '../test-helpers.ts'
+import { attachRealtimeServer, type RealtimeServer } from '../realtime/server.ts'
+
+/**
+ * Test-only: communication with its Socket.IO server on a real HTTP server at 127.0.0.1:0 (the REST
+ * app stays on inject), socket.io-client connections as test users, and small helpers.
+ */
+export async function createChatTestKit(options: { env?: Record<string, string>; redisUrl?: string } = {}) {
+  const t = await createTestCommunication(options.env ? { env: options.env } : {})
+  const http: HttpServer = createServer()
+  const socketServer: RealtimeServer = attachRealtimeServer({
+    server: http,
+    pathPrefix: '',
+    deps: t.deps,
+    verifier: t.principals.verifier,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+  })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  const sockets: Socket[] = []
+
+  /** A websocket connection with `token` (default: a fresh one for `u`); resolves once `ready`. */
+  async function socketFor(u: TestUser | null, opts: { token?: string } = {}): Promise<Socket> {
+    const token = opts.token ?? (u ? await t.principals.token(u) : undefined)
+    const s = connect(url, {
+      transports: ['websocket'],
+      auth: token === undefined ? {} : { token },
+      reconnection: false,
+      forceNew: true,
+    })
+    sockets.push(s)
+    await new Promise<void>((resolve, reject) => {
+      s.once('ready', () => resolve())
+      s.once('connect_error', reject)
+    })
+    return s
+  }
+
+  /** Users known to communication (as identity.user.registered would have made them). */
+  async function people(...users: TestUser[]) {
+    for (const u of users) await t.person(u)
+  }
+
+  return {
+    ...t,
+    url,
+    socketServer,
+    socketFor,
+    people,
+    async close() {
+      for (const s of sockets) s.disconnect()
+      await socketServer.close()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+      await t.close()
+    },
+  }
+}
+
+/** Emits with an acknowledgement and resolves with it. */
+export function request(socket: Socket, event: string, data: unknown): Promise<Record<string, unknown>> {
+  return socket.timeout(5000).emitWithAck(event, data) as Promise<Record<string, unknown>>
+}
+
+/** The next `event` on `socket` (rejects after `ms`). */
+export function next<T = Record<string, unknown>>(socket: Socket, event: string, ms = 3000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms)
+    socket.once(event, (data: T) => {
+      clearTimeout(timer)
+      resolve(data)
+    })
+  })
+}
+
+/** Resolves true when `event` does NOT arrive within `ms`. */
+export function silence(socket: Socket, event: string, ms = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onEvent = () => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    const timer = setTimeout(() => {
+      socket.off(event, onEvent)
+      resolve(true)
+    }, ms)
+    socket.once(event, onEvent)
+  })
+}

@@ -1,0 +1,140 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { io as connect, type Socket } from 'socket.io-client'
+import { newId } from '@learnmesh/kernel'
+import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import type { CommunicationDeps } from '../deps.ts'
+import { createRealtimeHub } from './hub.ts'
+import { createRedisRateLimiter } from './rate-limit.ts'
+import { attachRealtimeServer, type RealtimeServer } from './server.ts'
+import { next, request } from '../chat/chat.test-kit.ts'
+
+const REDIS_URL = 'redis://127.0.0.1:6379'
+
+async function redisAvailable(): Promise<boolean> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    return (await client.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    client.disconnect()
+  }
+}
+
+const haveRedis = await redisAvailable()
+if (!haveRedis) {
+  if (process.env.REQUIRE_INFRA === '1')
+    throw new Error(`REQUIRE_INFRA=1 but Redis is not reachable at ${REDIS_URL}`)
+  console.warn(`skipping the Socket.IO Redis adapter tests: Redis is not reachable at ${REDIS_URL}`)
+}
+
+/** One "replica": its own hub, Socket.IO server and HTTP server, sharing the database and Redis. */
+async function replica(t: TestCommunication) {
+  const deps: CommunicationDeps = {
+    ...t.deps,
+    realtime: createRealtimeHub({
+      database: t.database,
+      logger: t.deps.logger,
+      rate: { burst: 50, perSecond: 10 },
+    }),
+  }
+  const http = createServer()
+  const server: RealtimeServer = attachRealtimeServer({
+    server: http,
+    pathPrefix: '',
+    deps,
+    verifier: t.principals.verifier,
+    redisUrl: REDIS_URL,
+  })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  const sockets: Socket[] = []
+  return {
+    deps,
+    async socketFor(u: TestUser) {
+      const s = connect(url, {
+        transports: ['websocket'],
+        auth: { token: await t.principals.token(u) },
+        reconnection: false,
+        forceNew: true,
+      })
+      sockets.push(s)
+      await next(s, 'ready')
+      return s
+    },
+    async close() {
+      for (const s of sockets) s.disconnect()
+      await server.close()
+      deps.realtime.close()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+    },
+  }
+}
+
+describe.skipIf(!haveRedis)('chat across replicas (Socket.IO Redis adapter)', () => {
+  let t: TestCommunication
+  let one: Awaited<ReturnType<typeof replica>>
+  let two: Awaited<ReturnType<typeof replica>>
+  beforeAll(async () => {
+    t = await createTestCommunication()
+    one = await replica(t)
+    two = await replica(t)
+  })
+  afterAll(async () => {
+    await one?.close()
+    await two?.close()
+    await t?.close()
+  })
+
+  describe('happy', () => {
+    it('a message sent on one replica reaches a participant connected to the other', async () => {
+      const a = t.user()
+      const b = t.user(['tutor'])
+      await t.person(a)
+      await t.person(b)
+      const conversationId = (await t.call(a, 'POST', '/conversations/direct', { userId: b.userId })).json()
+        .id
+      const sa = await one.socketFor(a)
+      const sb = await two.socketFor(b)
+      const arriving = next<{ body: string }>(sb, 'message:new')
+      const ack = await request(sa, 'message:send', {
+        conversationId,
+        body: 'across',
+        clientMessageId: 'x-1',
+      })
+      expect(ack).toMatchObject({ ok: true })
+      expect((await arriving).body).toBe('across')
+    })
+
+    it('an event for a user emitted on one replica reaches their connection on the other', async () => {
+      const u = t.user()
+      const s = await two.socketFor(u)
+      const got = next(s, 'conversation:added')
+      one.deps.realtime.toUser(u.userId, 'conversation:added', { conversationId: 'cnv_x' })
+      expect(await got).toEqual({ conversationId: 'cnv_x' })
+    })
+  })
+
+  describe('security', () => {
+    it('shares the chat rate limit between replicas (one bucket per user in Redis)', async () => {
+      const redis = new Redis(REDIS_URL)
+      const options = {
+        burst: 3,
+        perSecond: 0.01,
+        prefix: `learnmesh:test:${newId('tst')}:`,
+        logger: t.deps.logger,
+      }
+      const r1 = createRedisRateLimiter(redis, options)
+      const r2 = createRedisRateLimiter(redis, options)
+      const results = [await r1.take('u'), await r2.take('u'), await r1.take('u'), await r2.take('u')]
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, false])
+      expect((await r1.take('someone-else')).ok).toBe(true)
+      redis.disconnect()
+    })
+  })
+})
