@@ -8,6 +8,7 @@ export default defineConfig({
       'services/*/src/**/*.test.ts',
       'tests/system/**/*.test.ts',
       'tests/lint/**/*.test.ts',
+      'apps/web/src/**/*.test.{ts,tsx}',
     ],
     exclude: ['**/node_modules/**', 'tests/e2e/**'],
     pool: 'forks',

@@ -7,9 +7,12 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ensureBundles, outdir, serviceEntries } from './bundle.mjs'
+import { ensureWebBuild } from './web-build.mjs'
 
 const command = process.argv[2]
 const entries = { learnmesh: 'packages/cli/src/main.ts', ...(command === 'cluster' ? serviceEntries() : {}) }
+// The gateway serves apps/web/dist at /: build it first when it is missing or older than its sources.
+if (command === 'start' || command === 'cluster') ensureWebBuild()
 const bundles = await ensureBundles(entries)
 if (command === 'cluster') process.env.LEARNMESH_BUNDLES = join(outdir, 'services')
 

@@ -56,14 +56,12 @@ describe('calendar feeds', () => {
     t = await createTestTutoring({ now: NOW })
     tutor = await t.tutor({ displayName: 'Theo Tutor' })
     learner = t.user()
-    await t.db
-      .insert(people)
-      .values({
-        userId: learner.userId,
-        orgId: learner.orgId,
-        displayName: 'Lea Learner',
-        email: 'lea@example.test',
-      })
+    await t.db.insert(people).values({
+      userId: learner.userId,
+      orgId: learner.orgId,
+      displayName: 'Lea Learner',
+      email: 'lea@example.test',
+    })
   })
   afterAll(async () => t.close())
 

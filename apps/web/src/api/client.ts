@@ -1,0 +1,108 @@
+import { ApiError, NetworkError, readProblem } from './problem.ts'
+import { createTokenStore, type TokenPair, type TokenStore } from './tokens.ts'
+
+export interface RequestOptions {
+  method?: string
+  /** JSON body. */
+  body?: unknown
+  /** Query parameters; arrays repeat the key, undefined values are left out. */
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>
+  /** Send no Authorization header even when signed in. */
+  anonymous?: boolean
+  signal?: AbortSignal
+}
+
+export interface ApiClient {
+  request<T>(path: string, options?: RequestOptions): Promise<T>
+  tokens: TokenStore
+  /** Exchanges the refresh token for a new pair; concurrent callers share one request. */
+  refresh(): Promise<boolean>
+}
+
+/** Builds `/api/<path>?<query>`. */
+export function apiUrl(base: string, path: string, query?: RequestOptions['query']): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === '') continue
+    if (Array.isArray(value)) for (const v of value as readonly string[]) params.append(key, v)
+    else params.append(key, String(value))
+  }
+  const qs = params.toString()
+  return `${base}${path}${qs ? `?${qs}` : ''}`
+}
+
+/**
+ * The fetch wrapper every page uses: base `/api`, the bearer access token from memory, and on a 401
+ * one refresh through identity's `POST /identity/auth/refresh` (the refresh token travels in the JSON
+ * body and is rotated) followed by one retry. A single refresh is in flight at a time: requests that
+ * fail together wait for the same one, so a rotated token is never presented twice (identity would
+ * revoke the session as a reuse). Non-2xx answers become `ApiError`s carrying the problem document.
+ */
+export function createApiClient(
+  options: { base?: string; fetch?: typeof fetch; tokens?: TokenStore } = {},
+): ApiClient {
+  const base = options.base ?? '/api'
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+  const tokens = options.tokens ?? createTokenStore(undefined)
+  let inflight: Promise<boolean> | undefined
+
+  async function send(path: string, opts: RequestOptions, withToken: boolean): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (opts.body !== undefined) headers['content-type'] = 'application/json'
+    const token = withToken ? tokens.access() : undefined
+    if (token) headers.authorization = `Bearer ${token}`
+    try {
+      return await doFetch(apiUrl(base, path, opts.query), {
+        method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: opts.signal,
+      })
+    } catch (error) {
+      if ((error as { name?: string })?.name === 'AbortError') throw error
+      throw new NetworkError(error)
+    }
+  }
+
+  async function doRefresh(): Promise<boolean> {
+    const refreshToken = tokens.refresh()
+    if (!refreshToken) return false
+    const response = await send('/identity/auth/refresh', { method: 'POST', body: { refreshToken } }, false)
+    if (!response.ok) {
+      // 401 (expired, revoked, reused): the session is over. Anything else: keep the token for later.
+      if (response.status === 401 || response.status === 400) tokens.clear()
+      return false
+    }
+    tokens.set((await response.json()) as TokenPair)
+    return true
+  }
+
+  function refresh(): Promise<boolean> {
+    inflight ??= doRefresh().finally(() => {
+      inflight = undefined
+    })
+    return inflight
+  }
+
+  async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const useToken = !opts.anonymous
+    // Signed in but no access token yet (page just loaded): get one first rather than fail once.
+    if (useToken && !tokens.access() && tokens.refresh()) await refresh()
+    let response = await send(path, opts, useToken)
+    if (response.status === 401 && useToken && tokens.refresh()) {
+      const sentToken = tokens.access()
+      if (await refresh()) response = await send(path, opts, true)
+      else if (sentToken) tokens.clear()
+    }
+    if (!response.ok) throw new ApiError(await readProblem(response))
+    if (response.status === 204) return undefined as T
+    const type = response.headers.get('content-type') ?? ''
+    return (type.includes('json') ? await response.json() : await response.text()) as T
+  }
+
+  return { request, tokens, refresh }
+}
+
+const storage = typeof window === 'undefined' ? undefined : window.localStorage
+/** The app's client. */
+export const api = createApiClient({ tokens: createTokenStore(storage) })
