@@ -304,7 +304,7 @@ export const checkoutWriteScenario: EventScenario = {
       notes.push(
         `${int(perRun)} checkouts per run (after ${WARMUP} unmeasured per writer), ${concurrency} in flight on a pool of ${concurrency}; each a different buyer's cart with one EUR 49.99 course`,
         `written: ${int(facts!.paid)} paid orders, ${int(facts!.outbox)} outbox rows, ${int(facts!.keys)} idempotency keys, ledger sum ${facts!.ledger}, ${facts!.unbalanced} unbalanced transactions${correct ? '' : ` — WRONG (expected ${expected} of each)`}`,
-        'commerce = the service layer POST /checkout runs (Idempotency-Key taken and stored in their own statements, then checkout() in one transaction, then the order read back); no HTTP, no token check',
+        'commerce = the service layer POST /checkout runs (checkout.checkoutOnce: Idempotency-Key taken, checkout and answer stored in one transaction); no HTTP, no token check',
         loadNote('at the end'),
       )
       for (const e of errors.slice(0, 5)) notes.push(`error: ${e}`)

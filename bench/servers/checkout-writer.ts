@@ -1,9 +1,9 @@
 // One writer process of the `checkout-write` benchmark, in the mode given as JSON in argv[2]:
 //   commerce  commerce's own checkout code path with the sandbox provider, called at the service layer
-//             exactly as POST /checkout runs it after authentication: the Idempotency-Key (createIdempotency
-//             .run: key row taken, response stored), then checkout.checkout() (one transaction: cart lock,
-//             pricing, order + items + payment, sandbox capture, ledger posting, commerce.order.paid in the
-//             outbox), then the order read back and presented. No HTTP, no token check.
+//             exactly as POST /checkout runs it after authentication: checkout.checkoutOnce() (one
+//             transaction: Idempotency-Key taken, cart lock, pricing, order + items + payment, sandbox
+//             capture, ledger posting, commerce.order.paid in the outbox, the presented answer stored with
+//             the key). No HTTP, no token check.
 //   bare      a bare `pg` Pool doing the same writes by hand in ONE transaction: cart marked checked out and
 //             its line read, order, item, payment (succeeded), ledger transaction + 3 entries, outbox row,
 //             idempotency row (done, with the response). Ledger account ids are looked up once at start.
@@ -59,7 +59,11 @@ async function commerceWriter(): Promise<{ one: CheckoutOne; close(): Promise<vo
         claims: {},
       }
       const body = {}
-      const result = await area.idempotency.run(
+      // Exactly the route's call (orders.routes.ts, POST /checkout).
+      const result = await area.checkout.checkoutOnce(
+        principal,
+        body,
+        null,
         {
           principal: `${options.orgId}/${userId}`,
           key: randomUUID(),
@@ -67,10 +71,7 @@ async function commerceWriter(): Promise<{ one: CheckoutOne; close(): Promise<vo
           path: '/checkout',
           body,
         },
-        async () => ({
-          status: 201,
-          body: presentOrder(await area.checkout.checkout(principal, body, null)),
-        }),
+        (detail) => ({ status: 201, body: presentOrder(detail) }),
       )
       if (result.status !== 201 || (result.body as { status: string }).status !== 'paid')
         throw new Error(`checkout answered ${result.status} ${JSON.stringify(result.body).slice(0, 200)}`)

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
-import type { DbOrTx } from '@learnmesh/kernel'
+import type { DbOrTx, Tx } from '@learnmesh/kernel'
 import { cartItems, carts, prices, products } from '../db/schema.ts'
 import type { PriceRow, ProductRow } from '../products/products.repository.ts'
 
@@ -30,6 +30,20 @@ export function createCartsRepository() {
         .from(carts)
         .where(and(eq(carts.orgId, orgId), eq(carts.userId, userId), eq(carts.status, 'open')))
       const [r] = lock ? await q.for('update') : await q
+      return r
+    },
+    /**
+     * Checks out the user's open cart in one statement (the update locks it until commit) and returns
+     * it; undefined when there is none. The caller's transaction rolls this back if checkout fails.
+     */
+    async checkOutOpenUserCart(tx: Tx, orgId: string, userId: string): Promise<CartRow | undefined> {
+      const [r] = await tx
+        .update(carts)
+        .set({ status: 'checked_out', updatedAt: sql`now()` })
+        .where(and(eq(carts.orgId, orgId), eq(carts.userId, userId), eq(carts.status, 'open')))
+        .returning()
+        .prepare('commerce_cart_check_out') // checkout's hot path: parsed once per connection
+        .execute()
       return r
     },
     /** A guest cart by its token hash (any status). */
@@ -69,6 +83,8 @@ export function createCartsRepository() {
         .innerJoin(products, eq(products.id, prices.productId))
         .where(eq(cartItems.cartId, cartId))
         .orderBy(asc(cartItems.addedAt), asc(cartItems.priceId), asc(cartItems.reference))
+        .prepare('commerce_cart_lines') // checkout's hot path: parsed once per connection
+        .execute()
     },
     /** Sets a line's quantity (inserting it); a line is a price plus a reference ('' for none). */
     async setItem(

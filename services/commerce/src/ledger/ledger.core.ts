@@ -114,6 +114,8 @@ export async function claimTransaction(
     .values({ id, orgId: p.orgId, kind: p.kind, ref: p.ref, description: p.description })
     .onConflictDoNothing()
     .returning({ id: ledgerTransactions.id })
+    .prepare('commerce_ledger_claim') // every posting: parsed once per connection
+    .execute()
   if (inserted.length > 0) return { transactionId: id, created: true }
   const [existing] = await tx
     .select({ id: ledgerTransactions.id, orgId: ledgerTransactions.orgId })
@@ -154,6 +156,9 @@ export async function ensureAccounts(
           ),
         ),
       )
+      // Every posting: parsed once per connection (the text depends only on the number of accounts).
+      .prepare(`commerce_ledger_accounts_${wanted.size}`)
+      .execute()
     for (const r of rows) found.set(`${r.kind}\u0000${r.owner}`, r.id)
   }
   if (wanted.size === 0) return found
@@ -190,18 +195,23 @@ export async function writeLegs(
     currency,
     nonZero.map((l) => ({ kind: l.kind, owner: l.owner ?? '' })),
   )
-  await tx.insert(ledgerEntries).values(
-    nonZero.map((l) => ({
-      transactionId,
-      accountId: ids.get(`${l.kind}\u0000${l.owner ?? ''}`)!,
-      orgId,
-      amountMinor: l.amountMinor,
-      currency,
-      memo: l.memo,
-      payeeUserId: l.payeeUserId ?? null,
-      orderItemId: l.orderItemId ?? null,
-    })),
-  )
+  await tx
+    .insert(ledgerEntries)
+    .values(
+      nonZero.map((l) => ({
+        transactionId,
+        accountId: ids.get(`${l.kind}\u0000${l.owner ?? ''}`)!,
+        orgId,
+        amountMinor: l.amountMinor,
+        currency,
+        memo: l.memo,
+        payeeUserId: l.payeeUserId ?? null,
+        orderItemId: l.orderItemId ?? null,
+      })),
+    )
+    // Every posting: parsed once per connection (every column is given: the text depends only on the count).
+    .prepare(`commerce_ledger_entries_${nonZero.length}`)
+    .execute()
 }
 
 /** Posts a balanced transaction once per (kind, ref). */

@@ -16,16 +16,17 @@ export function createCheckoutArea(
 ) {
   const payments = createPaymentsCore(deps, provider)
   const refunds = createRefundsService(deps, provider)
+  const idempotency = createIdempotency(deps.database)
   return {
     provider,
     payments,
     products: createProductsService(deps.database),
     coupons: createCouponsService(deps.database),
     carts: createCartsService(deps.database, deps.config),
-    checkout: createCheckoutService(deps, provider, payments),
+    checkout: createCheckoutService(deps, provider, payments, idempotency),
     refunds,
     selfRefunds: createSelfRefunds(deps, refunds),
-    idempotency: createIdempotency(deps.database),
+    idempotency,
   }
 }
 

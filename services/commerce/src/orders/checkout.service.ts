@@ -1,4 +1,4 @@
-import { AppError, newId, notFound, type Principal, type Tx } from '@learnmesh/kernel'
+import { AppError, newId, notFound, type DbOrTx, type Principal, type Tx } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
 import { createCartsRepository } from '../carts/carts.repository.ts'
 import { priceCart } from '../carts/pricing.ts'
@@ -7,13 +7,25 @@ import { assertStackable } from '../coupons/coupons.service.ts'
 import { includedTax } from '../invoices/tax.ts'
 import type { PaymentsCore } from '../payments/payments.service.ts'
 import { writeOrderPaid } from '../payments/payments.service.ts'
-import type { PaymentProvider } from '../payments/provider.ts'
+import type { PaymentProvider, ProviderPaymentResult } from '../payments/provider.ts'
+import {
+  createIdempotency,
+  type Idempotency,
+  type IdempotentRequest,
+  type IdempotentResponse,
+} from '../shared/idempotency.ts'
 import {
   prepareCheckout as prepareSubscriptions,
   recordCheckout as recordSubscriptions,
 } from '../subscriptions/subscriptions.lifecycle.ts'
 import { assertTransition } from './order-state.ts'
-import { createOrdersRepository, type OrderRow, type PaymentRow } from './orders.repository.ts'
+import {
+  createOrdersRepository,
+  type NewPaymentRow,
+  type OrderItemRow,
+  type OrderRow,
+  type PaymentRow,
+} from './orders.repository.ts'
 
 const ordersRepo = createOrdersRepository()
 const cartsRepo = createCartsRepository()
@@ -27,21 +39,46 @@ export interface OrderDetail {
   refunds: Awaited<ReturnType<typeof ordersRepo.refundsOf>>
 }
 
+/** What createOrder wrote: the order, its items and (unless free) its payment, as inserted. */
+interface CreatedOrder {
+  order: OrderRow
+  items: OrderItemRow[]
+  payment: PaymentRow | null
+  /** Whether the order has subscription plan lines (subscriptions wait for its payment). */
+  hasSubscriptions: boolean
+  /** The local provider's answer when `payNow` was given (the rows already reflect a success). */
+  answer: ProviderPaymentResult | null
+}
+
+/** A payment row about to be inserted (what the provider is asked to create). */
+type NewPayment = NewPaymentRow & {
+  id: string
+  orderId: string
+  orgId: string
+  amountMinor: number
+  currency: string
+}
+
 /**
  * Checkout: the caller's open cart becomes an order in one transaction (order, items, coupon
  * redemptions under their limits, payment row; a free order is paid at once with its event), then
  * the provider is called outside any transaction and its answer applied in a second one.
  */
-export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvider, payments: PaymentsCore) {
+export function createCheckoutService(
+  deps: CommerceDeps,
+  provider: PaymentProvider,
+  payments: PaymentsCore,
+  idempotency: Idempotency = createIdempotency(deps.database),
+) {
   const db = deps.database.db
 
-  async function detail(orgId: string, orderId: string): Promise<OrderDetail> {
-    const order = await ordersRepo.findOrder(db, orgId, orderId)
+  async function detail(orgId: string, orderId: string, handle: DbOrTx = db): Promise<OrderDetail> {
+    const order = await ordersRepo.findOrder(handle, orgId, orderId)
     if (!order) throw notFound('Order')
     const [items, pays, refunds] = [
-      await ordersRepo.items(db, order.id),
-      await ordersRepo.paymentsOf(db, order.id),
-      await ordersRepo.refundsOf(db, order.id),
+      await ordersRepo.items(handle, order.id),
+      await ordersRepo.paymentsOf(handle, order.id),
+      await ordersRepo.refundsOf(handle, order.id),
     ]
     return { order, items, payments: pays, refunds }
   }
@@ -59,10 +96,12 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
     principal: Principal,
     traceparent: string | null,
     paymentMethod: string | null,
-  ): Promise<{ order: OrderRow; payment: PaymentRow | null }> {
+    payNow?: (payment: NewPayment) => Promise<ProviderPaymentResult>,
+  ): Promise<CreatedOrder> {
     const { orgId, userId } = principal
     await ordersRepo.lockUser(tx, orgId, userId)
-    const cart = await cartsRepo.findOpenUserCart(tx, orgId, userId, true)
+    // Closed first (locking it): any refusal below rolls the whole checkout back, the cart included.
+    const cart = await cartsRepo.checkOutOpenUserCart(tx, orgId, userId)
     const lines = cart ? await cartsRepo.lines(tx, cart.id) : []
     if (!cart || lines.length === 0)
       throw new AppError('unprocessable', 'The cart is empty', { reason: 'cart_empty' })
@@ -141,7 +180,7 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
     }
     // Ids made in one millisecond are not ordered among themselves: sort a batch so lines keep cart order.
     const itemIds = priced.lines.map(() => newId('oit')).sort()
-    const items = priced.lines.map((l, k) => ({
+    const items: OrderItemRow[] = priced.lines.map((l, k) => ({
       id: itemIds[k]!,
       orderId,
       orgId,
@@ -160,27 +199,79 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
       refundedMinor: 0,
       reference: l.reference === '' ? null : l.reference,
     }))
+    const payment: NewPayment | null = free
+      ? null
+      : {
+          id: newId('pay'),
+          orderId,
+          orgId,
+          provider: provider.name,
+          status: 'requires_payment',
+          amountMinor: order.totalMinor,
+          currency: order.currency,
+        }
+    // A local provider answers at once without I/O: asked before the rows are written, a success is
+    // inserted in its final state (order paid, payment succeeded) instead of inserted and then updated.
+    const answer = payment && payNow ? await payNow(payment) : null
+    if (payment && answer?.status === 'succeeded') {
+      order.status = assertTransition(order.status, 'paid')
+      order.paidAt = now
+      Object.assign(payment, {
+        status: 'succeeded',
+        providerRef: answer.providerRef,
+        capturedMinor: payment.amountMinor,
+        feeMinor: answer.feeMinor,
+      })
+    }
     await ordersRepo.insertOrder(tx, order, items)
     await recordSubscriptions(tx, plans, order)
+    const hasSubscriptions = plans.plans.size > 0
     for (const r of redeemed) {
       await couponsRepo.insertRedemption(tx, { ...r, orderId, userId, orgId })
     }
-    await cartsRepo.update(tx, cart.id, { status: 'checked_out' })
     if (free) {
       // Nothing moved, so nothing is posted to the ledger; access is granted by the event.
       await writeOrderPaid(tx, order, items, traceparent)
-      return { order, payment: null }
+      return { order, items, payment: null, hasSubscriptions, answer: null }
     }
-    const payment = await ordersRepo.insertPayment(tx, {
-      id: newId('pay'),
-      orderId,
-      orgId,
-      provider: provider.name,
-      status: 'requires_payment',
-      amountMinor: order.totalMinor,
-      currency: order.currency,
-    })
-    return { order, payment }
+    return { order, items, payment: await ordersRepo.insertPayment(tx, payment!), hasSubscriptions, answer }
+  }
+
+  /**
+   * The local provider's checkout inside `tx`: order, items, redemptions, payment, capture, ledger and
+   * event in the caller's transaction. The answer is built from the rows this transaction wrote (a new
+   * order has no refunds); only a payment that did not succeed at once is read back.
+   */
+  async function checkoutInTx(
+    tx: Tx,
+    principal: Principal,
+    paymentMethod: string | null,
+    traceparent: string | null,
+  ): Promise<OrderDetail> {
+    const { order, items, payment, answer, hasSubscriptions } = await createOrder(
+      tx,
+      principal,
+      traceparent,
+      paymentMethod,
+      (p) =>
+        provider.createPayment({
+          paymentId: p.id,
+          orderId: p.orderId,
+          orgId: p.orgId,
+          amountMinor: p.amountMinor,
+          currency: p.currency,
+          paymentMethod,
+          returnUrl: `${deps.config.PUBLIC_URL}/orders/${p.orderId}`,
+        }),
+    )
+    if (!payment) return { order, items, payments: [], refunds: [] }
+    if (payment.status === 'succeeded') {
+      await payments.recordNewCapture(tx, { order, items, payment, hasSubscriptions }, traceparent)
+      return { order, items, payments: [payment], refunds: [] }
+    }
+    // Declined, action required or processing: applied as any provider answer, then read back.
+    await payments.applyResult(tx, payment.id, answer!, traceparent)
+    return detail(principal.orgId, order.id, tx)
   }
 
   return {
@@ -191,21 +282,11 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
       const returnUrl = (id: string) => `${deps.config.PUBLIC_URL}/orders/${id}`
       if (provider.local) {
         // Local provider: order, items, redemptions, payment, capture, ledger and event in ONE transaction.
-        const { order } = await db.transaction(async (tx) => {
-          const created = await createOrder(tx, principal, traceparent, input.paymentMethod ?? null)
-          if (created.payment) {
-            await payments.driveInTx(
-              tx,
-              created.payment,
-              input.paymentMethod ?? null,
-              returnUrl(created.order.id),
-              traceparent,
-            )
-          }
-          return created
-        })
+        const result = await db.transaction((tx) =>
+          checkoutInTx(tx, principal, input.paymentMethod ?? null, traceparent),
+        )
         deps.wakeRelay()
-        return detail(principal.orgId, order.id)
+        return result
       }
       const { order, payment } = await db.transaction((tx) =>
         createOrder(tx, principal, traceparent, input.paymentMethod ?? null),
@@ -214,6 +295,34 @@ export function createCheckoutService(deps: CommerceDeps, provider: PaymentProvi
       if (payment)
         await payments.drive(payment, input.paymentMethod ?? null, returnUrl(order.id), traceparent)
       return detail(principal.orgId, order.id)
+    },
+    /**
+     * POST /checkout under the caller's Idempotency-Key (`respond` turns the order into the stored
+     * answer). With a local provider the key, the whole checkout and the answer share ONE transaction
+     * (`runInTx`); otherwise the key brackets the checkout's own transactions and provider call (`run`).
+     */
+    async checkoutOnce<T>(
+      principal: Principal,
+      input: { paymentMethod?: string },
+      traceparent: string | null,
+      request: IdempotentRequest,
+      respond: (detail: OrderDetail) => IdempotentResponse<T>,
+      onReplay?: () => void,
+    ): Promise<IdempotentResponse<T>> {
+      if (!provider.local) {
+        return idempotency.run(
+          request,
+          async () => respond(await this.checkout(principal, input, traceparent)),
+          onReplay,
+        )
+      }
+      const result = await idempotency.runInTx(
+        request,
+        async (tx) => respond(await checkoutInTx(tx, principal, input.paymentMethod ?? null, traceparent)),
+        onReplay,
+      )
+      deps.wakeRelay()
+      return result
     },
     /**
      * POST /orders/:id/confirm: re-drives a pending payment (a provider call that never answered),

@@ -9,6 +9,8 @@ export type OrderRow = typeof orders.$inferSelect
 export type OrderItemRow = typeof orderItems.$inferSelect
 /** A payments row. */
 export type PaymentRow = typeof payments.$inferSelect
+/** A payments row to insert. */
+export type NewPaymentRow = typeof payments.$inferInsert
 /** A refunds row. */
 export type RefundRow = typeof refunds.$inferSelect
 
@@ -76,6 +78,9 @@ export function createOrdersRepository() {
             sql`(${orderItems.refundedMinor} < ${orderItems.amountMinor} or ${orderItems.amountMinor} = 0)`,
           ),
         )
+        // Checkout's hot path: parsed once per connection (one statement per number of refs).
+        .prepare(`commerce_held_course_refs_${refs.length}`)
+        .execute()
       return rows.map((r) => r.ref)
     },
     /** A user's orders, newest first (keyset on the time-ordered id). */
@@ -145,7 +150,7 @@ export function createOrdersRepository() {
       return inserted.length > 0
     },
     /** Inserts a payment. */
-    async insertPayment(tx: Tx, row: typeof payments.$inferInsert): Promise<PaymentRow> {
+    async insertPayment(tx: Tx, row: NewPaymentRow): Promise<PaymentRow> {
       const [r] = await tx.insert(payments).values(row).returning()
       return r!
     },

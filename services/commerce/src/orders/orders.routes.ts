@@ -1,7 +1,7 @@
 import { requireAuth, requireRole, type App } from '@learnmesh/kernel'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { bearer, problems, traceparentOf } from '../shared/http.ts'
-import type { Idempotency, IdempotentResponse } from '../shared/idempotency.ts'
+import type { Idempotency, IdempotentRequest, IdempotentResponse } from '../shared/idempotency.ts'
 import type { PaymentsCore } from '../payments/payments.service.ts'
 import type { RefundsService } from '../refunds/refunds.service.ts'
 import type { SelfRefunds } from '../refunds/self-refund.ts'
@@ -24,6 +24,20 @@ import type { CheckoutService } from './checkout.service.ts'
 
 const tags = ['orders']
 
+/** What identifies a request for its Idempotency-Key: the caller, the header, method, path and body. */
+function idempotentRequest(
+  request: FastifyRequest,
+  principal: { orgId: string; userId: string },
+): IdempotentRequest {
+  return {
+    principal: `${principal.orgId}/${principal.userId}`,
+    key: request.headers['idempotency-key'],
+    method: request.method,
+    path: request.url.split('?')[0]!,
+    body: request.body ?? null,
+  }
+}
+
 /** Runs a money-moving handler under the caller's Idempotency-Key and sends its (maybe stored) response. */
 async function idempotent<T>(
   idem: Idempotency,
@@ -33,16 +47,15 @@ async function idempotent<T>(
   run: () => Promise<IdempotentResponse<T>>,
 ): Promise<T> {
   const result = await idem.run(
-    {
-      principal: `${principal.orgId}/${principal.userId}`,
-      key: request.headers['idempotency-key'],
-      method: request.method,
-      path: request.url.split('?')[0]!,
-      body: request.body ?? null,
-    },
+    idempotentRequest(request, principal),
     run,
     () => void reply.header('idempotent-replayed', 'true'),
   )
+  return answer(reply, result)
+}
+
+/** Sets the (maybe stored) response's status and returns its body. */
+function answer<T>(reply: FastifyReply, result: IdempotentResponse<T>): T {
   reply.code(result.status)
   return result.body
 }
@@ -72,10 +85,15 @@ export function ordersRoutes(
     },
     async (request, reply) => {
       const p = requireAuth(request)
-      return idempotent(s.idempotency, request, reply, p, async () => ({
-        status: 201,
-        body: presentOrder(await s.checkout.checkout(p, request.body ?? {}, traceparentOf(request))),
-      }))
+      const result = await s.checkout.checkoutOnce(
+        p,
+        request.body ?? {},
+        traceparentOf(request),
+        idempotentRequest(request, p),
+        (detail) => ({ status: 201, body: presentOrder(detail) }),
+        () => void reply.header('idempotent-replayed', 'true'),
+      )
+      return answer(reply, result)
     },
   )
 

@@ -14,7 +14,12 @@ import { postPaymentCaptured } from '../ledger/postings.ts'
 import { createCartsRepository } from '../carts/carts.repository.ts'
 import { createCouponsRepository } from '../coupons/coupons.repository.ts'
 import { assertTransition, canTransition, payableStatuses } from '../orders/order-state.ts'
-import { createOrdersRepository, type OrderRow, type PaymentRow } from '../orders/orders.repository.ts'
+import {
+  createOrdersRepository,
+  type OrderItemRow,
+  type OrderRow,
+  type PaymentRow,
+} from '../orders/orders.repository.ts'
 import type { PaymentProvider, ProviderPaymentResult, ProviderWebhookEvent } from './provider.ts'
 import { buildSandboxWebhook, SANDBOX_SIGNATURE_HEADER } from './sandbox.ts'
 import { createRefundsService } from '../refunds/refunds.service.ts'
@@ -75,23 +80,7 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
       failureCode: null,
     })
     const items = await ordersRepo.items(tx, order.id)
-    await postPaymentCaptured(tx, config, {
-      paymentId: payment.id,
-      orderId: order.id,
-      orgId: order.orgId,
-      userId: order.userId,
-      currency: order.currency,
-      provider: payment.provider,
-      feeMinor,
-      lines: items.map((i) => ({
-        orderItemId: i.id,
-        productType: i.productType,
-        payeeUserId: i.payeeUserId,
-        lessonCount: i.lessonCount * i.quantity,
-        amountMinor: i.amountMinor,
-        taxMinor: i.taxMinor,
-      })),
-    })
+    await postPaymentCaptured(tx, config, capturedPayment(order, payment, items, feeMinor))
     await writeOrderPaid(tx, { ...order, paidAt }, items, traceparent)
     return true
   }
@@ -224,31 +213,29 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
     return 'applied'
   }
 
+  /**
+   * The rest of a capture for an order and payment that THIS transaction inserted already paid and
+   * succeeded (a local provider's immediate success, see checkout.service.ts): the ledger posting and
+   * commerce.order.paid, as `capture` writes them, without reading back rows the caller holds.
+   */
+  async function recordNewCapture(
+    tx: Tx,
+    created: { order: OrderRow; items: OrderItemRow[]; payment: PaymentRow; hasSubscriptions: boolean },
+    traceparent: string | null,
+  ): Promise<void> {
+    const { order, items, payment } = created
+    await postPaymentCaptured(tx, config, capturedPayment(order, payment, items, payment.feeMinor))
+    // A new checkout order is never a renewal: only its own plan lines can wait for this payment.
+    if (created.hasSubscriptions) await writeOrderPaid(tx, order, items, traceparent)
+    else await writeOrderPaidEvent(tx, order, items, traceparent)
+  }
+
   return {
     capture,
     fail,
     applyResult,
     applyWebhookEvent,
-
-    /** Calls a local provider (sandbox) inside the caller's transaction and applies its answer there. */
-    async driveInTx(
-      tx: Tx,
-      payment: PaymentRow,
-      paymentMethod: string | null,
-      returnUrl: string,
-      traceparent: string | null,
-    ): Promise<void> {
-      const result = await provider.createPayment({
-        paymentId: payment.id,
-        orderId: payment.orderId,
-        orgId: payment.orgId,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        paymentMethod,
-        returnUrl,
-      })
-      await applyResult(tx, payment.id, result, traceparent)
-    },
+    recordNewCapture,
 
     /** Calls the provider for a payment (outside any transaction), then applies its answer. */
     async drive(
@@ -335,19 +322,58 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
   }
 }
 
-/** Writes commerce.order.paid with every line of the order. */
+/** What postPaymentCaptured needs of a captured payment, its order and the order's items. */
+function capturedPayment(order: OrderRow, payment: PaymentRow, items: OrderItemRow[], feeMinor: number) {
+  return {
+    paymentId: payment.id,
+    orderId: order.id,
+    orgId: order.orgId,
+    userId: order.userId,
+    currency: order.currency,
+    provider: payment.provider,
+    feeMinor,
+    lines: items.map((i) => ({
+      orderItemId: i.id,
+      productType: i.productType,
+      payeeUserId: i.payeeUserId,
+      lessonCount: i.lessonCount * i.quantity,
+      amountMinor: i.amountMinor,
+      taxMinor: i.taxMinor,
+    })),
+  }
+}
+
+/** The items commerce.order.paid lists. */
+type PaidItem = {
+  id: string
+  productType: string
+  productRef: string
+  quantity: number
+  amountMinor: number
+  lessonCount: number
+  reference?: string | null
+}
+
+/** Writes commerce.order.paid with every line of the order, then runs the subscriptions hook. */
 export async function writeOrderPaid(
   tx: Tx,
   order: OrderRow,
-  items: {
-    id: string
-    productType: string
-    productRef: string
-    quantity: number
-    amountMinor: number
-    lessonCount: number
-    reference?: string | null
-  }[],
+  items: PaidItem[],
+  traceparent: string | null,
+): Promise<void> {
+  await writeOrderPaidEvent(tx, order, items, traceparent)
+  // Same transaction: a checkout order activates its subscriptions, a renewal order renews one.
+  await onSubscriptionOrderPaid(tx, order, traceparent)
+}
+
+/**
+ * Writes commerce.order.paid alone: only for an order known to have no subscription to activate or
+ * renew (a checkout order without plan lines); any other caller uses writeOrderPaid.
+ */
+export async function writeOrderPaidEvent(
+  tx: Tx,
+  order: OrderRow,
+  items: PaidItem[],
   traceparent: string | null,
 ): Promise<void> {
   await writeEvent(tx, outbox, commerceOrderPaid, {
@@ -371,8 +397,6 @@ export async function writeOrderPaid(
       paidAt: (order.paidAt ?? new Date()).toISOString(),
     },
   })
-  // Same transaction: a checkout order activates its subscriptions, a renewal order renews one.
-  await onSubscriptionOrderPaid(tx, order, traceparent)
 }
 
 /** What createPaymentsCore returns. */

@@ -69,7 +69,8 @@ export function parseIdempotencyKey(value: string | string[] | undefined): strin
  * - 4xx results (AppErrors) are stored and replayed like successes (the endpoint ran and decided);
  *   5xx results and unexpected errors are NOT stored: the key is released so a retry can succeed;
  * - an in-progress key whose holder died is taken over after IDEMPOTENCY_LOCK_MS.
- * The key row commits on its own before the work runs; the work uses its own transactions.
+ * With `run` the key row commits on its own before the work runs and the work uses its own
+ * transactions; with `runInTx` key, work and answer share one transaction.
  */
 export function createIdempotency(
   database: Database,
@@ -163,7 +164,151 @@ export function createIdempotency(
     throw new AppError('conflict', 'A request with this Idempotency-Key is still in progress; retry later')
   }
 
+  /** Where an existing key row may be replaced at `t`: expired, or in progress past its lock with this request. */
+  const replaceable = (t: Date, hash: string) =>
+    sql`${idempotencyKeys.createdAt} < ${new Date(t.getTime() - ttlMs).toISOString()}::timestamptz
+      or (${idempotencyKeys.status} = 'in_progress' and ${idempotencyKeys.requestHash} = ${hash}
+          and ${idempotencyKeys.lockedUntil} <= ${t.toISOString()}::timestamptz)`
+
+  /**
+   * Takes the key inside `tx` in ONE statement (insert, or take over an expired key or a dead holder's
+   * key of the same request). Null when taken; otherwise the stored answer, or a 422/409 as `acquire`.
+   * A concurrent holder's uncommitted row makes this wait on the primary key until it commits (then
+   * its answer is replayed) or rolls back (then this request takes the key).
+   */
+  async function acquireInTx(
+    tx: Tx,
+    principal: string,
+    key: string,
+    hash: string,
+  ): Promise<IdempotentResponse | null> {
+    const t = now()
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const taken = await tx
+        .insert(idempotencyKeys)
+        .values({
+          principal,
+          key,
+          requestHash: hash,
+          status: 'in_progress',
+          createdAt: t,
+          lockedUntil: new Date(t.getTime() + lockMs),
+        })
+        .onConflictDoUpdate({
+          target: [idempotencyKeys.principal, idempotencyKeys.key],
+          set: {
+            requestHash: hash,
+            status: 'in_progress',
+            responseStatus: null,
+            responseBody: null,
+            createdAt: t,
+            lockedUntil: new Date(t.getTime() + lockMs),
+          },
+          // Expired (any request), or in progress past its lock with this same request (holder died).
+          setWhere: replaceable(t, hash),
+        })
+        .returning({ key: idempotencyKeys.key })
+        .prepare('commerce_idempotency_take') // parsed once per connection
+        .execute()
+      if (taken.length > 0) return null
+      const [row] = await tx
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key)))
+      if (!row) continue // purged between the two statements: try again
+      if (row.requestHash !== hash) {
+        throw new AppError(
+          'unprocessable',
+          'This Idempotency-Key was already used with a different request; use a new key',
+        )
+      }
+      if (row.status === 'done') return { status: row.responseStatus ?? 200, body: row.responseBody }
+      throw new AppError('conflict', 'A request with this Idempotency-Key is still in progress; retry later')
+    }
+    throw new AppError('conflict', 'A request with this Idempotency-Key is still in progress; retry later')
+  }
+
+  /** A stored answer as `run` returns it: a stored 4xx is thrown again as its AppError. */
+  function replay<T>(stored: IdempotentResponse, onReplay?: () => void): IdempotentResponse<T> {
+    onReplay?.()
+    const body = stored.body as { code?: string; detail?: string } | null
+    if (stored.status >= 400 && body && typeof body.code === 'string') {
+      const { code, detail, type: _t, title: _ti, status: _s, ...extra } = body as Record<string, unknown>
+      throw new AppError(code as ErrorCode, String(detail ?? ''), extra)
+    }
+    return stored as IdempotentResponse<T>
+  }
+
+  /** Stores a 4xx decision after its transaction rolled back, unless another request took the key since. */
+  async function storeDecision(principal: string, key: string, hash: string, err: AppError): Promise<void> {
+    const t = now()
+    const row = {
+      requestHash: hash,
+      status: 'done',
+      responseStatus: err.status,
+      responseBody: problem(err.code, err.message, err.extra) as object,
+      createdAt: t,
+      lockedUntil: null,
+    }
+    await db
+      .insert(idempotencyKeys)
+      .values({ principal, key, ...row })
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.principal, idempotencyKeys.key],
+        set: row,
+        setWhere: replaceable(t, hash),
+      })
+  }
+
   return {
+    /**
+     * `run` for work that fits in ONE transaction (the sandbox checkout): the key is taken, the work
+     * done and the answer stored in `execute`'s transaction, so a success costs one commit and no
+     * extra statements outside it. Same semantics as `run`: a 4xx AppError rolls the work back and is
+     * then stored (its own statement) and replayed; 5xx results and unexpected errors store nothing.
+     */
+    async runInTx<T>(
+      request: IdempotentRequest,
+      execute: (tx: Tx) => Promise<IdempotentResponse<T>>,
+      onReplay?: () => void,
+    ): Promise<IdempotentResponse<T>> {
+      const key = parseIdempotencyKey(request.key)
+      const hash = requestHash(request.method, request.path, request.body)
+      let executing = false
+      let outcome: { stored: IdempotentResponse } | { result: IdempotentResponse<T> }
+      try {
+        outcome = await db.transaction(async (tx) => {
+          const stored = await acquireInTx(tx, request.principal, key, hash)
+          if (stored) return { stored }
+          executing = true
+          const result = await execute(tx)
+          if (result.status >= 500) {
+            await tx
+              .delete(idempotencyKeys)
+              .where(and(eq(idempotencyKeys.principal, request.principal), eq(idempotencyKeys.key, key)))
+          } else {
+            await tx
+              .update(idempotencyKeys)
+              .set({
+                status: 'done',
+                responseStatus: result.status,
+                responseBody: result.body as object,
+                lockedUntil: null,
+              })
+              .where(and(eq(idempotencyKeys.principal, request.principal), eq(idempotencyKeys.key, key)))
+              .prepare('commerce_idempotency_done') // parsed once per connection
+              .execute()
+          }
+          return { result }
+        })
+      } catch (err) {
+        if (executing && err instanceof AppError && err.status < 500) {
+          await storeDecision(request.principal, key, hash, err)
+        }
+        throw err
+      }
+      return 'stored' in outcome ? replay<T>(outcome.stored, onReplay) : outcome.result
+    },
     /**
      * Runs `execute` once per (principal, key) and request; see the semantics above. A replayed
      * stored error is thrown again as the same AppError; `onReplay` is called for any replay.
@@ -176,15 +321,7 @@ export function createIdempotency(
       const key = parseIdempotencyKey(request.key)
       const hash = requestHash(request.method, request.path, request.body)
       const stored = await acquire(request.principal, key, hash)
-      if (stored) {
-        onReplay?.()
-        const body = stored.body as { code?: string; detail?: string } | null
-        if (stored.status >= 400 && body && typeof body.code === 'string') {
-          const { code, detail, type: _t, title: _ti, status: _s, ...extra } = body as Record<string, unknown>
-          throw new AppError(code as ErrorCode, String(detail ?? ''), extra)
-        }
-        return stored as IdempotentResponse<T>
-      }
+      if (stored) return replay<T>(stored, onReplay)
       let result: IdempotentResponse<T>
       try {
         result = await execute()
