@@ -25,6 +25,32 @@ const cancelledEvent = async (bookingId: string) =>
   (await t.events('tutoring.lesson.cancelled')).find((e) => e.payload.bookingId === bookingId)?.payload
 
 describe('happy', () => {
+  it('response rate: acknowledged in time counts 1, never acknowledged counts 0 once the window passes, each booking once', async () => {
+    const tutor = await t.tutor()
+    const learner = t.user()
+    const rate = async () => {
+      const p = (await t.call(learner, 'GET', `/tutors/${tutor.tutorId}`)).json()
+      return p.responseRate
+    }
+    const answered = await kit.book(learner, tutor.tutorId, at(3, '09:00'))
+    const ignored = await kit.book(learner, tutor.tutorId, at(3, '11:00'))
+    expect((await t.call(tutor.user, 'POST', `/bookings/${answered.id}/confirm`)).statusCode).toBe(200)
+    expect(await rate()).toMatchObject({ rate: 1, samples: 1 })
+    await runJob(AUTO_COMPLETE_JOB) // within 24 h: the other one is not overdue yet
+    expect(await rate()).toMatchObject({ rate: 1, samples: 1 })
+    t.setNow(new Date(NOW.getTime() + 25 * 3_600_000))
+    try {
+      await runJob(AUTO_COMPLETE_JOB)
+      await runJob(AUTO_COMPLETE_JOB)
+      expect(await rate()).toMatchObject({ rate: 0.5, samples: 2 })
+      // A late acknowledgement is still possible, but the booking was already counted.
+      expect((await t.call(tutor.user, 'POST', `/bookings/${ignored.id}/confirm`)).statusCode).toBe(200)
+      expect(await rate()).toMatchObject({ rate: 0.5, samples: 2 })
+    } finally {
+      t.setNow(NOW)
+    }
+  })
+
   it('the hold sweep expires unpaid holds and frees their slot', async () => {
     const { tutorId } = await t.tutor()
     const learner = t.user()

@@ -8,7 +8,8 @@ export const AUTO_COMPLETE_JOB = 'tutoring.bookings.auto_complete'
 
 /**
  * Jobs of the bookings area, recurring through the kernel's job runner (one run at a time across
- * replicas): the hold-expiry sweep every minute and the auto-confirmation sweep every five minutes.
+ * replicas): the hold-expiry sweep every minute; every five minutes the auto-confirmation sweep and the
+ * response-rate sweep (bookings the tutor never acknowledged within 24 h count as unanswered).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function bookingsJobs(deps: TutoringDeps): (JobDefinition<any> | RecurringJob)[] {
@@ -27,6 +28,7 @@ export function bookingsJobs(deps: TutoringDeps): (JobDefinition<any> | Recurrin
       async handle(tx) {
         const n = await service.autoComplete(tx)
         if (n > 0) deps.wakeRelay()
+        await service.countUnanswered(tx)
       },
     }),
   ]

@@ -20,6 +20,7 @@ import {
 import type { TutoringDeps } from '../deps.ts'
 import { outbox } from '../db/schema.ts'
 import { checkBookable, notBookableDetail } from '../availability/bookable.ts'
+import { countResponse, countUnanswered, responseInTime } from './response-rate.ts'
 import {
   MAX_OPEN_HOLDS,
   MAX_RESCHEDULES,
@@ -358,6 +359,7 @@ export function createBookingsService(deps: TutoringDeps) {
           const booked = await repo.insert(tx, {
             ...base,
             status: 'booked',
+            bookedAt: now,
             paidWith: 'credit',
             creditId: credit.id,
             orderId: credit.orderId,
@@ -430,6 +432,7 @@ export function createBookingsService(deps: TutoringDeps) {
         )
         if (!done)
           throw new AppError('conflict', `A ${b.status} lesson cannot be confirmed`, { reason: 'bad_status' })
+        await countResponse(tx, done, responseInTime(done, now))
         return done
       })
     },
@@ -791,6 +794,11 @@ export function createBookingsService(deps: TutoringDeps) {
       }
     },
 
+    /** Booked lessons the tutor never acknowledged in time count against their response rate. */
+    async countUnanswered(tx: Tx): Promise<number> {
+      return countUnanswered(tx, deps.now())
+    },
+
     /** Holds past their expiry → expired (the sweep; POST /bookings also expires a tutor's stale holds). */
     async expireHolds(tx: Tx): Promise<number> {
       return repo.expireAllStaleHolds(tx, deps.now())
@@ -882,6 +890,7 @@ export function createBookingsService(deps: TutoringDeps) {
     if (b.startsAt.getTime() <= now.getTime()) return reject('slot_started', true)
     const set = {
       status: 'booked' as const,
+      bookedAt: now,
       orderId: order.orderId,
       orderItemId: item.orderItemId,
       holdExpiresAt: null,

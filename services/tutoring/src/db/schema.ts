@@ -268,7 +268,11 @@ export const bookings = tutoring.table(
     creditId: text('credit_id'),
     meetingUrl: text('meeting_url'),
     note: text('note').notNull().default(''),
+    /** When it became booked (paid): the tutor's response clock starts here. */
+    bookedAt: ts('booked_at'),
     confirmedAt: ts('confirmed_at'),
+    /** Whether this booking already counted toward the tutor's response rate. */
+    responseCounted: boolean('response_counted').notNull().default(false),
     learnerConfirmedAt: ts('learner_confirmed_at'),
     completedAt: ts('completed_at'),
     cancelledAt: ts('cancelled_at'),
