@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RecurringJob } from '@learnmesh/kernel'
 import { createTestTutoring, type TestTutoring } from '../test-helpers.ts'
-import { AUTO_COMPLETE_JOB, EXPIRE_HOLDS_JOB, bookingsJobs } from './bookings.jobs.ts'
+import { AUTO_COMPLETE_JOB, EXPIRE_HOLDS_JOB, RESPONSE_SWEEP_JOB, bookingsJobs } from './bookings.jobs.ts'
 import { NOW, at, bookingKit } from './bookings.test-kit.ts'
 
 let t: TestTutoring
@@ -36,12 +36,12 @@ describe('happy', () => {
     const ignored = await kit.book(learner, tutor.tutorId, at(3, '11:00'))
     expect((await t.call(tutor.user, 'POST', `/bookings/${answered.id}/confirm`)).statusCode).toBe(200)
     expect(await rate()).toMatchObject({ rate: 1, samples: 1 })
-    await runJob(AUTO_COMPLETE_JOB) // within 24 h: the other one is not overdue yet
+    await runJob(RESPONSE_SWEEP_JOB) // within 24 h: the other one is not overdue yet
     expect(await rate()).toMatchObject({ rate: 1, samples: 1 })
     t.setNow(new Date(NOW.getTime() + 25 * 3_600_000))
     try {
-      await runJob(AUTO_COMPLETE_JOB)
-      await runJob(AUTO_COMPLETE_JOB)
+      await runJob(RESPONSE_SWEEP_JOB)
+      await runJob(RESPONSE_SWEEP_JOB)
       expect(await rate()).toMatchObject({ rate: 0.5, samples: 2 })
       // A late acknowledgement is still possible, but the booking was already counted.
       expect((await t.call(tutor.user, 'POST', `/bookings/${ignored.id}/confirm`)).statusCode).toBe(200)

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, lt, or, sql } from 'drizzle-orm'
+import { and, eq, isNotNull, sql } from 'drizzle-orm'
 import type { Tx } from '@learnmesh/kernel'
 import { bookings, tutorProfiles } from '../db/schema.ts'
 
@@ -43,31 +43,35 @@ export async function countResponse(tx: Tx, b: Booking, answered: boolean): Prom
 
 /**
  * The sweep: booked lessons whose answer is overdue (24 h after booking, or the start) and that the
- * tutor never acknowledged count as not answered. Returns how many were counted.
+ * tutor never acknowledged count as not answered. It runs in its own transaction and takes every
+ * booking row first (skipping rows another transaction holds: the next sweep gets them), then each
+ * tutor's profile row once: the same order as a confirmation (booking, then profile), so the two
+ * never deadlock. Returns how many were counted.
  */
 export async function countUnanswered(tx: Tx, now: Date, batch = 500): Promise<number> {
-  const overdue = await tx
-    .select({
-      id: bookings.id,
-      tutorId: bookings.tutorId,
-      bookedAt: bookings.bookedAt,
-      startsAt: bookings.startsAt,
-    })
-    .from(bookings)
-    .where(
-      and(
-        eq(bookings.status, 'booked'),
-        eq(bookings.responseCounted, false),
-        isNotNull(bookings.bookedAt),
-        or(
-          lt(bookings.bookedAt, new Date(now.getTime() - RESPONSE_WINDOW_HOURS * 3_600_000)),
-          lt(bookings.startsAt, now),
-        ),
-      ),
+  const marked = await tx.execute<{ tutor_id: string }>(sql`
+    update ${bookings} set response_counted = true
+    where id in (
+      select id from ${bookings}
+      where status = 'booked' and response_counted = false and booked_at is not null
+        and (booked_at < ${new Date(now.getTime() - RESPONSE_WINDOW_HOURS * 3_600_000).toISOString()}::timestamptz
+             or starts_at < ${now.toISOString()}::timestamptz)
+      order by booked_at
+      limit ${batch}
+      for update skip locked
     )
-    .orderBy(asc(bookings.bookedAt))
-    .limit(batch)
-  let n = 0
-  for (const b of overdue) if (await countResponse(tx, b, false)) n++
-  return n
+    returning tutor_id`)
+  const rows = (marked as unknown as { rows: { tutor_id: string }[] }).rows
+  const perTutor = new Map<string, number>()
+  for (const r of rows) perTutor.set(r.tutor_id, (perTutor.get(r.tutor_id) ?? 0) + 1)
+  for (const [tutorId, n] of [...perTutor].sort(([a], [b]) => a.localeCompare(b))) {
+    await tx
+      .update(tutorProfiles)
+      .set({
+        responseRate: sql`(coalesce(${tutorProfiles.responseRate}, 0) * ${tutorProfiles.responseSamples}) / (${tutorProfiles.responseSamples} + ${n})`,
+        responseSamples: sql`${tutorProfiles.responseSamples} + ${n}`,
+      })
+      .where(eq(tutorProfiles.id, tutorId))
+  }
+  return rows.length
 }
