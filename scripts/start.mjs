@@ -12,7 +12,8 @@ import { ensureWebBuild } from './web-build.mjs'
 const command = process.argv[2]
 const entries = { learnmesh: 'packages/cli/src/main.ts', ...(command === 'cluster' ? serviceEntries() : {}) }
 // The gateway serves apps/web/dist at /: build it first when it is missing or older than its sources.
-if (command === 'start' || command === 'cluster') ensureWebBuild()
+// With WEB_ROOT set the gateway serves that folder instead, so apps/web/dist is left alone.
+if ((command === 'start' || command === 'cluster') && !process.env.WEB_ROOT) ensureWebBuild()
 const bundles = await ensureBundles(entries)
 if (command === 'cluster') process.env.LEARNMESH_BUNDLES = join(outdir, 'services')
 

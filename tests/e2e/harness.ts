@@ -3,7 +3,7 @@
  * port with a fresh data folder, and drives the system Chromium through playwright-core (no browser
  * download: CHROMIUM_PATH, default /usr/bin/chromium). Screenshots go to tests/e2e/artifacts/.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -31,8 +31,29 @@ export interface Platform {
   stop(): Promise<void>
 }
 
+let privateBuild: string | undefined
+
+/**
+ * Builds the web app once per test process into its own folder (served through WEB_ROOT), so a journey
+ * never sees apps/web/dist rebuilt under it by another `npm start` while it runs.
+ */
+function buildWeb(): string {
+  if (privateBuild) return privateBuild
+  const outDir = mkdtempSync(join(tmpdir(), 'learnmesh-e2e-web-'))
+  const result = spawnSync(
+    'npm',
+    ['run', 'build', '-w', '@learnmesh/web', '--', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'],
+    { cwd: root, stdio: 'inherit' },
+  )
+  if (result.status !== 0) throw new Error('the web app did not build')
+  privateBuild = outDir
+  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
+  return outDir
+}
+
 /** Starts `npm start` on a free port and a temporary DATA_DIR; resolves once the web app answers. */
 export async function startPlatform(): Promise<Platform> {
+  const webRoot = buildWeb()
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'learnmesh-e2e-'))
   const url = `http://127.0.0.1:${port}`
@@ -47,6 +68,7 @@ export async function startPlatform(): Promise<Platform> {
       PUBLIC_URL: url,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: '0',
+      WEB_ROOT: webRoot,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

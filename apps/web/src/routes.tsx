@@ -1,6 +1,7 @@
 import { lazy } from 'react'
 import { createBrowserRouter } from 'react-router'
 import { Layout } from './components/Layout.tsx'
+import { areas } from './areas/all.ts'
 
 // Every page is its own chunk: the catalog's initial JavaScript is the shell plus the catalog page
 // (scripts/check-bundle.mjs holds it to 250 KB gzipped).
@@ -31,6 +32,7 @@ export const router = createBrowserRouter([
       { path: '/reset-password', element: <ResetPasswordPage /> },
       { path: '/dev/mailbox', element: <MailboxPage /> },
       { path: '/dev/mailbox/:id', element: <MailboxPage /> },
+      ...areas.flatMap((a) => a.routes),
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -18,6 +18,13 @@ import { Link, Outlet, useNavigate } from 'react-router'
 import { communication, learning } from '../api/endpoints.ts'
 import { useSession } from '../api/session.tsx'
 import { Loading } from './states.tsx'
+import { areas } from '../areas/all.ts'
+import { HeaderWidgets } from '../areas/chat/HeaderWidgets.tsx'
+import type { AreaLink } from '../areas/types.ts'
+import type { Me } from '../api/endpoints.ts'
+
+const links = (place: AreaLink['place'], me: Me | undefined) =>
+  areas.flatMap((a) => a.links).filter((l) => l.place === place && (l.show?.(me) ?? true))
 
 /** The header's search box: debounced autocomplete; Enter searches the catalog, a pick opens the course. */
 export function SearchBox({ onDone }: { onDone?: () => void }) {
@@ -84,6 +91,11 @@ function UserMenu() {
       </Menu.Target>
       <Menu.Dropdown>
         {me && <Menu.Label>{me.user.email}</Menu.Label>}
+        {links('account', me).map((l) => (
+          <Menu.Item key={l.to} component={Link} to={l.to}>
+            {l.label}
+          </Menu.Item>
+        ))}
         <Menu.Item
           onClick={() => {
             void signOut().then(() => navigate('/'))
@@ -114,6 +126,8 @@ function MailboxLink() {
 
 export function Layout() {
   const [opened, { toggle, close }] = useDisclosure(false)
+  const { me } = useSession()
+  const mainLinks = links('main', me)
   return (
     <AppShell
       header={{ height: 64 }}
@@ -131,6 +145,11 @@ export function Layout() {
               <Anchor component={Link} to="/catalog">
                 Catalog
               </Anchor>
+              {mainLinks.map((l) => (
+                <Anchor key={l.to} component={Link} to={l.to}>
+                  {l.label}
+                </Anchor>
+              ))}
               <MailboxLink />
             </Group>
           </Group>
@@ -138,6 +157,7 @@ export function Layout() {
             <Box visibleFrom="sm">
               <SearchBox />
             </Box>
+            <HeaderWidgets />
             <UserMenu />
           </Group>
         </Group>
@@ -150,6 +170,11 @@ export function Layout() {
             <Anchor component={Link} to="/catalog" onClick={close}>
               Catalog
             </Anchor>
+            {mainLinks.map((l) => (
+              <Anchor key={l.to} component={Link} to={l.to} onClick={close}>
+                {l.label}
+              </Anchor>
+            ))}
             <MailboxLink />
           </Stack>
         )}
