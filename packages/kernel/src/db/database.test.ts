@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, cpSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq, sql } from 'drizzle-orm'
-import { openDatabase, type Database } from './database.ts'
+import { openDatabase, txQuery, type Database } from './database.ts'
 import { migrate, type MigrationSet } from './migrate.ts'
 import { createPostgresTestDatabase, createTestDatabase, postgresAvailable } from '../testing/database.ts'
 import { notes } from '../testing/fixtures/schema.ts'
@@ -49,6 +49,40 @@ function sharedBehaviour(name: string, open: () => Promise<Database & { drop?: (
     it('answers ping and raw queries', async () => {
       await database.ping()
       expect(await database.query<{ v: number }>(sql`select 41 + 1 as v`)).toEqual([{ v: 42 }])
+    })
+    it("txQuery: hand-written SQL with parameters on the transaction's connection, named or not", async () => {
+      const stmt = {
+        name: 'kernel_test_note_insert',
+        text: 'insert into kernel_fixture.notes (id, body) values ($1, $2) returning id, body, n',
+      }
+      const rows = await database.db.transaction(async (tx) => {
+        const a = await txQuery(tx, stmt, ['raw-1', "it's $2; drop table x"])
+        // The same name again: parsed once per connection on PostgreSQL, the same answer.
+        const b = await txQuery(tx, stmt, ['raw-2', 'second'])
+        const seen = await txQuery<{ n: number }>(
+          tx,
+          { text: 'select count(*)::int as n from kernel_fixture.notes where id like $1' },
+          ['raw-%'],
+        )
+        return [...a, ...b, ...seen]
+      })
+      expect(rows).toEqual([
+        { id: 'raw-1', body: "it's $2; drop table x", n: 0 },
+        { id: 'raw-2', body: 'second', n: 0 },
+        { n: 2 },
+      ])
+    })
+    it('txQuery: its writes roll back with the transaction', async () => {
+      await expect(
+        database.db.transaction(async (tx) => {
+          await txQuery(tx, { text: 'insert into kernel_fixture.notes (id, body) values ($1, $2)' }, [
+            'raw-gone',
+            'x',
+          ])
+          throw new Error('stop')
+        }),
+      ).rejects.toThrow('stop')
+      expect(await database.db.select().from(notes).where(eq(notes.id, 'raw-gone'))).toEqual([])
     })
     it('re-running migrations applies nothing', async () => {
       expect(await migrate(database, fixture)).toEqual([])

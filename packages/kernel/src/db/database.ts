@@ -108,5 +108,43 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 }
 
+/** A statement for `txQuery`: its SQL text, and a name to prepare it once per connection. */
+export interface RawStatement {
+  /**
+   * Prepared-statement name (PostgreSQL only; PGlite ignores it). One name must always carry the
+   * same text: PostgreSQL parses and plans it once per connection instead of on every call.
+   */
+  name?: string
+  text: string
+}
+
+/**
+ * Runs hand-written, parameterized SQL (`$1`, `$2`, …) on the transaction's own connection and
+ * returns the rows as the driver gives them (column names as written, no Drizzle mapping): for a
+ * hot path where building the query with Drizzle on every call costs more than the query. Values
+ * are sent as parameters, never spliced into the text. Both drivers return timestamps as `Date`;
+ * cast bigint columns in SQL or convert them with `Number()` (the drivers differ there).
+ */
+export async function txQuery<R = Record<string, unknown>>(
+  tx: Tx,
+  statement: RawStatement,
+  values: readonly unknown[] = [],
+): Promise<R[]> {
+  // Drizzle keeps the transaction's connection on its session: a pg PoolClient or a PGlite transaction.
+  const client = (tx as unknown as { session: { client: unknown } }).session.client
+  if (client instanceof pg.Client) {
+    const res = await client.query({
+      ...(statement.name ? { name: statement.name } : {}),
+      text: statement.text,
+      values: values as unknown[],
+    })
+    return res.rows as R[]
+  }
+  const res = await (
+    client as { query(text: string, params: readonly unknown[]): Promise<{ rows: unknown[] }> }
+  ).query(statement.text, values)
+  return res.rows as R[]
+}
+
 /** `select 1`-style helper re-exported so services need not import drizzle-orm for raw SQL. */
 export { sql }

@@ -5,7 +5,7 @@ import Type from 'typebox'
 import { defineEvent, type Envelope } from '@learnmesh/contracts'
 import { createTestDatabase, createPostgresTestDatabase, postgresAvailable } from '../testing/database.ts'
 import { inbox, notes, outbox } from '../testing/fixtures/schema.ts'
-import { writeEvent } from './outbox.ts'
+import { outboxChannel, prepareEvent, writeEvent } from './outbox.ts'
 import { createRelay } from './relay.ts'
 import { createInProcessTransport, PermanentEventError } from './bus.ts'
 import { consume, defineHandler } from './inbox.ts'
@@ -238,5 +238,36 @@ describe('trace context', () => {
       consumer: 'tracer',
       type: 'kernel.note.added',
     })
+  })
+})
+
+describe('prepareEvent', () => {
+  it('builds the row and channel writeEvent writes, without writing', () => {
+    const { row, channel } = prepareEvent(outbox, noteAdded, {
+      aggregateId: 'n1',
+      orgId: 'org_1',
+      traceparent: null,
+      payload: { id: 'n1' },
+    })
+    expect(channel).toBe(outboxChannel('kernel_fixture'))
+    expect(row).toMatchObject({ type: 'kernel.note.added', version: 1, aggregateId: 'n1', orgId: 'org_1' })
+    expect(row.envelope).toMatchObject({
+      id: row.id,
+      type: 'kernel.note.added',
+      version: 1,
+      producer: 'kernel_fixture',
+      orgId: 'org_1',
+      traceparent: null,
+      payload: { id: 'n1' },
+    })
+  })
+  it('refuses a payload that does not match the schema (a producer bug: internal)', () => {
+    expect(() =>
+      prepareEvent(outbox, noteAdded, {
+        aggregateId: 'n1',
+        orgId: null,
+        payload: { id: 1 } as unknown as { id: string },
+      }),
+    ).toThrow(/payload invalid/)
   })
 })

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
+import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
 import type { Static, TSchema } from 'typebox'
 import type { Envelope, EventDefinition } from '@learnmesh/contracts'
@@ -23,6 +24,26 @@ function channelOf(outbox: OutboxTable): string {
   return channel
 }
 
+/**
+ * Payload checks, compiled once per event schema (TypeBox's compiled validator answers exactly as
+ * `Value.Check`, ~30× faster: this runs for every event written). A schema the compiler refuses
+ * falls back to `Value.Check`.
+ */
+const checkers = new WeakMap<TSchema, (value: unknown) => boolean>()
+function checkerOf(schema: TSchema): (value: unknown) => boolean {
+  let check = checkers.get(schema)
+  if (!check) {
+    try {
+      const compiled = Compile(schema)
+      check = (value) => compiled.Check(value)
+    } catch {
+      check = (value) => Value.Check(schema, value)
+    }
+    checkers.set(schema, check)
+  }
+  return check
+}
+
 /** What a state change needs to say about the event it causes. */
 export interface EventInput<S extends TSchema> {
   /** The entity the event is about; events of one aggregate keep their order. */
@@ -44,7 +65,37 @@ export async function writeEvent<S extends TSchema>(
   definition: EventDefinition<S>,
   input: EventInput<S>,
 ): Promise<Envelope<Static<S>>> {
-  if (!Value.Check(definition.payload, input.payload)) {
+  const { row, channel } = prepareEvent(outbox, definition, input)
+  await tx.insert(outbox).values(row)
+  // Delivered at commit (and only if it commits); repeated notifies in one transaction collapse.
+  await tx.execute(sql`select pg_notify(${channel}, '')`)
+  return row.envelope
+}
+
+/** An outbox row ready to insert, and the channel to `pg_notify` in the same transaction. */
+export interface PreparedEvent<T> {
+  row: {
+    id: string
+    type: string
+    version: number
+    aggregateId: string
+    orgId: string | null
+    envelope: Envelope<T>
+  }
+  channel: string
+}
+
+/**
+ * What `writeEvent` writes, without writing it: the payload validated (the same `internal` error on
+ * a mismatch) and the envelope built. For a hot path that inserts the row and notifies the channel
+ * in a statement of its own; it must do both inside the state change's transaction, as writeEvent.
+ */
+export function prepareEvent<S extends TSchema>(
+  outbox: OutboxTable,
+  definition: EventDefinition<S>,
+  input: EventInput<S>,
+): PreparedEvent<Static<S>> {
+  if (!checkerOf(definition.payload)(input.payload)) {
     const first = Value.Errors(definition.payload, input.payload)[0]
     // A producer bug, not a client error: refuse to emit an event consumers would dead-letter.
     throw new AppError(
@@ -62,15 +113,15 @@ export async function writeEvent<S extends TSchema>(
     traceparent: input.traceparent ?? null,
     payload: input.payload,
   }
-  await tx.insert(outbox).values({
-    id: envelope.id,
-    type: envelope.type,
-    version: envelope.version,
-    aggregateId: input.aggregateId,
-    orgId: input.orgId,
-    envelope,
-  })
-  // Delivered at commit (and only if it commits); repeated notifies in one transaction collapse.
-  await tx.execute(sql`select pg_notify(${channelOf(outbox)}, '')`)
-  return envelope
+  return {
+    row: {
+      id: envelope.id,
+      type: envelope.type,
+      version: envelope.version,
+      aggregateId: input.aggregateId,
+      orgId: input.orgId,
+      envelope,
+    },
+    channel: channelOf(outbox),
+  }
 }

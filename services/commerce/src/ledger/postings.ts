@@ -95,6 +95,40 @@ export async function postPaymentCaptured(
   config: CommerceConfig,
   payment: CapturedPayment,
 ): Promise<{ transactionId: string; created: boolean }> {
+  const posting = capturePosting(config, payment)
+  const claim = await claimTransaction(tx, {
+    orgId: payment.orgId,
+    kind: 'payment_captured',
+    ref: payment.paymentId,
+    description: posting.description,
+  })
+  if (!claim.created) return claim
+  for (const hold of posting.holds) await tx.insert(escrowHolds).values(hold)
+  await writeLegs(tx, claim.transactionId, payment.orgId, payment.currency, posting.legs)
+  return claim
+}
+
+/** An escrow hold a capture opens (one per tutoring line with a payee). */
+export interface CaptureHold {
+  id: string
+  orderItemId: string
+  orderId: string
+  orgId: string
+  payeeUserId: string
+  currency: string
+  amountMinor: number
+  lessonsTotal: number
+}
+
+/**
+ * What `postPaymentCaptured` writes for a payment, computed without writing: the transaction's
+ * description, its legs (balanced) and the escrow holds to open. Checkout's hot path writes these in
+ * one statement of its own (orders/checkout.sql.ts); the input checks are the same.
+ */
+export function capturePosting(
+  config: CommerceConfig,
+  payment: CapturedPayment,
+): { description: string; legs: Leg[]; holds: CaptureHold[] } {
   checkCommon(payment)
   guard(() => {
     assertMinor(payment.feeMinor, 'feeMinor')
@@ -105,13 +139,8 @@ export async function postPaymentCaptured(
         throw new RangeError(`line ${l.orderItemId}: tax above the amount`)
     }
   })
-  const claim = await claimTransaction(tx, {
-    orgId: payment.orgId,
-    kind: 'payment_captured',
-    ref: payment.paymentId,
-    description: `Payment ${payment.paymentId} for order ${payment.orderId} captured (${payment.provider})`,
-  })
-  if (!claim.created) return claim
+  const description = `Payment ${payment.paymentId} for order ${payment.orderId} captured (${payment.provider})`
+  const holds: CaptureHold[] = []
   const total = payment.lines.reduce((s, l) => s + l.amountMinor, 0)
   const legs: Leg[] = [
     {
@@ -160,7 +189,7 @@ export async function postPaymentCaptured(
           memo: `Tutoring paid upfront (order ${payment.orderId}): held until lessons are delivered`,
           ...common,
         })
-        await tx.insert(escrowHolds).values({
+        holds.push({
           id: newId('esc'),
           orderItemId: line.orderItemId,
           orderId: payment.orderId,
@@ -196,8 +225,7 @@ export async function postPaymentCaptured(
       },
     )
   }
-  await writeLegs(tx, claim.transactionId, payment.orgId, payment.currency, legs)
-  return claim
+  return { description, legs, holds }
 }
 
 /** Sum of the signed entries of one line, by transaction kind and account kind. */

@@ -5,6 +5,7 @@ import { couponsRoutes } from '../coupons/coupons.routes.ts'
 import { webhooksRoutes } from '../payments/webhooks.routes.ts'
 import { productsRoutes } from '../products/products.routes.ts'
 import { createCheckoutArea } from './checkout.area.ts'
+import { checkoutOptionsRoutes } from './checkout-options.routes.ts'
 import { ordersRoutes } from './orders.routes.ts'
 
 /** Products and prices, carts, coupons, checkout, orders, refunds, payment webhooks and the sandbox. */
@@ -14,5 +15,6 @@ export async function checkoutRoutes(app: App, deps: CommerceDeps): Promise<void
   couponsRoutes(app, area)
   cartsRoutes(app, area)
   ordersRoutes(app, area)
+  checkoutOptionsRoutes(app, deps.config)
   await webhooksRoutes(app, { payments: area.payments, providerName: area.provider.name })
 }

@@ -1,16 +1,28 @@
-import { AppError, newId, notFound, type DbOrTx, type Principal, type Tx } from '@learnmesh/kernel'
+import {
+  AppError,
+  newId,
+  notFound,
+  prepareEvent,
+  type DbOrTx,
+  type Principal,
+  type Tx,
+} from '@learnmesh/kernel'
+import { commerceOrderPaid } from '@learnmesh/contracts'
 import type { CommerceDeps } from '../deps.ts'
-import { createCartsRepository } from '../carts/carts.repository.ts'
 import { priceCart } from '../carts/pricing.ts'
 import { createCouponsRepository } from '../coupons/coupons.repository.ts'
 import { assertStackable } from '../coupons/coupons.service.ts'
 import { includedTax } from '../invoices/tax.ts'
+import { outbox } from '../db/schema.ts'
+import { assertBalanced, ensureAccounts } from '../ledger/ledger.core.ts'
+import { capturePosting } from '../ledger/postings.ts'
 import type { PaymentsCore } from '../payments/payments.service.ts'
-import { writeOrderPaid } from '../payments/payments.service.ts'
+import { capturedPayment, orderPaidInput, writeOrderPaid } from '../payments/payments.service.ts'
 import type { PaymentProvider, ProviderPaymentResult } from '../payments/provider.ts'
 import {
   createIdempotency,
   type Idempotency,
+  type AnswerSlot,
   type IdempotentRequest,
   type IdempotentResponse,
 } from '../shared/idempotency.ts'
@@ -20,6 +32,12 @@ import {
 } from '../subscriptions/subscriptions.lifecycle.ts'
 import { assertTransition } from './order-state.ts'
 import {
+  checkOutOpenUserCart,
+  checkoutLines,
+  createRelayNotifier,
+  writePaidCheckout,
+} from './checkout.sql.ts'
+import {
   createOrdersRepository,
   type NewPaymentRow,
   type OrderItemRow,
@@ -28,7 +46,6 @@ import {
 } from './orders.repository.ts'
 
 const ordersRepo = createOrdersRepository()
-const cartsRepo = createCartsRepository()
 const couponsRepo = createCouponsRepository()
 
 /** An order with everything the API shows about it. */
@@ -48,6 +65,21 @@ interface CreatedOrder {
   hasSubscriptions: boolean
   /** The local provider's answer when `payNow` was given (the rows already reflect a success). */
   answer: ProviderPaymentResult | null
+  /**
+   * False when nothing is written yet (`deferWrites` and a plain paid order: no plans, no coupon
+   * redeemed): the caller writes order, items, payment, ledger and event in one statement.
+   */
+  written: boolean
+  /** Ledger account ids already known by `kind\u0000owner` (read with the cart lines). */
+  accounts: Map<string, string>
+}
+
+/** How the caller runs createOrder. */
+interface CreateOptions {
+  /** The per-user advisory lock is already held (taken with the Idempotency-Key). */
+  userLocked?: boolean
+  /** Leave a plain paid order's rows unwritten (see CreatedOrder.written). */
+  deferWrites?: boolean
 }
 
 /** A payment row about to be inserted (what the provider is asked to create). */
@@ -71,6 +103,8 @@ export function createCheckoutService(
   idempotency: Idempotency = createIdempotency(deps.database),
 ) {
   const db = deps.database.db
+  // The hot path's post-commit NOTIFY (see createRelayNotifier).
+  const notifyRelays = createRelayNotifier(deps.database)
 
   async function detail(orgId: string, orderId: string, handle: DbOrTx = db): Promise<OrderDetail> {
     const order = await ordersRepo.findOrder(handle, orgId, orderId)
@@ -97,12 +131,15 @@ export function createCheckoutService(
     traceparent: string | null,
     paymentMethod: string | null,
     payNow?: (payment: NewPayment) => Promise<ProviderPaymentResult>,
+    options: CreateOptions = {},
   ): Promise<CreatedOrder> {
     const { orgId, userId } = principal
-    await ordersRepo.lockUser(tx, orgId, userId)
+    if (!options.userLocked) await ordersRepo.lockUser(tx, orgId, userId)
     // Closed first (locking it): any refusal below rolls the whole checkout back, the cart included.
-    const cart = await cartsRepo.checkOutOpenUserCart(tx, orgId, userId)
-    const lines = cart ? await cartsRepo.lines(tx, cart.id) : []
+    const cart = await checkOutOpenUserCart(tx, orgId, userId)
+    // Lines, already-held courses and ledger accounts in one statement (after the lock and the close).
+    const read = cart ? await checkoutLines(tx, cart, userId) : null
+    const lines = read?.lines ?? []
     if (!cart || lines.length === 0)
       throw new AppError('unprocessable', 'The cart is empty', { reason: 'cart_empty' })
     if (provider.currencies && !provider.currencies.includes(cart.currency)) {
@@ -128,8 +165,8 @@ export function createCheckoutService(
       })
     }
     assertStackable(coupons)
-    const courseRefs = priced.lines.filter((l) => l.product.type === 'course').map((l) => l.product.ref)
-    const held = await ordersRepo.heldCourseRefs(tx, orgId, userId, courseRefs)
+    // Course refs this user already holds (paid or being paid, not fully refunded), as heldCourseRefs.
+    const held = [...new Set(lines.filter((l) => l.held).map((l) => l.product.ref))].sort()
     if (held.length > 0) {
       throw new AppError('conflict', 'You already bought (or are paying for) this course', {
         reason: 'already_purchased',
@@ -223,32 +260,70 @@ export function createCheckoutService(
         feeMinor: answer.feeMinor,
       })
     }
+    const hasSubscriptions = plans.plans.size > 0
+    const accounts = read!.accounts
+    if (
+      options.deferWrites &&
+      payment &&
+      answer?.status === 'succeeded' &&
+      !hasSubscriptions &&
+      redeemed.length === 0
+    ) {
+      // Written by the caller in one statement, as insertOrder and insertPayment would write them.
+      const row: PaymentRow = {
+        providerRef: null,
+        capturedMinor: 0,
+        refundedMinor: 0,
+        feeMinor: 0,
+        failureCode: null,
+        nextAction: null,
+        createdAt: now,
+        updatedAt: now,
+        ...payment,
+      }
+      return { order, items, payment: row, hasSubscriptions, answer, written: false, accounts }
+    }
     await ordersRepo.insertOrder(tx, order, items)
     await recordSubscriptions(tx, plans, order)
-    const hasSubscriptions = plans.plans.size > 0
     for (const r of redeemed) {
       await couponsRepo.insertRedemption(tx, { ...r, orderId, userId, orgId })
     }
     if (free) {
       // Nothing moved, so nothing is posted to the ledger; access is granted by the event.
       await writeOrderPaid(tx, order, items, traceparent)
-      return { order, items, payment: null, hasSubscriptions, answer: null }
+      return { order, items, payment: null, hasSubscriptions, answer: null, written: true, accounts }
     }
-    return { order, items, payment: await ordersRepo.insertPayment(tx, payment!), hasSubscriptions, answer }
+    return {
+      order,
+      items,
+      payment: await ordersRepo.insertPayment(tx, payment!),
+      hasSubscriptions,
+      answer,
+      written: true,
+      accounts,
+    }
   }
 
   /**
    * The local provider's checkout inside `tx`: order, items, redemptions, payment, capture, ledger and
    * event in the caller's transaction. The answer is built from the rows this transaction wrote (a new
-   * order has no refunds); only a payment that did not succeed at once is read back.
+   * order has no refunds); only a payment that did not succeed at once is read back. With `answerTo`
+   * (checkoutOnce) a plain paid order, its ledger posting, its event and the answer stored with the
+   * Idempotency-Key are written in ONE statement (`writePaidCheckout`).
    */
-  async function checkoutInTx(
+  async function checkoutInTx<T>(
     tx: Tx,
     principal: Principal,
     paymentMethod: string | null,
     traceparent: string | null,
+    answerTo?: {
+      slot: AnswerSlot
+      respond: (detail: OrderDetail) => IdempotentResponse<T>
+      /** The outbox channel to NOTIFY after the commit, once writePaidCheckout wrote the order. */
+      notify: string | null
+    },
   ): Promise<OrderDetail> {
-    const { order, items, payment, answer, hasSubscriptions } = await createOrder(
+    const created = await createOrder(
       tx,
       principal,
       traceparent,
@@ -263,8 +338,22 @@ export function createCheckoutService(
           paymentMethod,
           returnUrl: `${deps.config.PUBLIC_URL}/orders/${p.orderId}`,
         }),
+      { userLocked: answerTo !== undefined, deferWrites: answerTo !== undefined },
     )
+    const { order, items, payment, answer, hasSubscriptions } = created
     if (!payment) return { order, items, payments: [], refunds: [] }
+    if (!created.written) {
+      const detail: OrderDetail = { order, items, payments: [payment], refunds: [] }
+      answerTo!.notify = await writePaidOrder(
+        tx,
+        detail,
+        created.accounts,
+        traceparent,
+        answerTo!.slot,
+        answerTo!.respond(detail),
+      )
+      return detail
+    }
     if (payment.status === 'succeeded') {
       await payments.recordNewCapture(tx, { order, items, payment, hasSubscriptions }, traceparent)
       return { order, items, payments: [payment], refunds: [] }
@@ -272,6 +361,69 @@ export function createCheckoutService(
     // Declined, action required or processing: applied as any provider answer, then read back.
     await payments.applyResult(tx, payment.id, answer!, traceparent)
     return detail(principal.orgId, order.id, tx)
+  }
+
+  /**
+   * What insertOrder + insertPayment + recordNewCapture (postPaymentCaptured, commerce.order.paid) and
+   * the Idempotency-Key's answer write for a plain paid order, in one statement. Accounts missing
+   * from `accounts` (their first use) are created first, as writeLegs does.
+   */
+  async function writePaidOrder(
+    tx: Tx,
+    detail: OrderDetail,
+    accounts: Map<string, string>,
+    traceparent: string | null,
+    slot: AnswerSlot,
+    response: IdempotentResponse<unknown>,
+  ): Promise<string> {
+    const { order, items } = detail
+    const payment = detail.payments[0]!
+    const posting = capturePosting(deps.config, capturedPayment(order, payment, items, payment.feeMinor))
+    assertBalanced(posting.legs)
+    const legs = posting.legs.filter((l) => l.amountMinor !== 0)
+    const keyOf = (l: { kind: string; owner?: string }) => `${l.kind}\u0000${l.owner ?? ''}`
+    const missing = legs.filter((l) => !accounts.has(keyOf(l)))
+    if (missing.length > 0) {
+      const made = await ensureAccounts(
+        tx,
+        order.orgId,
+        order.currency,
+        missing.map((l) => ({ kind: l.kind, owner: l.owner ?? '' })),
+      )
+      for (const [k, id] of made) accounts.set(k, id)
+    }
+    // Validated and enveloped exactly as writeEvent does; inserted and notified by the statement.
+    const event = prepareEvent(outbox, commerceOrderPaid, orderPaidInput(order, items, traceparent))
+    const stored = response.status < 500
+    await writePaidCheckout(tx, {
+      order,
+      items,
+      payment,
+      ledger: {
+        transactionId: newId('ltx'),
+        description: posting.description,
+        holds: posting.holds,
+        entries: legs.map((l) => ({
+          accountId: accounts.get(keyOf(l))!,
+          orgId: order.orgId,
+          amountMinor: l.amountMinor,
+          currency: order.currency,
+          memo: l.memo,
+          payeeUserId: l.payeeUserId ?? null,
+          orderItemId: l.orderItemId ?? null,
+        })),
+      },
+      event,
+      // A 5xx answer is never stored: the key is released by runInTx instead (not reached: 201).
+      answer: {
+        principal: slot.principal,
+        key: stored ? slot.key : '',
+        status: response.status,
+        body: response.body,
+      },
+    })
+    slot.stored = stored
+    return event.channel
   }
 
   return {
@@ -316,12 +468,28 @@ export function createCheckoutService(
           onReplay,
         )
       }
+      let answer: IdempotentResponse<T> | undefined
+      let notify: string | null = null
       const result = await idempotency.runInTx(
         request,
-        async (tx) => respond(await checkoutInTx(tx, principal, input.paymentMethod ?? null, traceparent)),
+        async (tx, slot) => {
+          const answerTo = {
+            slot,
+            respond: (d: OrderDetail) => (answer = respond(d)),
+            notify: null as string | null,
+          }
+          const order = await checkoutInTx(tx, principal, input.paymentMethod ?? null, traceparent, answerTo)
+          notify = answerTo.notify
+          // A plain paid order's answer was built (and stored) inside writePaidCheckout's statement.
+          return answer ?? respond(order)
+        },
         onReplay,
+        // The per-user checkout lock rides on the key's statement (taken only when this request executes).
+        { lockKey: `checkout:${principal.orgId}:${principal.userId}` },
       )
       deps.wakeRelay()
+      // After the commit (the event is in the outbox): other replicas' relays too, see createRelayNotifier.
+      if (notify) notifyRelays(notify)
       return result
     },
     /**

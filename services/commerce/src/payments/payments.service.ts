@@ -323,7 +323,12 @@ export function createPaymentsCore(deps: CommerceDeps, provider: PaymentProvider
 }
 
 /** What postPaymentCaptured needs of a captured payment, its order and the order's items. */
-function capturedPayment(order: OrderRow, payment: PaymentRow, items: OrderItemRow[], feeMinor: number) {
+export function capturedPayment(
+  order: OrderRow,
+  payment: PaymentRow,
+  items: OrderItemRow[],
+  feeMinor: number,
+) {
   return {
     paymentId: payment.id,
     orderId: order.id,
@@ -376,7 +381,12 @@ export async function writeOrderPaidEvent(
   items: PaidItem[],
   traceparent: string | null,
 ): Promise<void> {
-  await writeEvent(tx, outbox, commerceOrderPaid, {
+  await writeEvent(tx, outbox, commerceOrderPaid, orderPaidInput(order, items, traceparent))
+}
+
+/** commerce.order.paid for an order and its lines, as writeOrderPaidEvent writes it (checkout's hot path prepares it). */
+export function orderPaidInput(order: OrderRow, items: PaidItem[], traceparent: string | null) {
+  return {
     aggregateId: order.id,
     orgId: order.orgId,
     traceparent,
@@ -396,7 +406,7 @@ export async function writeOrderPaidEvent(
       })),
       paidAt: (order.paidAt ?? new Date()).toISOString(),
     },
-  })
+  }
 }
 
 /** What createPaymentsCore returns. */

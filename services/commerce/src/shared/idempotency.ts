@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto'
 import { and, eq, lt, sql } from 'drizzle-orm'
-import { AppError, problem, type Database, type DbOrTx, type ErrorCode, type Tx } from '@learnmesh/kernel'
+import {
+  AppError,
+  problem,
+  txQuery,
+  type Database,
+  type DbOrTx,
+  type ErrorCode,
+  type Tx,
+} from '@learnmesh/kernel'
 import { idempotencyKeys } from '../db/schema.ts'
 
 /** How long a key is remembered (Stripe: 24 h). After that the same key starts a new request. */
@@ -9,6 +17,36 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 export const IDEMPOTENCY_LOCK_MS = 60 * 1000
 
 const KEY = /^[\x21-\x7e]{1,255}$/
+
+/**
+ * Takes a key in one statement: insert, or take over an expired key (any request) or a dead holder's
+ * key of this same request (in progress past its lock). `$1` principal, `$2` key, `$3` request hash,
+ * `$4` now, `$5` locked until, `$6` expired before. A row comes back when the key was taken.
+ */
+const takeKeyCte = `with k as (
+    insert into commerce.idempotency_keys (principal, key, request_hash, status, created_at, locked_until)
+    values ($1, $2, $3, 'in_progress', $4::timestamptz, $5::timestamptz)
+    on conflict (principal, key) do update
+      set request_hash = excluded.request_hash, status = 'in_progress', response_status = null,
+          response_body = null, created_at = excluded.created_at, locked_until = excluded.locked_until
+      where idempotency_keys.created_at < $6::timestamptz
+         or (idempotency_keys.status = 'in_progress' and idempotency_keys.request_hash = $3
+             and idempotency_keys.locked_until <= $4::timestamptz)
+    returning key)`
+const takeKey = { name: 'commerce_hot_idempotency_take', text: `${takeKeyCte} select 1 as taken from k` }
+/** The same, then (only when taken) the transaction-scoped advisory lock on `hashtext($7)`. */
+const takeKeyAndLock = {
+  name: 'commerce_hot_idempotency_take_lock',
+  text: `${takeKeyCte} select 1 as taken, pg_advisory_xact_lock(hashtext($7)) from k`,
+}
+
+/** Where `runInTx`'s work may store its answer itself (in a statement it sends anyway). */
+export interface AnswerSlot {
+  principal: string
+  key: string
+  /** Set by the work when its own transaction already stored the answer (status < 500) with the key. */
+  stored: boolean
+}
 
 /** A response worth replaying: the status and the JSON body. */
 export interface IdempotentResponse<T = unknown> {
@@ -181,35 +219,22 @@ export function createIdempotency(
     principal: string,
     key: string,
     hash: string,
+    lockKey?: string,
   ): Promise<IdempotentResponse | null> {
     const t = now()
+    const values = [
+      principal,
+      key,
+      hash,
+      t.toISOString(),
+      new Date(t.getTime() + lockMs).toISOString(),
+      new Date(t.getTime() - ttlMs).toISOString(),
+    ]
     for (let attempt = 0; attempt < 3; attempt++) {
-      const taken = await tx
-        .insert(idempotencyKeys)
-        .values({
-          principal,
-          key,
-          requestHash: hash,
-          status: 'in_progress',
-          createdAt: t,
-          lockedUntil: new Date(t.getTime() + lockMs),
-        })
-        .onConflictDoUpdate({
-          target: [idempotencyKeys.principal, idempotencyKeys.key],
-          set: {
-            requestHash: hash,
-            status: 'in_progress',
-            responseStatus: null,
-            responseBody: null,
-            createdAt: t,
-            lockedUntil: new Date(t.getTime() + lockMs),
-          },
-          // Expired (any request), or in progress past its lock with this same request (holder died).
-          setWhere: replaceable(t, hash),
-        })
-        .returning({ key: idempotencyKeys.key })
-        .prepare('commerce_idempotency_take') // parsed once per connection
-        .execute()
+      // Hand-written (checkout's hot path): one statement, prepared once per connection.
+      const taken = lockKey
+        ? await txQuery(tx, takeKeyAndLock, [...values, lockKey])
+        : await txQuery(tx, takeKey, values)
       if (taken.length > 0) return null
       const [row] = await tx
         .select()
@@ -269,8 +294,15 @@ export function createIdempotency(
      */
     async runInTx<T>(
       request: IdempotentRequest,
-      execute: (tx: Tx) => Promise<IdempotentResponse<T>>,
+      execute: (tx: Tx, answer: AnswerSlot) => Promise<IdempotentResponse<T>>,
       onReplay?: () => void,
+      options: {
+        /**
+         * A transaction-scoped advisory lock (`pg_advisory_xact_lock(hashtext(lockKey))`) taken in the
+         * key's own statement, right after the key (only when this request executes).
+         */
+        lockKey?: string
+      } = {},
     ): Promise<IdempotentResponse<T>> {
       const key = parseIdempotencyKey(request.key)
       const hash = requestHash(request.method, request.path, request.body)
@@ -278,10 +310,12 @@ export function createIdempotency(
       let outcome: { stored: IdempotentResponse } | { result: IdempotentResponse<T> }
       try {
         outcome = await db.transaction(async (tx) => {
-          const stored = await acquireInTx(tx, request.principal, key, hash)
+          const stored = await acquireInTx(tx, request.principal, key, hash, options.lockKey)
           if (stored) return { stored }
           executing = true
-          const result = await execute(tx)
+          const slot: AnswerSlot = { principal: request.principal, key, stored: false }
+          const result = await execute(tx, slot)
+          if (slot.stored && result.status < 500) return { result }
           if (result.status >= 500) {
             await tx
               .delete(idempotencyKeys)
