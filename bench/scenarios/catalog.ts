@@ -1,7 +1,8 @@
 // `npm run bench -- catalog`: catalog search through the gateway (gateway process → learning service
 // process → PostgreSQL), with a Zipf mix of a few thousand distinct searches, side by side with the
 // gateway pass-through baseline (gateway → trivial service), at 10,000 → 100,000 → 1,000,000 courses.
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import autocannon, { type Options, type Result } from 'autocannon'
 import pg from 'pg'
@@ -47,8 +48,26 @@ interface Run {
   /** CPU of everything else on the machine (PostgreSQL included for the catalog), cores. */
   otherCores: number
   distinctPaths: number
+  /** Requests completed in the measured run. */
+  requests: number
+  /** Requests that reached the learning service (its /metrics): the rest were answered by the gateway's micro-cache. */
+  reachedLearning: number | null
   errors: number
   non2xx: number
+}
+
+/** GET /catalog requests the learning service has served so far (its http_requests_total), or NaN. */
+async function learningCatalogRequests(learningUrl: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${learningUrl}/metrics`)).text()
+    let total = 0
+    for (const line of text.split('\n'))
+      if (line.startsWith('http_requests_total{') && line.includes('route="/catalog"'))
+        total += Number(line.slice(line.lastIndexOf(' ') + 1))
+    return total
+  } catch {
+    return Number.NaN
+  }
 }
 
 /** autocannon with one request whose path is drawn per request (the typed Options lack `requests`). */
@@ -79,10 +98,11 @@ async function measure(
   base: string,
   path: () => string,
   servers: ServerChild[],
-  settings: { warmup: number; duration: number },
+  settings: { warmup: number; duration: number; learningUrl?: string },
 ): Promise<Run> {
   if (settings.warmup > 0) await fire(base, path, settings.warmup)
   const seen = new Set<string>()
+  const served0 = settings.learningUrl ? await learningCatalogRequests(settings.learningUrl) : 0
   const before = await Promise.all(servers.map((s) => s.cpu()))
   const gen0 = process.cpuUsage()
   const machine0 = machineBusyUs()
@@ -112,19 +132,37 @@ async function measure(
     loadgenUsPerReq: per(gen.user + gen.system),
     otherCores: Math.max(0, (machine - cpu - gen.user - gen.system) / wallUs),
     distinctPaths: seen.size,
+    requests: n,
+    reachedLearning: settings.learningUrl
+      ? (await learningCatalogRequests(settings.learningUrl)) - served0
+      : null,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   }
 }
 
-async function adminQuery(text: string): Promise<void> {
+async function adminQuery<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]> {
   const admin = new pg.Client({ connectionString: testPostgresUrl })
   await admin.connect()
   try {
-    await admin.query(text)
+    return (await admin.query(text, values)).rows as R[]
   } finally {
     await admin.end()
   }
+}
+
+/**
+ * Seeded databases are kept as templates (`lm_bench_catalog_t<size>_<fingerprint>`) so a later run
+ * copies them (CREATE DATABASE … TEMPLATE, STRATEGY file_copy: seconds) instead of seeding a million
+ * rows again (many minutes on a busy machine). The fingerprint covers the seed code and learning's
+ * migrations, so any change to either seeds afresh. BENCH_CATALOG_RESEED=1 ignores (and replaces) them.
+ */
+function seedFingerprint(): string {
+  const hash = createHash('sha256').update(seedCatalog.toString())
+  const folder = learningService.migrations.folder
+  for (const file of readdirSync(folder).sort())
+    if (file.endsWith('.sql')) hash.update(file).update(readFileSync(join(folder, file)))
+  return hash.digest('hex').slice(0, 12)
 }
 
 /** Grows the catalog to `to` courses: chunks on two connections (two cores), then VACUUM ANALYZE. */
@@ -166,6 +204,13 @@ export const catalogScenario: EventScenario = {
         .filter((pair) => pair.includes('='))
         .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
     )
+    // The same for the gateway, e.g. BENCH_CATALOG_GATEWAY_ENV=RESPONSE_CACHE_MAX_BYTES=0 (micro-cache off).
+    const gatewayEnv = Object.fromEntries(
+      (process.env.BENCH_CATALOG_GATEWAY_ENV ?? '')
+        .split(',')
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+    )
     const [small, middle, large] = sizes as [number, number, number]
     const pg0 = await postgresAvailable()
     if (!pg0.ok) {
@@ -188,11 +233,43 @@ export const catalogScenario: EventScenario = {
     url.pathname = `/${DB_NAME}`
     await adminQuery(`drop database if exists ${DB_NAME} with (force)`)
     await adminQuery(`create database ${DB_NAME}`)
-    const database = await openDatabase({
-      url: url.toString(),
-      poolSize: 2,
-      applicationName: 'bench-catalog-seed',
-    })
+    const openSeed = () =>
+      openDatabase({ url: url.toString(), poolSize: 2, applicationName: 'bench-catalog-seed' })
+    let database = await openSeed()
+    const fingerprint = seedFingerprint()
+    const reseed = process.env.BENCH_CATALOG_RESEED === '1'
+    const templateOf = (size: number) => `${DB_NAME}_t${size}_${fingerprint}`
+    /**
+     * Brings the database to `to` courses (from `from`): a copy of the cached template when there is
+     * one, else seeded and then kept as the template. The learning and gateway processes are stopped
+     * first (a template copy needs the database to itself; they are restarted fresh anyway).
+     */
+    const growOrRestore = async (from: number, to: number): Promise<string> => {
+      const template = templateOf(to)
+      const t0 = performance.now()
+      const exists = async (name: string) =>
+        (await adminQuery('select 1 from pg_database where datname = $1', [name])).length > 0
+      if (!reseed && (await exists(template))) {
+        await stopLive()
+        await database.close()
+        await adminQuery(`drop database if exists ${DB_NAME} with (force)`)
+        await adminQuery(`create database ${DB_NAME} template ${template} strategy file_copy`)
+        database = await openSeed()
+        return `${int(to)} courses copied from the seeded template ${template} in ${fixed((performance.now() - t0) / 1000)} s`
+      }
+      const seconds = await growTo(database, from, to)
+      await stopLive()
+      await database.close()
+      // Older templates of this size (another fingerprint) are dropped: one per size is kept.
+      for (const { datname } of await adminQuery<{ datname: string }>(
+        'select datname from pg_database where datname like $1',
+        [`${DB_NAME}_t${to}\\_%`],
+      ))
+        await adminQuery(`drop database if exists ${datname} with (force)`)
+      await adminQuery(`create database ${template} template ${DB_NAME} strategy file_copy`)
+      database = await openSeed()
+      return `seeded ${int(from)} → ${int(to)} courses in ${fixed(seconds)} s (kept as the template ${template})`
+    }
     const logFiles = {
       learning: join(context.logDir, 'catalog-learning.log'),
       gateway: join(context.logDir, 'catalog-gateway.log'),
@@ -217,7 +294,7 @@ export const catalogScenario: EventScenario = {
       const gateway = await startServer(
         'gateway',
         'catalog-gateway',
-        { bench: ping!.url, learning: learning.url },
+        { bench: ping!.url, learning: learning.url, env: gatewayEnv },
         logFiles.gateway,
       )
       live.push(gateway)
@@ -243,6 +320,7 @@ export const catalogScenario: EventScenario = {
           {
             warmup: warm,
             duration,
+            learningUrl: servers.learning.url,
           },
         )
         runs.push(run)
@@ -253,7 +331,7 @@ export const catalogScenario: EventScenario = {
       }
 
       // 1. The small catalog.
-      notes.push(`seeded ${int(small)} courses in ${fixed(await growTo(database, 0, small))} s`)
+      notes.push(await growOrRestore(0, small))
       let servers = await startLive()
       const probe = await fetch(`${servers.gateway.url}${mix.paths[0]}`)
       if (!probe.ok)
@@ -261,7 +339,7 @@ export const catalogScenario: EventScenario = {
       const atSmall = await measureCatalog(small, servers, warmup)
 
       // 2. The middle size, alternating with the pass-through baseline.
-      notes.push(`grew to ${int(middle)} courses in ${fixed(await growTo(database, small, middle))} s`)
+      notes.push(await growOrRestore(small, middle))
       servers = await startLive()
       const baseRuns: Run[] = []
       const midRuns: Run[] = []
@@ -287,7 +365,7 @@ export const catalogScenario: EventScenario = {
       }
 
       // 3. The large catalog.
-      notes.push(`grew to ${int(large)} courses in ${fixed(await growTo(database, middle, large))} s`)
+      notes.push(await growOrRestore(middle, large))
       servers = await startLive()
       const atLarge = await measureCatalog(large, servers, warmup)
       await stopLive()
@@ -330,6 +408,7 @@ export const catalogScenario: EventScenario = {
           'loadgen µs/req',
           'other cores',
           'distinct URLs',
+          'reached learning',
         ],
         ...runs.map((r) => [
           r.variant === 'catalog' ? 'catalog search' : 'gateway pass-through',
@@ -344,6 +423,9 @@ export const catalogScenario: EventScenario = {
           fixed(r.loadgenUsPerReq),
           fixed(r.otherCores, 2),
           r.variant === 'catalog' ? int(r.distinctPaths) : '1',
+          r.reachedLearning === null || Number.isNaN(r.reachedLearning)
+            ? ''
+            : `${fixed((100 * r.reachedLearning) / Math.max(1, r.requests), 0)}%`,
         ]),
       ]
       const warnings = runs
@@ -354,6 +436,7 @@ export const catalogScenario: EventScenario = {
         )
       notes.push(
         ...(Object.keys(learningEnv).length ? [`learning env: ${JSON.stringify(learningEnv)}`] : []),
+        ...(Object.keys(gatewayEnv).length ? [`gateway env: ${JSON.stringify(gatewayEnv)}`] : []),
         `query mix: ${int(mix.paths.length)} distinct searches (85% with q: topics, topic + qualifier, topic pairs; filters; sorts), Zipf s=1.0; anonymous; limit 20`,
         '"other cores" is mostly PostgreSQL for the catalog rows (its CPU is not in CPU µs/req)',
         `whole scenario ${fixed((performance.now() - started) / 1000, 0)} s`,

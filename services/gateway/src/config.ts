@@ -80,6 +80,18 @@ export const gatewayConfigSchema = Type.Object({
     minimum: 1,
     description: 'Cluster mode: keep-alive connections per service (undici pool, no pipelining).',
   }),
+  RESPONSE_CACHE_MAX_BYTES: Type.Integer({
+    default: 32 * 1024 * 1024,
+    minimum: 0,
+    description:
+      'Cluster mode: memory for the micro-cache of anonymous GETs a service marks `Cache-Control: public, s-maxage=N` (per service; one response at most 1/64 of it). 0 turns it off.',
+  }),
+  RESPONSE_CACHE_MAX_TTL_MS: Type.Integer({
+    default: 10_000,
+    minimum: 0,
+    description:
+      'Longest the gateway serves a cached response, whatever its s-maxage (0 turns the micro-cache off).',
+  }),
   TRUST_PROXY: Type.Boolean({
     default: false,
     description:

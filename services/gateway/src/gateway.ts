@@ -15,6 +15,7 @@ import { registerDocs } from './docs.ts'
 import { createOpenApiAggregator } from './openapi.ts'
 import { createHttpUpstream, createInProcessUpstream, sendTooLarge, type Forward } from './proxy.ts'
 import { registerRateLimit } from './rate-limit.ts'
+import { createResponseCache } from './response-cache.ts'
 import { securityHeaders, securityHeadersHook, securityHeadersOnSend } from './security.ts'
 import { registerWeb, resolveWebRoot } from './web.ts'
 import { proxyUpgrades } from './upgrade.ts'
@@ -98,6 +99,14 @@ export async function createGateway(options: GatewayOptions): Promise<App> {
         ...forwardOptions,
         timeoutMs: config.UPSTREAM_TIMEOUT_MS,
         connections: config.UPSTREAM_CONNECTIONS,
+        ...(config.RESPONSE_CACHE_MAX_BYTES > 0 && config.RESPONSE_CACHE_MAX_TTL_MS > 0
+          ? {
+              cache: createResponseCache({
+                maxBytes: config.RESPONSE_CACHE_MAX_BYTES,
+                maxTtlMs: config.RESPONSE_CACHE_MAX_TTL_MS,
+              }),
+            }
+          : {}),
       })
       targets.push({
         name,

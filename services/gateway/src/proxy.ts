@@ -4,6 +4,15 @@ import { Transform, type Readable } from 'node:stream'
 import { BalancedPool, Pool, type Dispatcher } from 'undici'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, sendProblem, type App } from '@learnmesh/kernel'
+import {
+  cacheKeyOf,
+  storableFor,
+  UNSTORED_HEADERS,
+  type CachedResponse,
+  type createResponseCache,
+} from './response-cache.ts'
+
+type SharedCache = ReturnType<typeof createResponseCache>
 
 /**
  * Headers that describe one connection rather than the message (RFC 9110 §7.6.1), plus those the
@@ -154,7 +163,14 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
     /** Headers added to every proxied response, as a flat name/value list. */
     private readonly fixed: string[],
     private readonly onFailure: (request: FastifyRequest, reply: FastifyReply, err: Error) => void,
+    /** Where to store the response when the service marks it shareable (an anonymous GET). */
+    private readonly capture?: { cache: SharedCache; key: string },
   ) {}
+
+  /** Body chunks of a response being stored, and how long it may be kept. */
+  private chunks: Buffer[] | null = null
+  private ttl = 0
+  private stored: string[] = []
 
   // Its presence tells undici this is a (non-deprecated) controller-style handler.
   onRequestStart(): void {}
@@ -201,16 +217,44 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
     reply.raw.writeHead(statusCode, list as string[])
     const length = headers['content-length']
     if (typeof length === 'string') this.remaining = Number(length)
+    const capture = this.capture
+    if (capture && this.remaining >= 0 && this.remaining <= capture.cache.maxEntryBytes) {
+      this.ttl = storableFor(statusCode, headers, capture.cache.maxTtlMs)
+      if (this.ttl > 0) {
+        this.chunks = []
+        for (const name in headers) {
+          const value = headers[name]
+          if (value === undefined || UNSTORED_HEADERS.has(name) || named?.includes(name)) continue
+          if (Array.isArray(value)) for (const v of value) this.stored.push(name, v)
+          else this.stored.push(name, value)
+        }
+      }
+    }
+  }
+
+  /** Stores a complete shareable response (called once its last byte arrived). */
+  private store(): void {
+    const capture = this.capture!
+    const at = capture.cache.now()
+    capture.cache.set(capture.key, {
+      headers: this.stored,
+      body: Buffer.concat(this.chunks!),
+      storedAt: at,
+      expiresAt: at + this.ttl,
+    })
+    this.chunks = null
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const res = this.reply.raw
     if (this.remaining >= 0) {
       this.remaining -= chunk.length
+      if (this.chunks) this.chunks.push(chunk)
       if (this.remaining === 0) {
         // The last (often the only) chunk: headers and body leave in one write, with no extra
         // empty write for end().
         this.ended = true
+        if (this.chunks) this.store()
         res.end(chunk)
         return
       }
@@ -243,6 +287,35 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
     this.request.log.warn({ err }, 'upstream response failed mid-stream')
     this.reply.raw.destroy()
   }
+}
+
+/**
+ * Answers from the micro-cache as `ResponseWriter` would have written the service's response: the
+ * gateway's per-request headers (request id, CORS, rate limit) first, then the stored ones, the
+ * fixed security headers, and `Age` (whole seconds since it was stored).
+ */
+function sendCached(reply: FastifyReply, hit: CachedResponse, now: number, fixed: string[]): void {
+  const list: (string | string[])[] = []
+  const own = replyHeaders(reply)
+  reply.hijack()
+  for (const name in own) {
+    const value = own[name]
+    if (value !== undefined)
+      list.push(name, typeof value === 'number' ? String(value) : (value as string | string[]))
+  }
+  const stored = hit.headers
+  const present = new Set<string>()
+  for (let i = 0; i < stored.length; i += 2) {
+    const name = stored[i]!
+    present.add(name)
+    if (own[name] === undefined) list.push(name, stored[i + 1]!)
+  }
+  for (let i = 0; i < fixed.length; i += 2) {
+    if (!present.has(fixed[i]!)) list.push(fixed[i]!, fixed[i + 1]!)
+  }
+  list.push('age', String(Math.max(0, Math.floor((now - hit.storedAt) / 1000))))
+  reply.raw.writeHead(200, list as string[])
+  reply.raw.end(hit.body)
 }
 
 let replyHeadersKey: symbol | null | undefined
@@ -294,7 +367,12 @@ export interface HttpUpstream {
 export function createHttpUpstream(
   service: string,
   baseUrl: string,
-  options: ForwardOptions & { timeoutMs: number; connections: number },
+  options: ForwardOptions & {
+    timeoutMs: number
+    connections: number
+    /** Shared micro-cache for anonymous GETs the service marks `public, s-maxage` (see response-cache.ts). */
+    cache?: SharedCache
+  },
 ): HttpUpstream {
   const urls = baseUrl.split('|').map((u) => new URL(u))
   const basePath = urls[0]!.pathname.replace(/\/+$/, '')
@@ -315,7 +393,7 @@ export function createHttpUpstream(
           poolOptions,
         )
       : new Pool(urls[0]!.origin, poolOptions)
-  const { bodyLimit, trustProxy } = options
+  const { bodyLimit, trustProxy, cache } = options
   const responseHeaders = options.responseHeaders.flat()
 
   function requestHeaders(request: FastifyRequest): Record<string, string | string[]> {
@@ -350,6 +428,11 @@ export function createHttpUpstream(
   // client's socket (no body stream objects, no promises), with backpressure both ways.
   function forward(request: FastifyRequest, reply: FastifyReply): void {
     const raw = request.raw
+    const key = cache ? cacheKeyOf(request) : null
+    if (key !== null) {
+      const hit = cache!.get(key)
+      if (hit) return sendCached(reply, hit, cache!.now(), responseHeaders)
+    }
     const length = raw.headers['content-length']
     const chunked = raw.headers['transfer-encoding'] !== undefined
     const body = chunked ? limitedBody(raw, bodyLimit) : length !== undefined && length !== '0' ? raw : null
@@ -360,7 +443,13 @@ export function createHttpUpstream(
         headers: requestHeaders(request),
         body,
       },
-      new ResponseWriter(request, reply, responseHeaders, failed),
+      new ResponseWriter(
+        request,
+        reply,
+        responseHeaders,
+        failed,
+        key !== null ? { cache: cache!, key } : undefined,
+      ),
     )
   }
 

@@ -89,6 +89,8 @@ export function proxyUpgrades(server: Server, options: UpgradeProxyOptions): voi
       path: target.pathname.replace(/\/+$/, '') + upstreamPath(url),
       headers,
       timeout: options.timeoutMs,
+      // Its own connection, never the keep-alive pool: an upgraded socket leaves HTTP for good.
+      agent: false,
     })
     upstream.on('upgrade', (res, upstreamSocket, upstreamHead) => {
       upstream.setTimeout(0)

@@ -84,6 +84,13 @@ export const LearningConfigSchema = Type.Object({
     maximum: 1_000_000,
     description: 'Most catalog query results kept by the in-process cache (oldest evicted first).',
   }),
+  CATALOG_SHARED_MAX_AGE_S: Type.Integer({
+    default: 5,
+    minimum: 0,
+    maximum: 300,
+    description:
+      'Anonymous catalog searches are sent with `Cache-Control: public, max-age=0, s-maxage=N`: the gateway (or a CDN) may answer repeats for N seconds without asking the service (0: `no-cache`, nothing shared).',
+  }),
   CATALOG_SEARCH_BOUND: Type.Integer({
     default: 500,
     minimum: 1,

@@ -191,12 +191,20 @@ function querySource(q: string | null): SQL {
  * whatever the number of matches (a sequential scan stops early; a bitmap scan reads only pages
  * with matches, in order).
  */
-function sampleSql(input: { audience: Audience; q: string | null; tags: string[]; bound: number }): SQL {
+function sampleSql(input: {
+  audience: Audience
+  q: string | null
+  tags: string[]
+  bound: number
+  /** Whether the statement ranks the sample (relevance): only then is each row's tsvector copied. */
+  ranked?: boolean
+}): SQL {
   const where: SQL[] = [visibilitySql(input.audience), ...tagsSql(input.tags)]
   if (input.q !== null) where.push(sql`e.search @@ query`)
   return sql`e as materialized (
     select e.course_id, e.category_slug, e.category_name, e.level, e.language, e.price_minor, e.rating,
-      e.enrollment_count, e.published_at, e.title, e.search, (e.ctid::text::point)[0]::int as blk
+      e.enrollment_count, e.published_at, e.title, ${input.ranked ? sql`e.search` : sql`null::tsvector as search`},
+      (e.ctid::text::point)[0]::int as blk
     from ${querySource(input.q)} where ${and(where)} limit ${input.bound + 1})`
 }
 
@@ -252,7 +260,7 @@ const dialect = new PgDialect()
  * in an E'' string), for the one statement that is sent inlined (see `inStorageOrder`). Only
  * strings and finite numbers occur there; anything else is a programming error.
  */
-function literal(value: unknown): string {
+export function literal(value: unknown): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   if (typeof value !== 'string') throw new Error(`cannot inline a ${typeof value} parameter`)
   const quoted = `'${value.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`
@@ -364,6 +372,7 @@ export function createCatalogRepository(database: Database) {
       const [row] = await inStorageOrder<SampleRow & { rows: CatalogListRow[] }>(sql`with ${sampleSql({
         ...input,
         tags: input.filters.tags,
+        ranked: input.sort === 'relevance',
       })},
         p as (select e.course_id, ${s.key} as sk, ${s.text} as sort_key from ${source}
           where ${and(where)} order by 2 ${dir}, e.course_id ${dir} limit ${input.limit + 1})

@@ -432,6 +432,28 @@ describe('happy', () => {
 })
 
 describe('caching', () => {
+  it('lets shared caches (the gateway) reuse anonymous searches for CATALOG_SHARED_MAX_AGE_S, never a member’s', async () => {
+    const org = newId('org')
+    const anonymous = await t.call(null, 'GET', '/catalog?q=shared')
+    expect(anonymous.headers['cache-control']).toBe('public, max-age=0, s-maxage=5')
+    const member = await t.call(t.user(['learner'], org), 'GET', '/catalog?q=shared')
+    expect(member.statusCode).toBe(200)
+    expect(member.headers['cache-control']).toBe('private, no-cache')
+    const own = await t.call(t.user(['learner'], org), 'GET', '/catalog?q=shared&scope=org')
+    expect(own.headers['cache-control']).toBe('private, no-cache')
+    // Errors are never marked shareable.
+    const bad = await t.call(null, 'GET', '/catalog?sort=nope')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.headers['cache-control'] ?? '').not.toMatch(/public|s-maxage/)
+    const off = await createTestLearning({ env: { CATALOG_SHARED_MAX_AGE_S: '0' } })
+    try {
+      const res = await off.call(null, 'GET', '/catalog?q=shared')
+      expect(res.headers['cache-control']).toBe('no-cache')
+    } finally {
+      await off.close()
+    }
+  })
+
   it('reuses results for the TTL, per audience, and sees new courses after it', async () => {
     const cached = await createTestLearning({
       env: { CATALOG_CACHE_TTL_MS: '300', CATALOG_CACHE_MAX_TTL_MS: '300' },

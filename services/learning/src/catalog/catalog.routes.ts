@@ -31,6 +31,8 @@ function audienceOf(request: FastifyRequest, scope: 'all' | 'org' | undefined): 
 /** The course catalog: search with facets, autocomplete and public course pages. */
 export function catalogRoutes(app: App, deps: LearningDeps): void {
   const catalog = createCatalogService(deps)
+  const sharedMaxAge = deps.config.CATALOG_SHARED_MAX_AGE_S
+  const sharedCacheControl = sharedMaxAge > 0 ? `public, max-age=0, s-maxage=${sharedMaxAge}` : 'no-cache'
   const responses = createTtlCache<string>(
     catalogCacheOptions(deps.config, (error) => deps.logger.warn({ err: error }, 'catalog refresh failed')),
   )
@@ -76,6 +78,9 @@ export function catalogRoutes(app: App, deps: LearningDeps): void {
           nextCursor: result.nextCursor,
         }) as string
       })
+      // Anonymous answers are the same for everyone: a shared cache (the gateway's micro-cache) may
+      // reuse them for a few seconds. Anything depending on who asks stays private.
+      reply.header('cache-control', audience.kind === 'anonymous' ? sharedCacheControl : 'private, no-cache')
       // A string body is sent as is (already serialized by this route's response schema).
       return reply.type('application/json; charset=utf-8').send(body as never)
     },
