@@ -13,6 +13,9 @@ import { catalogScenario } from './scenarios/catalog.ts'
 import { quizScenario } from './scenarios/quiz.ts'
 import { checkoutWriteScenario } from './scenarios/checkout-write.ts'
 import { checkoutLatencyScenario } from './scenarios/checkout-latency.ts'
+import { socketsScenario } from './scenarios/sockets.ts'
+import { socketMemoryScenario } from './scenarios/socket-memory.ts'
+import { killClients } from './sockets/clients.ts'
 import type { Scenario, Target } from './scenarios/types.ts'
 import { eventScenarios, killWorkers, type EventScenario } from './events/index.ts'
 
@@ -25,6 +28,8 @@ const scenarios: (Scenario | EventScenario)[] = [
   quizScenario,
   checkoutWriteScenario,
   checkoutLatencyScenario,
+  socketsScenario,
+  socketMemoryScenario,
 ]
 
 function numberFromEnv(name: string, fallback: number): number {
@@ -279,6 +284,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     killAll()
     killWorkers()
+    killClients()
     process.exit(130)
   })
 }
@@ -288,5 +294,6 @@ main().catch((error: unknown) => {
   console.error(error)
   killAll()
   killWorkers()
+  killClients()
   process.exit(1)
 })

@@ -13,6 +13,14 @@ export interface CpuSample {
   system: number
 }
 
+/** process.memoryUsage() of a child after a full GC, in bytes. */
+export interface MemorySample {
+  rss: number
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+}
+
 /** A server child process the runner started (and alone may stop). */
 export interface ServerChild {
   name: string
@@ -22,10 +30,16 @@ export interface ServerChild {
   pid: number
   /** Total CPU time (user + system, µs) the child has used so far, from process.cpuUsage() inside it. */
   cpu(): Promise<number>
+  /** The child's memory (bytes) right after a full garbage collection inside it. */
+  memory(): Promise<MemorySample>
   stop(): Promise<void>
 }
 
 const started = new Set<ChildProcess>()
+
+/** How long a child may take to start (BENCH_READY_TIMEOUT, seconds; a loaded machine needs more). */
+const readySeconds =
+  Number(process.env.BENCH_READY_TIMEOUT) > 0 ? Number(process.env.BENCH_READY_TIMEOUT) : 30
 
 /** BENCH_CPU_PROF=1: every server child writes a V8 CPU profile to .tmp/bench/profiles when stopped. */
 const profileArgs =
@@ -70,7 +84,10 @@ export async function startServer(
   child.once('exit', () => started.delete(child))
 
   const ready = await new Promise<{ url: string; headers: Record<string, string> }>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: no 'ready' within 30 s`)), 30_000)
+    const timer = setTimeout(
+      () => reject(new Error(`${name}: no 'ready' within ${readySeconds} s`)),
+      readySeconds * 1000,
+    )
     const onMessage = (message: ChildMessage): void => {
       if (message.type === 'ready') {
         clearTimeout(timer)
@@ -107,6 +124,19 @@ export async function startServer(
         }
         child.on('message', onMessage)
         child.send({ type: 'cpu' })
+      }),
+    memory: () =>
+      new Promise<MemorySample>((resolveMem, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name}: no memory sample within 10 s`)), 10_000)
+        const onMessage = (message: ChildMessage): void => {
+          if (message.type !== 'mem') return
+          clearTimeout(timer)
+          child.off('message', onMessage)
+          const { rss, heapUsed, external, arrayBuffers } = message
+          resolveMem({ rss, heapUsed, external, arrayBuffers })
+        }
+        child.on('message', onMessage)
+        child.send({ type: 'mem' })
       }),
     stop: () =>
       new Promise<void>((resolveStop) => {

@@ -1,19 +1,28 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 
 /** A message the bench runner sends to a server child over IPC. */
-export type ParentMessage = { type: 'cpu' } | { type: 'stop' }
+export type ParentMessage = { type: 'cpu' } | { type: 'mem' } | { type: 'stop' }
 
 /** A message a server child sends to the bench runner over IPC. */
 export type ChildMessage =
   | { type: 'ready'; url: string; headers?: Record<string, string> }
   | { type: 'cpu'; user: number; system: number }
+  | { type: 'mem'; rss: number; heapUsed: number; external: number; arrayBuffers: number }
   | { type: 'error'; message: string }
 
 /** The options the runner passes to a child: JSON in argv[2]. */
 export function childOptions<T extends object>(): T {
   const raw = process.argv[2]
   return (raw ? JSON.parse(raw) : {}) as T
+}
+
+/** `gc()` without starting node with --expose-gc (the flag set at run time, the function taken from a fresh context). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc')
+  ;(runInNewContext('gc') as () => void)()
 }
 
 function send(message: ChildMessage): void {
@@ -47,6 +56,18 @@ export async function serveChild(
     if (message.type === 'cpu') {
       const { user, system } = process.cpuUsage()
       send({ type: 'cpu', user, system })
+    } else if (message.type === 'mem') {
+      // A full collection first (twice: weak callbacks free more on the second), so what is left is retained.
+      collectGarbage()
+      collectGarbage()
+      const m = process.memoryUsage()
+      send({
+        type: 'mem',
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+      })
     } else if (message.type === 'stop') void stop()
   })
   // The runner died or closed the channel: never outlive it.

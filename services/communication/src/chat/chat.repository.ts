@@ -92,6 +92,28 @@ export const chatRepository = {
       .where(inArray(conversationParticipants.conversationId, conversationIds))
   },
 
+  /** Participants of conversations with their names (people projection) and read marks. */
+  async participantDetails(db: DbOrTx, conversationIds: string[]) {
+    if (conversationIds.length === 0) return []
+    return db
+      .select({
+        conversationId: conversationParticipants.conversationId,
+        userId: conversationParticipants.userId,
+        displayName: people.displayName,
+        lastReadMessageId: conversationParticipants.lastReadMessageId,
+      })
+      .from(conversationParticipants)
+      .leftJoin(
+        people,
+        and(
+          eq(people.userId, conversationParticipants.userId),
+          eq(people.orgId, conversationParticipants.orgId),
+        ),
+      )
+      .where(inArray(conversationParticipants.conversationId, conversationIds))
+      .orderBy(asc(conversationParticipants.joinedAt), asc(conversationParticipants.userId))
+  },
+
   /** The conversations a user is in, with their read mark, newest activity first. */
   async listFor(db: DbOrTx, orgId: string, userId: string) {
     return db

@@ -69,6 +69,31 @@ describe('chat over HTTP', () => {
       expect(read.json()).toEqual({ lastReadMessageId: second.id, unreadCount: 0 })
     })
 
+    it('lists participants with their names and read marks (receipts on load)', async () => {
+      const learner = t.user()
+      const tutor = t.user(['tutor'])
+      await t.person(learner, 'Lea Learner')
+      await t.person(tutor, 'Tom Tutor')
+      const opened = await t.call(learner, 'POST', '/conversations/direct', { userId: tutor.userId })
+      const conversationId = opened.json().id as string
+      expect(opened.json().participants).toEqual(
+        expect.arrayContaining([
+          { userId: learner.userId, displayName: 'Lea Learner', lastReadMessageId: null },
+          { userId: tutor.userId, displayName: 'Tom Tutor', lastReadMessageId: null },
+        ]),
+      )
+      const sent = (await send(learner, conversationId, 'hello')).json()
+      await t.call(tutor, 'POST', `/conversations/${conversationId}/read`, { messageId: sent.id })
+      const list = await t.call(learner, 'GET', '/conversations')
+      const c = list.json().items.find((i: { id: string }) => i.id === conversationId)
+      expect(c.participants).toHaveLength(2)
+      expect(c.participants.find((p: { userId: string }) => p.userId === tutor.userId)).toEqual({
+        userId: tutor.userId,
+        displayName: 'Tom Tutor',
+        lastReadMessageId: sent.id,
+      })
+    })
+
     it('stores a retried send (same client message id) once', async () => {
       const { learner, conversationId } = await pair()
       const a = await send(learner, conversationId, 'hello', 'retry-1')

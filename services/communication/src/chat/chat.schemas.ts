@@ -51,6 +51,15 @@ export const ConversationSchema = Type.Object({
   courseId: Type.Union([Type.String(), Type.Null()]),
   /** Everyone in it. */
   participantIds: Type.Array(Type.String()),
+  /** Everyone in it, with the name to show and how far they have read (read receipts on load). */
+  participants: Type.Array(
+    Type.Object({
+      userId: Type.String(),
+      /** From identity.user.registered; null when communication has not heard of them yet. */
+      displayName: Type.Union([Type.String(), Type.Null()]),
+      lastReadMessageId: Type.Union([MessageId, Type.Null()]),
+    }),
+  ),
   /** Messages from others after my last read one. */
   unreadCount: Type.Integer({ minimum: 0 }),
   /** The newest message id (null: none yet). */

@@ -27,9 +27,11 @@ export function presentMessage(m: MessageRow): MessageView {
   }
 }
 
+type Participant = ConversationView['participants'][number]
+
 function presentConversation(
   c: ConversationRow,
-  participantIds: string[],
+  participants: Participant[],
   lastReadMessageId: string | null,
   unreadCount: number,
 ): ConversationView {
@@ -38,13 +40,20 @@ function presentConversation(
     kind: c.kind as ConversationView['kind'],
     title: c.title,
     courseId: c.courseId,
-    participantIds,
+    participantIds: participants.map((p) => p.userId),
+    participants,
     unreadCount,
     lastMessageId: c.lastMessageId,
     lastReadMessageId,
     createdAt: c.createdAt.toISOString(),
   }
 }
+
+const toParticipant = (p: {
+  userId: string
+  displayName: string | null
+  lastReadMessageId: string | null
+}): Participant => ({ userId: p.userId, displayName: p.displayName, lastReadMessageId: p.lastReadMessageId })
 
 const notFound = () => new AppError('not_found', 'No such conversation')
 
@@ -83,10 +92,15 @@ export function createChatService(deps: CommunicationDeps) {
   }
 
   async function view(actor: ChatActor, c: ConversationRow): Promise<ConversationView> {
-    const ids = (await repo.participantIds(db, [c.id])).map((p) => p.userId)
+    const participants = (await repo.participantDetails(db, [c.id])).map(toParticipant)
     const m = await repo.membership(db, actor.orgId, c.id, actor.userId)
     const lastRead = m?.participant.lastReadMessageId ?? null
-    return presentConversation(c, ids, lastRead, await repo.unreadCount(db, c.id, actor.userId, lastRead))
+    return presentConversation(
+      c,
+      participants,
+      lastRead,
+      await repo.unreadCount(db, c.id, actor.userId, lastRead),
+    )
   }
 
   async function requireKnown(actor: ChatActor, userIds: string[]) {
@@ -152,13 +166,16 @@ export function createChatService(deps: CommunicationDeps) {
     /** My conversations, most recent activity first, with unread counts. */
     async list(actor: ChatActor): Promise<ConversationView[]> {
       const rows = await repo.listFor(db, actor.orgId, actor.userId)
-      const members = await repo.participantIds(
+      const members = await repo.participantDetails(
         db,
         rows.map((r) => r.conversation.id),
       )
-      const byConversation = new Map<string, string[]>()
+      const byConversation = new Map<string, Participant[]>()
       for (const p of members)
-        byConversation.set(p.conversationId, [...(byConversation.get(p.conversationId) ?? []), p.userId])
+        byConversation.set(p.conversationId, [
+          ...(byConversation.get(p.conversationId) ?? []),
+          toParticipant(p),
+        ])
       return Promise.all(
         rows.map(async (r) =>
           presentConversation(
@@ -189,8 +206,12 @@ export function createChatService(deps: CommunicationDeps) {
       if (input.body.trim() === '' && attachments.length === 0) {
         throw new AppError('unprocessable', 'A message needs text or an attachment')
       }
-      await member(db, actor, conversationId)
-      const existing = await repo.messageByClientId(db, conversationId, actor.userId, input.clientMessageId)
+      // Membership and the retry check are independent reads: one round trip instead of two. A
+      // non-participant still gets not_found first (the retry lookup only sees the actor's own messages).
+      const [, existing] = await Promise.all([
+        member(db, actor, conversationId),
+        repo.messageByClientId(db, conversationId, actor.userId, input.clientMessageId),
+      ])
       if (existing) return { message: presentMessage(existing), duplicate: true }
       await limited(actor)
       const result = await db.transaction(async (tx) => {

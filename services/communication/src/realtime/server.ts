@@ -1,11 +1,11 @@
 import type { Server as HttpServer } from 'node:http'
-import { Server } from 'socket.io'
+import { Server, type Socket } from 'socket.io'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { Redis } from 'ioredis'
 import type { TokenVerifier } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
 import { createChatService } from '../chat/chat.service.ts'
-import { registerChatEvents } from '../chat/chat.socket.ts'
+import { createChatEvents } from '../chat/chat.socket.ts'
 import { conversationRoom, userRoom } from './hub.ts'
 
 /** Where Socket.IO is mounted, below the service's own base path. */
@@ -15,6 +15,16 @@ export const SOCKET_PATH = '/socket.io/'
 export interface RealtimeServer {
   io: Server
   close(): Promise<void>
+}
+
+/** Ends a connection whose access token expired (a shared function: no closure per connection). */
+function expire(socket: Socket) {
+  socket.disconnect(true)
+}
+
+/** `disconnect` listener: the connection's expiry timer is no longer needed. */
+function forgetExpiry(this: Socket) {
+  clearTimeout(this.data.expiry as NodeJS.Timeout)
 }
 
 /** The error a refused handshake carries (`connect_error` on the client: `err.message`, `err.data`). */
@@ -57,6 +67,9 @@ export function attachRealtimeServer(options: {
     io.adapter(createAdapter(pub, sub, { key: 'learnmesh:communication:socket.io' }))
   }
   const chat = createChatService(deps)
+  const registerChatEvents = createChatEvents(chat, (socket) =>
+    deps.logger.child({ userId: (socket.data.actor as { userId: string }).userId, socketId: socket.id }),
+  )
 
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token
@@ -83,18 +96,28 @@ export function attachRealtimeServer(options: {
       })
   })
 
+  // Engine.IO keeps every connection's upgrade request (headers, URL) for the whole session. Chat
+  // needs none of it once connected (the token travels in `auth`, and the handshake object that
+  // Socket.IO builds from it is not read), so it is dropped: less memory per idle connection.
+  io.engine.on('connection', (raw: { request: unknown }) => {
+    raw.request = null
+  })
   io.on('connection', (socket) => {
     const actor = socket.data.actor as { userId: string; orgId: string }
-    const log = deps.logger.child({ userId: actor.userId, socketId: socket.id })
     const expiresAt = socket.data.expiresAt as number | null
+    delete socket.data.expiresAt
+    // The token was verified; the connection does not need to keep it.
+    delete (socket.handshake.auth as { token?: unknown }).token
     if (expiresAt) {
       // Tokens are short-lived: the connection ends with its token; the client reconnects with a new one.
-      const t = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()))
+      const t = setTimeout(expire, Math.max(0, expiresAt - Date.now()), socket)
       t.unref()
-      socket.once('disconnect', () => clearTimeout(t))
+      socket.data.expiry = t
+      socket.once('disconnect', forgetExpiry)
     }
-    registerChatEvents(socket, actor, chat, log)
+    registerChatEvents(socket)
     const ids = socket.data.conversationIds as string[]
+    delete socket.data.conversationIds
     void socket.join([userRoom(actor.userId), ...ids.map(conversationRoom)])
     socket.emit('ready', { conversationIds: ids })
   })
