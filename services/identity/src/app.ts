@@ -7,6 +7,7 @@ import { usersRoutes } from './users/users.routes.ts'
 import { totpRoutes } from './totp/totp.routes.ts'
 import { orgsRoutes } from './orgs/orgs.routes.ts'
 import { keysRoutes } from './keys/keys.routes.ts'
+import { adminRoutes } from './admin/admin.routes.ts'
 import oidcRoutes from './oidc/oidc.routes.ts'
 
 /**
@@ -33,6 +34,7 @@ export async function buildApp(
   totpRoutes(app, identity)
   orgsRoutes(app, identity)
   keysRoutes(app, { keys: identity.keys, isLive: identity.tokens.isLive })
+  adminRoutes(app, { admin: identity.admin, isLive: identity.tokens.isLive })
   await app.register(oidcRoutes, { deps: identity.deps }) // OIDC plug-in point (src/oidc/, owned by the OIDC work)
   return app
 }

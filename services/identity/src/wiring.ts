@@ -10,6 +10,7 @@ import { createTotpService } from './totp/totp.service.ts'
 import { createAuthService } from './auth/auth.service.ts'
 import { createUsersService } from './users/users.service.ts'
 import { createOrgsService } from './orgs/orgs.service.ts'
+import { createAdminService } from './admin/admin.service.ts'
 
 /**
  * Builds identity's services from its database and config: plain factories, no container.
@@ -36,6 +37,7 @@ export function createIdentity(options: {
   const auth = createAuthService({ database, config, passwords, tokens, limiter, totp, wakeRelay })
   const users = createUsersService({ database, passwords, limiter, tokens, wakeRelay })
   const orgs = createOrgsService({ database, config, wakeRelay })
+  const admin = createAdminService({ database })
   const deps: IdentityDeps = {
     database,
     config,
@@ -45,7 +47,7 @@ export function createIdentity(options: {
     signInWithExternalIdentity: createExternalSignIn({ database, config, tokens, wakeRelay }),
     wakeRelay,
   }
-  return { deps, keys, tokens, limiter, totp, auth, users, orgs, passwords, secrets }
+  return { deps, keys, tokens, limiter, totp, auth, users, orgs, admin, passwords, secrets }
 }
 
 /** Identity's wired services. */
