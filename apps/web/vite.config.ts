@@ -7,7 +7,8 @@ const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000'
 
 export default defineConfig({
   plugins: [react()],
-  server: { proxy: { '/api': { target: gateway, changeOrigin: false } } },
+  // ws: chat and notifications use Socket.IO over WebSocket through the same /api prefix.
+  server: { proxy: { '/api': { target: gateway, changeOrigin: false, ws: true } } },
   build: {
     // The manifest lets scripts/check-bundle.mjs follow the catalog route's eager imports.
     manifest: true,

@@ -137,11 +137,11 @@ describe('happy', () => {
       const body = (text ? JSON.parse(text) : null) as Record<string, any>
       return { status: res.status, body }
     }
-    // The public catalog, anonymously: the two public demo courses (the org-only one is hidden).
+    // The public catalog, anonymously: the three public demo courses (the org-only one is hidden).
     const catalog = await api('/learning/catalog')
     expect(catalog.status).toBe(200)
     const slugs = catalog.body.items.map((c: { slug: string }) => c.slug).sort()
-    expect(slugs).toEqual(['node-services-in-production', 'typescript-from-zero'])
+    expect(slugs).toEqual(['git-in-fifteen-minutes', 'node-services-in-production', 'typescript-from-zero'])
     const paid = catalog.body.items.find((c: { slug: string }) => c.slug === 'node-services-in-production')
 
     const password = /learner@demo\.learnmesh\.dev\s+(\S+)/.exec(run.output())![1]!

@@ -1,6 +1,6 @@
 import '@mantine/core/styles.css'
 import '@mantine/notifications/styles.css'
-import { Anchor, MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core'
+import { Anchor, MantineProvider, createTheme, darken, type CSSVariablesResolver } from '@mantine/core'
 import { Notifications } from '@mantine/notifications'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode } from 'react'
@@ -18,9 +18,24 @@ const theme = createTheme({
   defaultRadius: 'md',
   components: { Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }) },
 })
-const cssVariablesResolver: CSSVariablesResolver = () => ({
+// Mantine's light-scheme text on tinted backgrounds (light, subtle, outline variants) and white text on
+// filled ones use shades 8-9, which for bright hues (green, yellow, orange, lime) is under 4.5:1.
+// Every colour's variant text is darkened from its shade 9 so that alerts, badges and buttons of any
+// colour pass AA.
+const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   variables: {},
-  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    ...Object.fromEntries(
+      Object.entries(t.colors).flatMap(([name, shades]) => [
+        [`--mantine-color-${name}-light-color`, darken(shades[9], 0.3)],
+        [`--mantine-color-${name}-outline`, darken(shades[9], 0.3)],
+        [`--mantine-color-${name}-text`, darken(shades[9], 0.3)],
+        [`--mantine-color-${name}-filled`, darken(shades[9], 0.15)],
+        [`--mantine-color-${name}-filled-hover`, darken(shades[9], 0.3)],
+      ]),
+    ),
+  },
   dark: {},
 })
 

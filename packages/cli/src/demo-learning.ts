@@ -64,5 +64,110 @@ export async function seedDemoLearning(
   }
   const request: SeedRequest = async (as, method, path, body) =>
     send(target, 'learning', method, path, body, await tokenOf(as))
-  return seedLearning(request)
+  const seeded = await seedLearning(request)
+  const short = await seedShortPaidCourse(request)
+  return {
+    created: seeded.created || short !== undefined,
+    courseIds: [...seeded.courseIds, ...(short ? [short] : [])],
+  }
+}
+
+/** The short paid course's slug (a learner can buy and finish it in minutes: the learner journey's course). */
+export const SHORT_COURSE_SLUG = 'git-in-fifteen-minutes'
+
+/**
+ * A short paid course whose completion issues a certificate: a reading, a 6-second video served by the
+ * web app itself (`/media/learnmesh-sample-lesson.webm`, same origin, so the web app's CSP lets it
+ * play) and an untimed-enough quiz. Idempotent: nothing happens when the slug exists.
+ */
+async function seedShortPaidCourse(request: SeedRequest): Promise<string | undefined> {
+  const call = async <T = { id: string }>(
+    as: 'admin' | 'instructor',
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ) => {
+    const res = await request(as, method, path, body)
+    if (res.status >= 300)
+      throw new Error(`demo seed: ${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`)
+    return res.body as T
+  }
+  const mine = await call<{ items: { slug: string }[] }>('instructor', 'GET', '/courses?limit=50')
+  if (mine.items.some((c) => c.slug === SHORT_COURSE_SLUG)) return undefined
+  const publicUrl = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(
+    /\/+$/,
+    '',
+  )
+  const categories = await call<{ items: { id: string; slug: string }[] }>('admin', 'GET', '/categories')
+  const course = await call('instructor', 'POST', '/courses', {
+    title: 'Git in 15 Minutes',
+    slug: SHORT_COURSE_SLUG,
+    subtitle: 'Commits, branches and merges: the everyday commands',
+    description:
+      'A very short course: what a commit is, how branches move, and a quiz to check it stuck. Finish it to ' +
+      'earn a certificate.',
+    categoryId: categories.items.find((c) => c.slug === 'programming')?.id,
+    tags: ['git', 'beginner'],
+    level: 'beginner',
+    language: 'en',
+    priceMinor: 900,
+    currency: 'USD',
+    visibility: 'public',
+  })
+  const section = await call('instructor', 'POST', `/courses/${course.id}/sections`, { title: 'Git basics' })
+  const lesson = (body: Record<string, unknown>) =>
+    call('instructor', 'POST', `/courses/${course.id}/sections/${section.id}/lessons`, body)
+  await lesson({
+    type: 'text',
+    title: 'Commits and branches',
+    durationSeconds: 120,
+    isPreview: true,
+    content: {
+      type: 'text',
+      markdown:
+        '# Commits and branches\n\nA **commit** is a snapshot of your files with a message. A **branch** is a ' +
+        'movable name pointing at a commit.\n\n```sh\ngit switch -c feature\ngit commit -am "Add the feature"\n```\n',
+    },
+  })
+  await lesson({
+    type: 'video',
+    title: 'A first commit',
+    durationSeconds: 6,
+    content: { type: 'video', url: `${publicUrl}/media/learnmesh-sample-lesson.webm`, durationSeconds: 6 },
+  })
+  const question = (body: Record<string, unknown>) =>
+    call('instructor', 'POST', `/courses/${course.id}/questions`, body)
+  const questionIds = [
+    (
+      await question({
+        type: 'single_choice',
+        prompt: 'Which command creates a new branch and switches to it?',
+        options: [
+          { id: 'a', text: 'git switch -c feature' },
+          { id: 'b', text: 'git commit -b feature' },
+          { id: 'c', text: 'git push feature' },
+        ],
+        answer: { optionIds: ['a'] },
+        explanation: '`git switch -c <name>` creates the branch at the current commit and checks it out.',
+      })
+    ).id,
+    (
+      await question({
+        type: 'true_false',
+        prompt: 'A branch is a movable name pointing at a commit.',
+        answer: { value: true },
+        explanation: 'Committing on a branch moves its name to the new commit.',
+      })
+    ).id,
+  ]
+  const quiz = await call('instructor', 'POST', `/courses/${course.id}/quizzes`, {
+    title: 'Git basics check',
+    questionIds,
+    timeLimitSeconds: 300,
+    passPercent: 50,
+  })
+  await lesson({ type: 'quiz', title: 'Quiz: Git basics', content: { type: 'quiz', quizId: quiz.id } })
+  await call('instructor', 'POST', `/courses/${course.id}/submit`, {})
+  await call('admin', 'POST', `/courses/${course.id}/approve`, {})
+  return course.id
 }

@@ -6,6 +6,7 @@ import { ledgerRoutes } from './ledger/ledger.routes.ts'
 import { invoicesRoutes } from './invoices/invoices.routes.ts'
 import { payoutAccountsRoutes } from './payouts/payout-accounts.routes.ts'
 import { subscriptionsRoutes } from './subscriptions/subscriptions.routes.ts'
+import { kpisRoutes } from './kpis/kpis.routes.ts'
 
 /**
  * Builds commerce's HTTP app: kernel chassis, the bearer token plugin, then every route group.
@@ -28,5 +29,6 @@ export async function buildApp(deps: CommerceDeps, options: { verifier: TokenVer
   await payoutAccountsRoutes(app, deps)
   await invoicesRoutes(app, deps)
   subscriptionsRoutes(app, deps)
+  kpisRoutes(app, deps)
   return app
 }

@@ -72,6 +72,13 @@ export const CommerceConfigSchema = Type.Object({
         'Signing secret of the Stripe webhook endpoint (`whsec_…`); required when PAYMENT_PROVIDER is `stripe`. Never logged.',
     }),
   ),
+  STRIPE_PUBLISHABLE_KEY: Type.Optional(
+    Type.String({
+      minLength: 8,
+      description:
+        'Stripe publishable key (`pk_live_…` / `pk_test_…`) the web app gives Stripe.js (GET /checkout/options) when PAYMENT_PROVIDER is `stripe`; public by design.',
+    }),
+  ),
   STRIPE_API_URL: Type.Optional(
     Type.String({
       description:

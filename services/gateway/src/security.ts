@@ -8,7 +8,8 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
  * - `docs`: the API reference page; scripts only from this origin (no inline script), inline styles
  *   (the reference injects them), same-origin fetches for "try it".
  * - `web`: the web app's static build (Vite): same-origin scripts, styles, images, fonts, media from
- *   blob: (HLS playback) and same-origin XHR/WebSocket.
+ *   blob: (HLS playback) and same-origin XHR/WebSocket; Stripe.js (script, Elements frames, API) for
+ *   card payments when commerce uses Stripe.
  */
 export type SecurityProfile = 'api' | 'docs' | 'web'
 
@@ -33,12 +34,15 @@ const directives: Record<'docs' | 'web', NonNullable<HelmetOptions['contentSecur
     useDefaults: false,
     directives: {
       defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
+      // Stripe.js and its Elements iframes, as Stripe documents for a CSP (used only when commerce's
+      // provider is Stripe; nothing else is loaded from another origin).
+      scriptSrc: ["'self'", 'https://js.stripe.com'],
+      frameSrc: ['https://js.stripe.com', 'https://hooks.stripe.com'],
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:', 'blob:'],
       fontSrc: ["'self'", 'data:'],
       mediaSrc: ["'self'", 'blob:'],
-      connectSrc: ["'self'"],
+      connectSrc: ["'self'", 'https://api.stripe.com'],
       workerSrc: ["'self'", 'blob:'],
       objectSrc: ["'none'"],
       frameAncestors: ["'none'"],

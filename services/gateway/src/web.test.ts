@@ -154,11 +154,13 @@ describe('security', () => {
     }
   })
 
-  it('sends a CSP for the web app that allows its own scripts only', async () => {
+  it('sends a CSP for the web app that allows its own scripts and Stripe.js only', async () => {
     const res = await spa.inject('/')
     const csp = res.headers['content-security-policy'] as string
     expect(csp).toContain("default-src 'self'")
-    expect(csp).toContain("script-src 'self'")
+    expect(csp).toMatch(/script-src 'self' https:\/\/js\.stripe\.com(;|$)/)
+    expect(csp).toContain('frame-src https://js.stripe.com https://hooks.stripe.com')
+    expect(csp).toContain("connect-src 'self' https://api.stripe.com")
     expect(csp).not.toMatch(/script-src[^;]*unsafe/)
     expect(csp).toContain("frame-ancestors 'none'")
     expect(csp).toContain("object-src 'none'")

@@ -9,6 +9,7 @@ import { quizzesRoutes } from './quizzes/quizzes.routes.ts'
 import { assignmentsRoutes } from './assignments/assignments.routes.ts'
 import { certificatesRoutes } from './certificates/certificates.routes.ts'
 import { insightsRoutes } from './insights/insights.routes.ts'
+import { kpisRoutes } from './kpis/kpis.routes.ts'
 
 /**
  * Builds learning's HTTP app: kernel chassis (problem+json, strict bodies, OpenAPI), the bearer
@@ -34,5 +35,6 @@ export async function buildApp(deps: LearningDeps, options: { verifier: TokenVer
   assignmentsRoutes(app, deps)
   certificatesRoutes(app, deps)
   insightsRoutes(app, deps)
+  kpisRoutes(app, deps)
   return app
 }

@@ -6,6 +6,7 @@ import { availabilityRoutes } from './availability/availability.routes.ts'
 import { matchingRoutes } from './matching/matching.routes.ts'
 import { bookingsRoutes } from './bookings/bookings.routes.ts'
 import { calendarRoutes } from './calendar/calendar.routes.ts'
+import { kpisRoutes } from './kpis/kpis.routes.ts'
 
 /**
  * Builds tutoring's HTTP app: kernel chassis, the bearer token plugin, then every route group.
@@ -28,5 +29,6 @@ export async function buildApp(deps: TutoringDeps, options: { verifier: TokenVer
   await matchingRoutes(app, deps)
   await bookingsRoutes(app, deps)
   await calendarRoutes(app, deps)
+  kpisRoutes(app, deps)
   return app
 }

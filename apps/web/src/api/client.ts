@@ -10,6 +10,8 @@ export interface RequestOptions {
   /** Send no Authorization header even when signed in. */
   anonymous?: boolean
   signal?: AbortSignal
+  /** Extra request headers (e.g. `idempotency-key`). */
+  headers?: Record<string, string>
 }
 
 export interface ApiClient {
@@ -47,7 +49,7 @@ export function createApiClient(
   let inflight: Promise<boolean> | undefined
 
   async function send(path: string, opts: RequestOptions, withToken: boolean): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers }
     if (opts.body !== undefined) headers['content-type'] = 'application/json'
     const token = withToken ? tokens.access() : undefined
     if (token) headers.authorization = `Bearer ${token}`

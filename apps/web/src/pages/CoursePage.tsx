@@ -4,6 +4,7 @@ import { useParams } from 'react-router'
 import { commerce, formatDuration, formatMoney, learning, type CourseDetail } from '../api/endpoints.ts'
 import { ApiError } from '../api/problem.ts'
 import { ErrorState, Loading } from '../components/states.tsx'
+import { CourseActions } from '../areas/learner/CourseActions.tsx'
 import NotFoundPage from './NotFoundPage.tsx'
 
 /** The price commerce sells the course at (its product ref is the course id); the catalog's list price otherwise. */
@@ -35,6 +36,7 @@ function PriceCard({ course }: { course: CourseDetail }) {
           {course.lessonCount} lessons · {formatDuration(course.durationSeconds)} ·{' '}
           {course.language.toUpperCase()}
         </Text>
+        {!price.isPending && <CourseActions course={course} priceId={active?.id} />}
       </Stack>
     </Card>
   )

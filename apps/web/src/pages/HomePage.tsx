@@ -1,7 +1,9 @@
-import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core'
+import { Button, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router'
-import { formatMoney, learning, tutoring } from '../api/endpoints.ts'
+import { learning } from '../api/endpoints.ts'
+import { tutoringApi } from '../api/tutoring.ts'
+import { TutorCard } from '../areas/tutoring/TutorCard.tsx'
 import { useSession } from '../api/session.tsx'
 import { CourseCard } from '../components/CourseCard.tsx'
 import { Empty, ErrorState, Loading } from '../components/states.tsx'
@@ -23,52 +25,23 @@ function FeaturedCourses() {
   )
 }
 
-/** Tutors belong to an organization: search needs a signed-in member (the token names the org). */
+/**
+ * Featured tutors for everyone: signed out, tutoring's search without an organization returns the
+ * listed tutors of every organization (listed profiles are public); signed in, the member's own.
+ */
 function FeaturedTutors() {
   const { signedIn } = useSession()
   const tutors = useQuery({
-    queryKey: ['featured-tutors'],
-    queryFn: () => tutoring.search(6),
-    enabled: signedIn,
+    queryKey: ['featured-tutors', signedIn],
+    queryFn: () => tutoringApi.search({ limit: 6, sort: 'rating' }),
   })
-  if (!signedIn) {
-    return (
-      <Text c="dimmed">
-        <Anchor component={Link} to="/signin">
-          Sign in
-        </Anchor>{' '}
-        to see the tutors of your organization.
-      </Text>
-    )
-  }
   if (tutors.isPending) return <Loading label="Loading tutors…" />
   if (tutors.isError) return <ErrorState error={tutors.error} retry={() => void tutors.refetch()} />
   if (tutors.data.items.length === 0) return <Empty>No tutors are listed yet.</Empty>
   return (
     <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
       {tutors.data.items.map((t) => (
-        <Card key={t.id} withBorder component="article">
-          <Stack gap={4}>
-            <Group justify="space-between">
-              <Title order={3} size="h5">
-                {t.displayName}
-              </Title>
-              {t.verified && <Badge color="teal">Verified</Badge>}
-            </Group>
-            <Text size="sm" c="dimmed" lineClamp={2}>
-              {t.headline}
-            </Text>
-            <Text size="sm">{t.subjects.map((s) => s.subject).join(', ')}</Text>
-            <Group justify="space-between">
-              <Text fw={700}>{formatMoney(t.hourlyRate)} / h</Text>
-              <Text size="xs" c="dimmed">
-                {t.rating.average !== null
-                  ? `★ ${t.rating.average.toFixed(1)} (${t.rating.count})`
-                  : 'New tutor'}
-              </Text>
-            </Group>
-          </Stack>
-        </Card>
+        <TutorCard key={t.id} tutor={t} />
       ))}
     </SimpleGrid>
   )
@@ -83,6 +56,9 @@ export default function HomePage() {
         <Group>
           <Button component={Link} to="/catalog">
             Browse the catalog
+          </Button>
+          <Button component={Link} to="/tutors" variant="default">
+            Find a tutor
           </Button>
         </Group>
       </Stack>

@@ -28,6 +28,7 @@ export function presentCart(v: CartView) {
     subtotalMinor: v.priced.subtotalMinor,
     discountMinor: v.priced.discountMinor,
     totalMinor: v.priced.totalMinor,
+    tax: v.tax,
     ...(v.cartToken ? { cartToken: v.cartToken } : {}),
   }
 }

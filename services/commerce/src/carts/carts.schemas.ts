@@ -67,6 +67,15 @@ export const CartSchema = Type.Object({
   discountMinor: Type.Integer(),
   /** What checkout would charge. */
   totalMinor: Type.Integer(),
+  /** Tax included in totalMinor (prices are tax-inclusive; INVOICE_TAX_RATE_BASIS_POINTS), as checkout records it. */
+  tax: Type.Object({
+    /** The tax's name (INVOICE_TAX_LABEL, e.g. VAT). */
+    label: Type.String(),
+    /** The rate in basis points (2000 = 20 %); 0 = no tax. */
+    rateBasisPoints: Type.Integer(),
+    /** Sum over available lines of the tax included in each line's total. */
+    includedMinor: Type.Integer(),
+  }),
   /** A new guest cart's token: returned ONCE; send it back as X-Cart-Token. */
   cartToken: Type.Optional(Type.String()),
 })

@@ -6,6 +6,7 @@ import { assertStackable, couponUnusableReason, normalizeCode } from '../coupons
 import { createProductsRepository } from '../products/products.repository.ts'
 import { createCartsRepository, type CartRow } from './carts.repository.ts'
 import { priceCart, type PricedCart } from './pricing.ts'
+import { includedTax } from '../invoices/tax.ts'
 
 const repo = createCartsRepository()
 const productsRepo = createProductsRepository()
@@ -33,6 +34,8 @@ export interface CartView {
   cart: CartRow | null
   priced: PricedCart
   cartToken?: string
+  /** The tax included in the total (prices are tax-inclusive), computed per line as checkout does. */
+  tax: { label: string; rateBasisPoints: number; includedMinor: number }
 }
 
 /** Carts: persistent, per signed-in user (one open per org) or per guest token. */
@@ -52,17 +55,25 @@ export function createCartsService(database: Database, config: CommerceConfig) {
     return cart
   }
 
+  const rateBasisPoints = config.INVOICE_TAX_RATE_BASIS_POINTS
+  // The order's tax (checkout.service.ts): each available line's included tax, summed.
+  const taxOf = (priced: PricedCart): CartView['tax'] => ({
+    label: config.INVOICE_TAX_LABEL,
+    rateBasisPoints,
+    includedMinor: priced.lines
+      .filter((l) => l.available)
+      .reduce((sum, l) => sum + includedTax(l.totalMinor, rateBasisPoints), 0),
+  })
+
   async function view(tx: Tx, cart: CartRow | undefined | null, cartToken?: string): Promise<CartView> {
     if (!cart) {
-      return {
-        cart: null,
-        priced: { lines: [], coupons: [], subtotalMinor: 0, discountMinor: 0, totalMinor: 0 },
-      }
+      const priced: PricedCart = { lines: [], coupons: [], subtotalMinor: 0, discountMinor: 0, totalMinor: 0 }
+      return { cart: null, priced, tax: taxOf(priced) }
     }
     const lines = await repo.lines(tx, cart.id)
     const coupons = await couponsRepo.findByCodes(tx, cart.orgId, cart.couponCodes)
     const priced = priceCart(cart.currency, lines, cart.couponCodes, coupons, new Date())
-    return { cart, priced, ...(cartToken ? { cartToken } : {}) }
+    return { cart, priced, tax: taxOf(priced), ...(cartToken ? { cartToken } : {}) }
   }
 
   /** Creates the user's open cart (or returns the one a concurrent request created). */

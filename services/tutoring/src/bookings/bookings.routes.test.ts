@@ -113,6 +113,41 @@ describe('happy', () => {
     })
   })
 
+  it('quotes a cancellation before it happens: early 100 %, late 50 % for the learner, 100 % for the tutor', async () => {
+    const { tutorId, user: tutor } = await t.tutor()
+    const learner = t.user()
+    const early = await kit.book(learner, tutorId, at(3, '09:00'))
+    const late = await kit.book(learner, tutorId, at(0, '14:00')) // 6 h ahead
+    const quote = async (u: typeof learner, id: string) => {
+      const res = await t.call(u, 'GET', `/bookings/${id}/cancellation`)
+      expect(res.statusCode, res.body).toBe(200)
+      return res.json()
+    }
+    expect(await quote(learner, early.id)).toMatchObject({
+      allowed: true,
+      reason: 'full_refund',
+      refundPercent: 100,
+      refundMinor: 4000, // the default 40.00/h, 60 minutes
+      currency: 'EUR',
+      lateCancelRefundPercent: 50,
+      freeCancelUntil: new Date(new Date(at(3, '09:00')).getTime() - 24 * 3_600_000).toISOString(),
+    })
+    const lateQuote = await quote(learner, late.id)
+    expect(lateQuote).toMatchObject({ allowed: true, reason: 'late_cancel', refundPercent: 50 })
+    expect(lateQuote.refundMinor).toBe(2000)
+    expect(await quote(tutor, late.id)).toMatchObject({ allowed: true, refundPercent: 100 })
+    // The quote changed nothing; the real cancellation gives what it said.
+    expect((await t.call(learner, 'GET', `/bookings/${late.id}`)).json().status).toBe('booked')
+    await t.call(learner, 'POST', `/bookings/${late.id}/cancel`, {})
+    const ev = (await t.events('tutoring.lesson.cancelled')).find((e) => e.payload.bookingId === late.id)
+    expect(ev?.payload).toMatchObject({ refundPercent: lateQuote.refundPercent })
+    expect(await quote(learner, late.id)).toMatchObject({
+      allowed: false,
+      reason: 'bad_status',
+      refundMinor: null,
+    })
+  })
+
   it('the tutor confirms, the learner confirms after the end: completed once, escrow released once', async () => {
     const { tutorId, user: tutor } = await t.tutor()
     const learner = t.user()
@@ -323,6 +358,10 @@ describe('security', () => {
     expect((await t.call(other, 'GET', `/bookings/${b.id}`)).statusCode).toBe(404)
     expect((await t.call(other, 'POST', `/bookings/${b.id}/cancel`, {})).statusCode).toBe(404)
     expect((await t.call(t.user(), 'POST', `/bookings/${b.id}/cancel`, {})).statusCode).toBe(404)
+    expect((await t.call(t.user(), 'GET', `/bookings/${b.id}/cancellation`)).statusCode).toBe(404)
+    expect((await t.call(other, 'GET', `/bookings/${b.id}/cancellation`)).statusCode).toBe(404)
+    expect((await t.call(null, 'GET', `/bookings/${b.id}/cancellation`)).statusCode).toBe(401)
+    expect((await t.call(learner, 'GET', '/bookings/bkg_nope/cancellation')).statusCode).toBe(400)
     expect((await t.call(null, 'GET', `/bookings/${b.id}`)).statusCode).toBe(401)
     expect((await kit.hold(null as never, { tutorId, startsAt: at(1, '09:00') })).statusCode).toBe(401)
     // Another org's tutor cannot be booked from here.

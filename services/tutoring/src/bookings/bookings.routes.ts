@@ -7,6 +7,7 @@ import {
   BookingParams,
   BookingSchema,
   CancelBody,
+  CancellationQuoteSchema,
   CreditList,
   DisputeBody,
   DisputeListQuery,
@@ -104,6 +105,20 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
     },
     async (request) =>
       presentBooking(await s.complete(requireAuth(request), request.params.id, traceparentOf(request))),
+  )
+
+  app.get(
+    '/bookings/:id/cancellation',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'What cancelling now would refund me (a quote; nothing changes)',
+        params: BookingParams,
+        response: { 200: CancellationQuoteSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => s.cancellationQuote(requireAuth(request), request.params.id),
   )
 
   app.post(

@@ -141,6 +141,28 @@ export const CancelBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** `GET /bookings/:id/cancellation`: what cancelling now would give the caller (nothing changes). */
+export const CancellationQuoteSchema = Type.Object({
+  bookingId: Type.String(),
+  /** Whether the caller may cancel now. */
+  allowed: Type.Boolean(),
+  /** `release` (an unpaid hold), `full_refund`, `late_cancel`; when not allowed `started` or `bad_status`. */
+  reason: Type.String(),
+  /** Percent of the price refunded (null when not allowed). */
+  refundPercent: Nullable(Type.Integer()),
+  /** Refund in minor units, estimated from the booking price (a coupon lowers the real one); null when not allowed. */
+  refundMinor: Nullable(Type.Integer()),
+  currency: Type.String(),
+  /** `checkout` or `credit`. */
+  paidWith: Type.String(),
+  /** A credit-paid lesson cancelled with a full refund gives the credit back instead of money. */
+  creditReturned: Type.Boolean(),
+  /** Until when cancelling is free for this caller (tutors and admins: the start). */
+  freeCancelUntil: Type.String({ format: 'date-time' }),
+  /** Percent refunded for the caller after `freeCancelUntil`. */
+  lateCancelRefundPercent: Type.Integer(),
+})
+
 /** `POST /bookings/:id/reschedule`. */
 export const RescheduleBody = Type.Object(
   {

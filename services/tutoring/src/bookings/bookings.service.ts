@@ -461,6 +461,60 @@ export function createBookingsService(deps: TutoringDeps) {
     },
 
     /**
+     * What cancelling now would give, without cancelling: the same rules as `cancel` (held → a release,
+     * nothing paid; booked/confirmed before the start → the policy's percent for this caller), so the
+     * web app can show the refund before the person decides.
+     */
+    async cancellationQuote(p: Principal, id: string) {
+      const { b, actor } = await visible(db, p, id)
+      const now = deps.now()
+      const freeUntil =
+        actor === 'learner' ? new Date(b.startsAt.getTime() - cfg.FREE_CANCEL_HOURS * 3_600_000) : b.startsAt
+      const base = {
+        bookingId: b.id,
+        currency: b.currency,
+        paidWith: b.paidWith,
+        freeCancelUntil: freeUntil.toISOString(),
+        lateCancelRefundPercent: actor === 'learner' ? cfg.LATE_CANCEL_REFUND_PERCENT : 100,
+      }
+      if (b.status === 'held') {
+        return {
+          ...base,
+          allowed: true,
+          reason: 'release',
+          refundPercent: 0,
+          refundMinor: 0,
+          creditReturned: false,
+        }
+      }
+      const open = b.status === 'booked' || b.status === 'confirmed'
+      if (!open || now.getTime() >= b.startsAt.getTime()) {
+        return {
+          ...base,
+          allowed: false,
+          reason: open ? 'started' : 'bad_status',
+          refundPercent: null,
+          refundMinor: null,
+          creditReturned: false,
+        }
+      }
+      const percent = cancelRefundPercent(actor, b.startsAt, now, {
+        freeCancelHours: cfg.FREE_CANCEL_HOURS,
+        lateCancelRefundPercent: cfg.LATE_CANCEL_REFUND_PERCENT,
+      })
+      const credit = cancellationSettlement(b.paidWith, percent).returnCredit
+      return {
+        ...base,
+        allowed: true,
+        reason: percent === 100 ? 'full_refund' : 'late_cancel',
+        refundPercent: percent,
+        // Commerce refunds the percent of the lesson's charged share, rounded half up (docs/tutoring.md there).
+        refundMinor: b.paidWith === 'credit' ? 0 : Math.floor((2 * b.priceMinor * percent + 100) / 200),
+        creditReturned: credit,
+      }
+    },
+
+    /**
      * Cancels: a held slot (learner or tutor; nothing was paid) or a paid lesson before it starts.
      * Learner ≥ FREE_CANCEL_HOURS ahead → 100 %, later → LATE_CANCEL_REFUND_PERCENT; tutor or admin → 100 %.
      */

@@ -51,14 +51,16 @@ export async function profilesRoutes(app: App, deps: TutoringDeps): Promise<void
       schema: {
         tags,
         security: optionalSecurity,
-        summary: 'Search listed tutors of an organization (filters, distance, keyset pages)',
+        summary:
+          'Search listed tutors of an organization, or of all organizations when anonymous without orgId (filters, distance, keyset pages)',
         querystring: SearchQuery,
         response: { 200: SearchResponse, ...problems(400, 401, 422) },
       },
     },
     async (request) => {
       const { orgId, cursor, limit, ...params } = request.query
-      return search.search(readOrg(request.principal, orgId), params, {
+      // Anonymous without orgId: every organization's listed tutors (listed profiles are public anyway).
+      return search.search(orgId ?? request.principal?.orgId ?? null, params, {
         limit,
         ...(cursor ? { cursor } : {}),
       })

@@ -388,6 +388,8 @@ export const TutorCardSchema = Type.Object({
   /** `tut_...` */
   id: Type.String(),
   userId: Type.String(),
+  /** The tutor's organization (pass it as `orgId` to the profile and slots routes when anonymous). */
+  orgId: Type.String(),
   displayName: Type.String(),
   headline: Type.String(),
   timeZone: Type.String(),

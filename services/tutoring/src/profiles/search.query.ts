@@ -76,7 +76,7 @@ export interface CursorPosition {
   id: string
 }
 
-function searchHash(orgId: string, sort: SearchSort, search: TutorSearch): string {
+function searchHash(orgId: string | null, sort: SearchSort, search: TutorSearch): string {
   return createHash('sha256')
     .update(JSON.stringify([orgId, sort, search]))
     .digest('base64url')
@@ -85,7 +85,7 @@ function searchHash(orgId: string, sort: SearchSort, search: TutorSearch): strin
 
 /** The opaque keyset cursor: base64url of `{ k: sort key, i: tutor id, h: hash of org, sort and filters }`. */
 export function encodeCursor(
-  orgId: string,
+  orgId: string | null,
   sort: SearchSort,
   search: TutorSearch,
   at: CursorPosition,
@@ -98,7 +98,7 @@ export function encodeCursor(
 /** Decodes a cursor issued for this org, sort and filters; anything else is a 400. */
 export function decodeCursor(
   cursor: string,
-  orgId: string,
+  orgId: string | null,
   sort: SearchSort,
   search: TutorSearch,
 ): CursorPosition {

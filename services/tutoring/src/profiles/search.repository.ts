@@ -54,18 +54,18 @@ export function areaDistanceSql(lat: number, lng: number): SQL<number | null> {
 }
 
 /** True when one of the tutor's areas contains the point (bounding box first, then haversine). */
-function coversPoint(orgId: string, lat: number, lng: number): SQL {
+function coversPoint(orgId: string | null, lat: number, lng: number): SQL {
   return sql`${tutorProfiles.id} in (
     select sa.tutor_id from tutoring.service_areas sa
-    where sa.org_id = ${orgId} and sa.latitude is not null and ${boundingBox(lat, lng)}
+    where ${orgId === null ? sql`true` : sql`sa.org_id = ${orgId}`} and sa.latitude is not null and ${boundingBox(lat, lng)}
       and ${haversineKm(lat, lng)} <= sa.radius_km)`
 }
 
 /** True when one of the tutor's postal-code areas lists the code (in the country, when given). */
-function coversPostalCode(orgId: string, code: string, country: string | undefined): SQL {
+function coversPostalCode(orgId: string | null, code: string, country: string | undefined): SQL {
   return sql`${tutorProfiles.id} in (
     select sa.tutor_id from tutoring.service_areas sa
-    where sa.org_id = ${orgId} and sa.postal_codes @> array[${code}]::text[]
+    where ${orgId === null ? sql`true` : sql`sa.org_id = ${orgId}`} and sa.postal_codes @> array[${code}]::text[]
       ${country ? sql`and sa.country_code = ${country}` : sql``})`
 }
 
@@ -114,23 +114,30 @@ export interface SearchRow {
   sortKey: number
 }
 
-/** Listed profiles of an organization matching a search, one keyset page (limit + 1 rows). */
+/**
+ * Listed profiles of an organization (every organization when `orgId` is null: the anonymous
+ * marketplace) matching a search, one keyset page (limit + 1 rows).
+ */
 export async function searchProfiles(
   db: DbOrTx,
-  orgId: string,
+  orgId: string | null,
   search: TutorSearch,
   sort: SearchSort,
   page: { limit: number; after?: CursorPosition },
 ): Promise<SearchRow[]> {
-  const where: (SQL | undefined)[] = [eq(tutorProfiles.orgId, orgId), eq(tutorProfiles.status, 'listed')]
+  const where: (SQL | undefined)[] = [
+    orgId === null ? undefined : eq(tutorProfiles.orgId, orgId),
+    eq(tutorProfiles.status, 'listed'),
+  ]
+  const sameOrg = (column: SQL) => (orgId === null ? sql`` : sql`and ${column} = ${orgId}`)
   if (search.subject || search.level) {
     where.push(sql`exists (select 1 from tutoring.tutor_subjects ts where ts.tutor_id = ${tutorProfiles.id}
-      ${search.subject ? sql`and ts.org_id = ${orgId} and ts.subject = ${search.subject}` : sql``}
+      ${search.subject ? sql`${sameOrg(sql`ts.org_id`)} and ts.subject = ${search.subject}` : sql``}
       ${search.level ? sql`and ${search.level} = any(ts.levels)` : sql``})`)
   }
   if (search.language)
     where.push(sql`exists (select 1 from tutoring.tutor_languages tl where tl.tutor_id = ${tutorProfiles.id}
-      and tl.org_id = ${orgId} and tl.language = ${search.language})`)
+      ${sameOrg(sql`tl.org_id`)} and tl.language = ${search.language})`)
   if (search.currency) where.push(eq(tutorProfiles.currency, search.currency))
   if (search.maxRate !== undefined) where.push(lte(tutorProfiles.hourlyRateMinor, search.maxRate))
   if (search.verifiedOnly) where.push(eq(tutorProfiles.verificationStatus, 'verified'))

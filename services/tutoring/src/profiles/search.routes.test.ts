@@ -63,6 +63,45 @@ const VERSAILLES = { lat: 48.8049, lng: 2.1204 }
 const LYON = { lat: 45.764, lng: 4.8357 }
 
 describe('happy', () => {
+  it('anonymous without orgId searches every organization; a member without orgId only their own', async () => {
+    const orgA = newId('org')
+    const orgB = newId('org')
+    const subjects = [{ subject: 'marketplace-probe', levels: ['beginner' as const] }]
+    const a = await tutorIn(orgA, { subjects })
+    const b = await tutorIn(orgB, { subjects })
+    await tutorIn(orgB, { subjects, status: 'draft' })
+    const anon = await t.call(null, 'GET', '/tutors?subject=marketplace-probe&limit=1')
+    expect(anon.statusCode, anon.body).toBe(200)
+    const first = anon.json() as { items: Card[]; nextCursor: string }
+    expect(first.items).toHaveLength(1)
+    const second = (
+      await t.call(null, 'GET', `/tutors?subject=marketplace-probe&limit=1&cursor=${first.nextCursor}`)
+    ).json() as { items: Card[]; nextCursor: string | null }
+    const all = [...first.items, ...second.items]
+    expect(new Set(all.map((i) => i.id))).toEqual(new Set([a, b]))
+    expect(new Map(all.map((i) => [i.id, i.orgId]))).toEqual(
+      new Map([
+        [a, orgA],
+        [b, orgB],
+      ]),
+    )
+    expect(second.nextCursor).toBeNull()
+    // A cursor of the all-organizations search is not valid for one organization's.
+    expect(
+      (
+        await t.call(
+          null,
+          'GET',
+          `/tutors?orgId=${orgA}&subject=marketplace-probe&cursor=${first.nextCursor}`,
+        )
+      ).statusCode,
+    ).toBe(400)
+    const member = (
+      await t.call(t.user(['learner'], orgA), 'GET', '/tutors?subject=marketplace-probe')
+    ).json() as { items: Card[] }
+    expect(ids(member)).toEqual([a])
+  })
+
   it('filters by subject, level, language, rate and currency, verified, mode; only listed profiles', async () => {
     const org = newId('org')
     const maths = await tutorIn(org)
@@ -219,11 +258,12 @@ describe('errors', () => {
 })
 
 describe('security', () => {
-  it('anonymous search needs orgId; members search their own org by default, never another org’s drafts', async () => {
-    expect((await t.call(null, 'GET', '/tutors')).statusCode).toBe(400)
+  it('anonymous search sees only listed profiles; members search their own org by default, never another org’s drafts', async () => {
     const org = newId('org')
     const listedId = await tutorIn(org)
-    await tutorIn(org, { status: 'draft' })
+    const draftId = await tutorIn(org, { status: 'draft' })
+    const anonymous = (await t.call(null, 'GET', '/tutors?limit=50')).json() as { items: Card[] }
+    expect(ids(anonymous)).not.toContain(draftId)
     const member = t.user(['learner'], org)
     const own = await t.call(member, 'GET', '/tutors')
     expect(ids(own.json())).toEqual([listedId])

@@ -4,7 +4,10 @@ import { presentReputation } from './profiles.presenter.ts'
 import { decodeCursor, encodeCursor, normalizeSearch, type SearchParams } from './search.query.ts'
 import { searchProfiles } from './search.repository.ts'
 
-/** Tutor search over the listed profiles of one organization, keyset-paginated. */
+/**
+ * Tutor search over the listed profiles of one organization (or, for an anonymous visitor who names
+ * none, of every organization: `orgId` null), keyset-paginated.
+ */
 export function createSearchService(
   deps: TutoringDeps,
   repo: ProfilesRepository = createProfilesRepository(),
@@ -12,7 +15,7 @@ export function createSearchService(
   const db = deps.database.db
   return {
     /** One page of tutor cards, the applied sort and the next page's cursor. */
-    async search(orgId: string, params: SearchParams, page: { limit: number; cursor?: string }) {
+    async search(orgId: string | null, params: SearchParams, page: { limit: number; cursor?: string }) {
       const { search, sort } = normalizeSearch(params)
       const after = page.cursor ? decodeCursor(page.cursor, orgId, sort, search) : undefined
       const rows = await searchProfiles(db, orgId, search, sort, {
@@ -27,6 +30,7 @@ export function createSearchService(
         items: items.map(({ profile: p, distanceKm }) => ({
           id: p.id,
           userId: p.userId,
+          orgId: p.orgId,
           displayName: p.displayName,
           headline: p.headline,
           timeZone: p.timeZone,

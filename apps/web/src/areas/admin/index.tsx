@@ -1,7 +1,30 @@
-import type { Area } from '../types.ts'
+import { lazy } from 'react'
+import { hasRole, signedIn, type Area } from '../types.ts'
 
-// Pages are lazy chunks: `const XPage = lazy(() => import('./XPage.tsx'))`, then `{ path, element: <XPage /> }`.
+const AccountPage = lazy(() => import('./AccountPage.tsx'))
+const OrgAdminPage = lazy(() => import('./OrgAdminPage.tsx'))
+const KpisPage = lazy(() => import('./platform/KpisPage.tsx'))
+const UsersPage = lazy(() => import('./platform/UsersPage.tsx'))
+const RefundsPage = lazy(() => import('./platform/RefundsPage.tsx'))
+const DisputesPage = lazy(() => import('./platform/DisputesPage.tsx'))
+const TutorReviewPage = lazy(() => import('./platform/TutorReviewPage.tsx'))
+
+/** Account security (everyone signed in), organization admin (org_admin), platform admin. */
 export const area: Area = {
-  routes: [],
-  links: [],
+  routes: [
+    { path: '/account', element: <AccountPage /> },
+    { path: '/org', element: <OrgAdminPage /> },
+    { path: '/org/:tab', element: <OrgAdminPage /> },
+    { path: '/admin', element: <KpisPage /> },
+    { path: '/admin/kpis', element: <KpisPage /> },
+    { path: '/admin/users', element: <UsersPage /> },
+    { path: '/admin/refunds', element: <RefundsPage /> },
+    { path: '/admin/disputes', element: <DisputesPage /> },
+    { path: '/admin/tutors', element: <TutorReviewPage /> },
+  ],
+  links: [
+    { to: '/account', label: 'Account & security', place: 'account', show: signedIn },
+    { to: '/org', label: 'Organization', place: 'account', show: hasRole('org_admin') },
+    { to: '/admin/kpis', label: 'Platform admin', place: 'account', show: (me) => !!me?.user.platformAdmin },
+  ],
 }

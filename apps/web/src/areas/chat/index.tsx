@@ -1,7 +1,24 @@
-import type { Area } from '../types.ts'
+import { lazy } from 'react'
+import { signedIn, type Area } from '../types.ts'
 
-// Pages are lazy chunks: `const XPage = lazy(() => import('./XPage.tsx'))`, then `{ path, element: <XPage /> }`.
+const ChatPage = lazy(() => import('./ChatPage.tsx'))
+const NewConversationPage = lazy(() => import('./NewConversationPage.tsx'))
+const NotificationsPage = lazy(() => import('./NotificationsPage.tsx'))
+const NotificationSettingsPage = lazy(() => import('./NotificationSettingsPage.tsx'))
+
+export { chatWithHref, conversationHref } from './links.ts'
+
 export const area: Area = {
-  routes: [],
-  links: [],
+  routes: [
+    { path: '/chat', element: <ChatPage /> },
+    { path: '/chat/new', element: <NewConversationPage /> },
+    { path: '/chat/:conversationId', element: <ChatPage /> },
+    { path: '/notifications', element: <NotificationsPage /> },
+    { path: '/settings/notifications', element: <NotificationSettingsPage /> },
+  ],
+  links: [
+    { to: '/chat', label: 'Messages', place: 'main', show: signedIn },
+    { to: '/notifications', label: 'Notifications', place: 'account', show: signedIn },
+    { to: '/settings/notifications', label: 'Notification settings', place: 'account', show: signedIn },
+  ],
 }
