@@ -3,13 +3,14 @@
  * port with a fresh data folder, and drives the system Chromium through playwright-core (no browser
  * download: CHROMIUM_PATH, default /usr/bin/chromium). Screenshots go to tests/e2e/artifacts/.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { inject } from 'vitest'
 
 export const root = resolve(import.meta.dirname, '../..')
 export const artifacts = join(root, 'tests/e2e/artifacts')
@@ -31,29 +32,16 @@ export interface Platform {
   stop(): Promise<void>
 }
 
-let privateBuild: string | undefined
-
-/**
- * Builds the web app once per test process into its own folder (served through WEB_ROOT), so a journey
- * never sees apps/web/dist rebuilt under it by another `npm start` while it runs.
- */
-function buildWeb(): string {
-  if (privateBuild) return privateBuild
-  const outDir = mkdtempSync(join(tmpdir(), 'learnmesh-e2e-web-'))
-  const result = spawnSync(
-    'npm',
-    ['run', 'build', '-w', '@learnmesh/web', '--', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'],
-    { cwd: root, stdio: 'inherit' },
-  )
-  if (result.status !== 0) throw new Error('the web app did not build')
-  privateBuild = outDir
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
-  return outDir
+/** The build made once per run by tests/e2e/global-setup.ts. */
+function builtWeb(): string {
+  const dir = inject('e2eWebRoot')
+  if (!dir) throw new Error('tests/e2e/global-setup.ts did not build the web app')
+  return dir
 }
 
 /** Starts `npm start` on a free port and a temporary DATA_DIR; resolves once the web app answers. */
 export async function startPlatform(): Promise<Platform> {
-  const webRoot = buildWeb()
+  const webRoot = builtWeb()
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'learnmesh-e2e-'))
   const url = `http://127.0.0.1:${port}`

@@ -6,6 +6,7 @@ export default defineConfig({
     include: ['tests/e2e/**/*.e2e.ts'],
     pool: 'forks',
     fileParallelism: false,
+    globalSetup: ['./tests/e2e/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 240_000,
   },

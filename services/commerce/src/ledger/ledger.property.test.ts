@@ -8,7 +8,8 @@
  * One database for the file, truncated before each run.
  *
  * Environment:
- *   LEDGER_PROPERTY_RUNS      runs (default 1000 when CI is set, 60 otherwise: ~0.5 s of CPU per run on PGlite)
+ *   LEDGER_PROPERTY_RUNS      runs (default 60; `npm run test:heavy` runs 1,000: ~0.7 s of CPU per run on PGlite)
+ *   LEDGER_PROPERTY_SHARD     `k/n`: run the k-th of n shares of the runs (test:heavy runs the shares in parallel)
  *   LEDGER_PROPERTY_COMMANDS  commands per run (default 50)
  *   LEDGER_PROPERTY_SEED / LEDGER_PROPERTY_PATH  replay a failure (fast-check prints both)
  */
@@ -24,7 +25,14 @@ import { runPayouts } from '../payouts/payouts.service.ts'
 import { flatCommission, tieredCommission } from './commission.ts'
 import { postPaymentCaptured, postRefund, type CapturedPayment, type PostingLine } from './postings.ts'
 
-const RUNS = Number(process.env.LEDGER_PROPERTY_RUNS ?? (process.env.CI ? 1000 : 60))
+const TOTAL_RUNS = Number(process.env.LEDGER_PROPERTY_RUNS ?? 60)
+/** `k/n`: this process runs the k-th of n equal shares of the runs (each with its own random seed). */
+const [SHARD, SHARDS] = (process.env.LEDGER_PROPERTY_SHARD ?? '1/1').split('/').map(Number) as [
+  number,
+  number,
+]
+const RUNS = Math.floor(TOTAL_RUNS / SHARDS) + (SHARD <= TOTAL_RUNS % SHARDS ? 1 : 0)
+const SHARD_LABEL = SHARDS > 1 ? `, share ${SHARD} of ${SHARDS} of ${TOTAL_RUNS}` : ''
 const COMMANDS = Number(process.env.LEDGER_PROPERTY_COMMANDS ?? 50)
 const SEED = process.env.LEDGER_PROPERTY_SEED ? Number(process.env.LEDGER_PROPERTY_SEED) : undefined
 const PATH = process.env.LEDGER_PROPERTY_PATH
@@ -501,7 +509,7 @@ async function run(policyName: 'flat' | 'tiered', commands: Command[]) {
 }
 
 describe('happy', () => {
-  it(`every command sequence keeps the ledger balanced and equal to the model (${RUNS} runs × ${COMMANDS} commands)`, async () => {
+  it(`every command sequence keeps the ledger balanced and equal to the model (${RUNS} runs × ${COMMANDS} commands${SHARD_LABEL})`, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('flat' as const, 'tiered' as const),
