@@ -33,6 +33,13 @@ export const IdentityConfigSchema = Type.Object({
     maximum: 365,
     description: 'A session ends after this many days without a refresh (sliding).',
   }),
+  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 0,
+    maximum: 300,
+    description:
+      'A refresh token presented again within this many seconds of its rotation (and before its successor was used) gets a new pair for the same session instead of revoking it, e.g. after a reload during a refresh; the unreceived successor is invalidated. 0 disables the grace: every reuse revokes the session.',
+  }),
   CLOCK_SKEW_SECONDS: Type.Integer({
     default: 60,
     minimum: 0,

@@ -17,8 +17,31 @@ export interface RequestOptions {
 export interface ApiClient {
   request<T>(path: string, options?: RequestOptions): Promise<T>
   tokens: TokenStore
-  /** Exchanges the refresh token for a new pair; concurrent callers share one request. */
+  /**
+   * Exchanges the refresh token for a new pair; concurrent callers share one request, and tabs take
+   * turns (Web Locks), each presenting the token stored when its turn comes.
+   */
   refresh(): Promise<boolean>
+}
+
+/** The part of the Web Locks API (`navigator.locks`) the client uses. */
+export interface RefreshLocks {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>
+}
+
+/** Name of the Web Lock every tab of the app holds while it refreshes. */
+export const REFRESH_LOCK = 'learnmesh-refresh'
+
+/** `navigator.locks` where the browser has it (all current ones; not jsdom or Node). */
+function browserLocks(): RefreshLocks | undefined {
+  if (typeof navigator === 'undefined' || !('locks' in navigator) || !navigator.locks) return undefined
+  const manager = navigator.locks
+  return {
+    request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+      // Resolves with what the callback's promise resolves to (lib.dom types it one level deeper).
+      return manager.request(name, callback) as unknown as Promise<T>
+    },
+  }
 }
 
 /** Builds `/api/<path>?<query>`. */
@@ -37,15 +60,26 @@ export function apiUrl(base: string, path: string, query?: RequestOptions['query
  * The fetch wrapper every page uses: base `/api`, the bearer access token from memory, and on a 401
  * one refresh through identity's `POST /identity/auth/refresh` (the refresh token travels in the JSON
  * body and is rotated) followed by one retry. A single refresh is in flight at a time: requests that
- * fail together wait for the same one, so a rotated token is never presented twice (identity would
- * revoke the session as a reuse). Non-2xx answers become `ApiError`s carrying the problem document.
+ * fail together wait for the same one, and across tabs the refresh runs under the Web Lock
+ * `learnmesh-refresh` (`locks`, default `navigator.locks`; without it, only the in-tab single flight).
+ * The refresh token is read once the lock is held, so a tab that waited presents the token another
+ * tab just stored rather than the one it rotated away: a rotated token is never presented twice
+ * (identity would revoke the session as a reuse). Non-2xx answers become `ApiError`s carrying the
+ * problem document.
  */
 export function createApiClient(
-  options: { base?: string; fetch?: typeof fetch; tokens?: TokenStore } = {},
+  options: {
+    base?: string
+    fetch?: typeof fetch
+    tokens?: TokenStore
+    /** Cross-tab lock; null: none (in-tab single flight only). Default: `navigator.locks` when present. */
+    locks?: RefreshLocks | null
+  } = {},
 ): ApiClient {
   const base = options.base ?? '/api'
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const tokens = options.tokens ?? createTokenStore(undefined)
+  const locks = options.locks === undefined ? browserLocks() : (options.locks ?? undefined)
   let inflight: Promise<boolean> | undefined
 
   async function send(path: string, opts: RequestOptions, withToken: boolean): Promise<Response> {
@@ -66,21 +100,30 @@ export function createApiClient(
     }
   }
 
-  async function doRefresh(): Promise<boolean> {
+  /** One exchange; runs while this tab holds the refresh lock. */
+  async function doRefresh(attempt = 0): Promise<boolean> {
+    // Read now, not before waiting for the lock: another tab may have rotated the token meanwhile.
     const refreshToken = tokens.refresh()
     if (!refreshToken) return false
     const response = await send('/identity/auth/refresh', { method: 'POST', body: { refreshToken } }, false)
+    const stored = tokens.refresh()
     if (!response.ok) {
-      // 401 (expired, revoked, reused): the session is over. Anything else: keep the token for later.
-      if (response.status === 401 || response.status === 400) tokens.clear()
+      // 401 (expired, revoked, reused): the session is over, unless the stored token is no longer the
+      // one presented (another tab signed in meanwhile). Anything else: keep the token for later.
+      if ((response.status === 401 || response.status === 400) && stored === refreshToken) tokens.clear()
       return false
     }
-    tokens.set((await response.json()) as TokenPair)
+    const pair = (await response.json()) as TokenPair
+    // Signed out (here or in another tab) while the refresh was in flight: do not revive the session.
+    if (stored === undefined) return false
+    // Another tab stored a different session meanwhile (a sign-in takes no lock): use that one.
+    if (stored !== refreshToken) return attempt < 1 ? doRefresh(attempt + 1) : false
+    tokens.set(pair)
     return true
   }
 
   function refresh(): Promise<boolean> {
-    inflight ??= doRefresh().finally(() => {
+    inflight ??= (locks ? locks.request(REFRESH_LOCK, () => doRefresh()) : doRefresh()).finally(() => {
       inflight = undefined
     })
     return inflight
@@ -92,9 +135,9 @@ export function createApiClient(
     if (useToken && !tokens.access() && tokens.refresh()) await refresh()
     let response = await send(path, opts, useToken)
     if (response.status === 401 && useToken && tokens.refresh()) {
-      const sentToken = tokens.access()
+      // A refresh that failed for a passing reason (5xx, 429, network) keeps the session: the 401 is
+      // reported, and the next request tries again. doRefresh() clears it when the session is over.
       if (await refresh()) response = await send(path, opts, true)
-      else if (sentToken) tokens.clear()
     }
     if (!response.ok) throw new ApiError(await readProblem(response))
     if (response.status === 204) return undefined as T
@@ -107,4 +150,6 @@ export function createApiClient(
 
 const storage = typeof window === 'undefined' ? undefined : window.localStorage
 /** The app's client. */
-export const api = createApiClient({ tokens: createTokenStore(storage) })
+export const api = createApiClient({
+  tokens: createTokenStore(storage, typeof window === 'undefined' ? undefined : window),
+})

@@ -72,7 +72,7 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
         tags,
         summary: 'Exchange a refresh token for a new pair',
         description:
-          'Each refresh token works once. Presenting a used one ends its whole session (401 `token_reused`).',
+          "Each refresh token works once. Presenting a used one ends its whole session (401 `token_reused`), except within REFRESH_REUSE_GRACE_SECONDS of its rotation while that is the session's latest: then the same session gets a new pair and the unreceived successor stops working.",
         body: RefreshBody,
         response: { 200: TokenPairSchema, ...problems(400, 401) },
       },

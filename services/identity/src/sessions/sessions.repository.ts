@@ -7,6 +7,9 @@ export type SessionRow = typeof sessions.$inferSelect
 /** A refresh_tokens row. */
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 
+/** `used_at` of a refresh token that was replaced before its holder ever used it (see `supersedeUnusedTokens`). */
+export const SUPERSEDED_AT = new Date(0)
+
 /** Data access for sessions and their refresh tokens. */
 export function createSessionsRepository() {
   return {
@@ -93,14 +96,28 @@ export function createSessionsRepository() {
         .limit(1)
       return row
     },
-    /** Marks a refresh token used if it was not yet; false means someone used it first (reuse). */
-    async claimRefreshToken(db: DbOrTx, id: string): Promise<boolean> {
+    /** Marks a refresh token used (at `at`) if it was not yet; false means someone used it first (reuse). */
+    async claimRefreshToken(db: DbOrTx, id: string, at: Date = new Date()): Promise<boolean> {
       const rows = await db
         .update(refreshTokens)
-        .set({ usedAt: new Date() })
+        .set({ usedAt: at })
         .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt)))
         .returning({ id: refreshTokens.id })
       return rows.length === 1
+    },
+    /**
+     * Marks the unused refresh tokens of a session as used at {@link SUPERSEDED_AT} (the epoch): they
+     * were issued but never delivered, and a replacement is being issued for the token that preceded
+     * them (refresh reuse within the grace). Such a token is outside every grace window, so presenting
+     * it later is a reuse and revokes the family: whoever holds it raced the legitimate client.
+     */
+    async supersedeUnusedTokens(db: DbOrTx, sessionId: string): Promise<number> {
+      const rows = await db
+        .update(refreshTokens)
+        .set({ usedAt: SUPERSEDED_AT })
+        .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.usedAt)))
+        .returning({ id: refreshTokens.id })
+      return rows.length
     },
     /**
      * Deletes the unused refresh tokens of a session (it got a new one another way, e.g. an org

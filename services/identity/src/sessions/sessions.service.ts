@@ -36,8 +36,12 @@ export function toRoles(values: string[]): Role[] {
  * Sessions and tokens. A session is one refresh-token family: each refresh token is 32 random
  * bytes (base64url), stored as its SHA-256, used once and replaced by the next. Presenting a used
  * one again means two parties hold the family (theft or a replay), so the whole session is revoked
- * and even the token that replaced it stops working. Sessions expire REFRESH_TOKEN_TTL_DAYS after
- * their last refresh.
+ * and even the token that replaced it stops working. One exception, the reuse grace
+ * (REFRESH_REUSE_GRACE_SECONDS, 0 disables it): the token whose rotation is the session's latest,
+ * presented again within the grace, gets a new pair for the same session (the client most likely
+ * lost the answer to a reload or another tab) and the successor it never received is superseded,
+ * so the session still has one live refresh token; presenting that successor later is a reuse.
+ * Sessions expire REFRESH_TOKEN_TTL_DAYS after their last refresh.
  */
 export function createTokenService(options: {
   database: Database
@@ -66,6 +70,18 @@ export function createTokenService(options: {
   const usersRepo = createUsersRepository()
   const orgsRepo = createOrgsRepository()
   const ttlMs = config.REFRESH_TOKEN_TTL_DAYS * 86_400_000
+  const graceMs = config.REFRESH_REUSE_GRACE_SECONDS * 1000
+
+  /**
+   * A used token presented again is a benign replay, not theft, when reuse grace is on, it was used
+   * less than REFRESH_REUSE_GRACE_SECONDS ago, and its rotation is still the session's last one
+   * (`usedAt` equals the session's `lastUsedAt`, both stamped with the same instant): nobody has
+   * refreshed with its successor or switched organization since.
+   */
+  function isGraceReuse(usedAt: Date, lastUsedAt: Date, now: Date): boolean {
+    const age = now.getTime() - usedAt.getTime()
+    return graceMs > 0 && usedAt.getTime() === lastUsedAt.getTime() && age >= 0 && age < graceMs
+  }
 
   /** Loads what the access token says about the user in the org; throws when they may not have one. */
   async function claimsFor(db: DbOrTx, userId: string, orgId: string) {
@@ -122,13 +138,21 @@ export function createTokenService(options: {
     },
 
     async refresh(refreshToken, meta) {
+      const tokenHash = sha256(refreshToken)
       const outcome = await database.db.transaction(async (tx) => {
-        const row = await sessionsRepo.findRefreshToken(tx, sha256(refreshToken))
-        if (!row) return { kind: 'invalid' as const }
-        const session = await sessionsRepo.findSession(tx, row.sessionId, true)
+        const found = await sessionsRepo.findRefreshToken(tx, tokenHash)
+        if (!found) return { kind: 'invalid' as const }
+        // The session row lock serialises every refresh of the family; the token is read again under
+        // it, so a concurrent refresh with the same token sees the first one's outcome.
+        const session = await sessionsRepo.findSession(tx, found.sessionId, true)
         if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now())
           return { kind: 'invalid' as const }
-        if (row.usedAt || !(await sessionsRepo.claimRefreshToken(tx, row.id))) {
+        const row = await sessionsRepo.findRefreshToken(tx, tokenHash)
+        // Gone meanwhile: an org switch dropped it (unknown, not reused).
+        if (!row || row.sessionId !== session.id) return { kind: 'invalid' as const }
+        const now = new Date()
+        const withinGrace = !!row.usedAt && isGraceReuse(row.usedAt, session.lastUsedAt, now)
+        if (!withinGrace && (row.usedAt || !(await sessionsRepo.claimRefreshToken(tx, row.id, now)))) {
           await sessionsRepo.revoke(tx, session.id, 'refresh_token_reused')
           return { kind: 'reused' as const }
         }
@@ -139,10 +163,14 @@ export function createTokenService(options: {
           await sessionsRepo.revoke(tx, session.id, 'membership_ended')
           return { kind: 'invalid' as const }
         }
+        // Grace: the successor issued for this token was never received (a reload or a second tab
+        // raced the refresh). It stops working before its replacement exists, so the session keeps
+        // a single live refresh token; lastUsedAt stays the time of the rotation being replayed.
+        if (withinGrace) await sessionsRepo.supersedeUnusedTokens(tx, session.id)
         const next = await newRefreshToken(tx, session.id)
         await sessionsRepo.updateSession(tx, session.id, {
-          lastUsedAt: new Date(),
-          expiresAt: new Date(Date.now() + ttlMs),
+          ...(withinGrace ? {} : { lastUsedAt: now }),
+          expiresAt: new Date(now.getTime() + ttlMs),
           ip: meta.ip,
           userAgent: meta.userAgent?.slice(0, 512) ?? session.userAgent,
         })
