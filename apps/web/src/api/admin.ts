@@ -226,17 +226,3 @@ export function formatDateTime(iso: string): string {
 export function roleLabel(role: string): string {
   return ROLES.find((r) => r.value === role)?.label ?? role
 }
-
-/** Minor units per major unit of a currency (100 for EUR, 1 for JPY). */
-export function minorPerMajor(currency: string): number {
-  const digits =
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
-  return 10 ** digits
-}
-
-/** `1999, 'EUR'` → `€19.99`; zero stays a number (unlike formatMoney's "Free"). */
-export function formatAmount(amountMinor: number, currency: string): string {
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(
-    amountMinor / minorPerMajor(currency),
-  )
-}

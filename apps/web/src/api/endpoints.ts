@@ -1,4 +1,5 @@
 import { api } from './client.ts'
+import type { Money } from '../lib/money.ts'
 import type { TokenPair } from './tokens.ts'
 
 export interface User {
@@ -15,10 +16,7 @@ export interface Me {
   orgId: string
   roles: string[]
 }
-export interface Money {
-  amountMinor: number
-  currency: string
-}
+export type { Money }
 export interface CourseSummary {
   id: string
   slug: string
@@ -165,17 +163,6 @@ export const communication = {
       query: { limit: 50 },
     }),
   mail: (id: string) => api.request<Mail>(`/communication/dev/mailbox/${encodeURIComponent(id)}`),
-}
-
-/** `1999, 'EUR'` → `€19.99`; zero is "Free". */
-export function formatMoney(money: Money): string {
-  if (money.amountMinor === 0) return 'Free'
-  const digits =
-    new Intl.NumberFormat('en', { style: 'currency', currency: money.currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency: money.currency }).format(
-    money.amountMinor / 10 ** digits,
-  )
 }
 
 /** Seconds → `1 h 20 min`. */

@@ -1,6 +1,6 @@
 import { api } from './client.ts'
 
-/** Calls of the instructor studio: learning's authoring, quizzes, assignments and commerce's earnings. */
+/** Calls of the instructor studio: learning's authoring, quizzes and assignments (earnings: `earnings.ts`). */
 
 export type CourseLevel = 'beginner' | 'intermediate' | 'advanced' | 'all_levels'
 export type LessonType = 'video' | 'text' | 'quiz' | 'assignment' | 'resource'
@@ -165,34 +165,6 @@ export interface Submission {
   learnerName: string | null
 }
 
-export interface EarningsBalance {
-  currency: string
-  availableMinor: number
-  pendingEscrowMinor: number
-}
-export interface EarningsEntry {
-  id: string
-  transactionId: string
-  transactionKind: string
-  account: string
-  amountMinor: number
-  currency: string
-  description?: string
-  transactionDescription: string
-  createdAt: string
-}
-export interface Payout {
-  id: string
-  currency: string
-  amountMinor: number
-  provider: string
-  status: string
-  periodStart: string
-  periodEnd: string
-  createdAt: string
-  paidAt: string | null
-}
-
 interface Page<T> {
   items: T[]
   nextCursor: string | null
@@ -267,21 +239,4 @@ export const studio = {
     submissionId: string,
     body: { scores: { criterionId: string; points: number; comment?: string }[]; feedback?: string },
   ) => api.request<Submission>(`/learning/submissions/${submissionId}/grade`, { method: 'PUT', body }),
-
-  earnings: () => api.request<{ payeeUserId: string; balances: EarningsBalance[] }>('/commerce/earnings/me'),
-  earningEntries: (after?: string) =>
-    api.request<Page<EarningsEntry>>('/commerce/earnings/me/entries', { query: { limit: 25, after } }),
-  payouts: () => api.request<Page<Payout>>('/commerce/earnings/me/payouts', { query: { limit: 10 } }),
-}
-
-/** Minor-unit digits of a currency (`USD` 2, `JPY` 0); unknown codes count as 2. */
-export function currencyDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-      2
-    )
-  } catch {
-    return 2
-  }
 }

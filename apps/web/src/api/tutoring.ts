@@ -288,33 +288,7 @@ export interface Cart {
   items: CartLine[]
   totalMinor: number
 }
-export interface EarningsBalance {
-  currency: string
-  availableMinor: number
-  pendingEscrowMinor: number
-}
-export interface EarningsEntry {
-  id: string
-  transactionKind: string
-  account: string
-  amountMinor: number
-  currency: string
-  transactionDescription: string
-  createdAt: string
-}
-export interface Payout {
-  id: string
-  currency: string
-  amountMinor: number
-  provider: string
-  status: string
-  periodStart: string
-  periodEnd: string
-  createdAt: string
-  paidAt: string | null
-}
-
-/** Commerce calls the tutoring pages make: lesson prices, the cart line of a hold, checkout, earnings. */
+/** Commerce calls the tutoring pages make: lesson prices, the cart line of a hold, checkout (earnings: `earnings.ts`). */
 export const tutoringCommerce = {
   lessonPrice: (productRef: string, orgId?: string) =>
     api.request<{
@@ -331,11 +305,4 @@ export const tutoringCommerce = {
       body: {},
       headers: { 'idempotency-key': idempotencyKey },
     }),
-  earnings: () => api.request<{ payeeUserId: string; balances: EarningsBalance[] }>('/commerce/earnings/me'),
-  entries: () => api.request<Page<EarningsEntry>>('/commerce/earnings/me/entries', { query: { limit: 20 } }),
-  payouts: () => api.request<Page<Payout>>('/commerce/earnings/me/payouts', { query: { limit: 20 } }),
-  payoutAccount: () =>
-    api.request<{ provider: string; accountRef: string; createdAt: string }>(
-      '/commerce/earnings/me/payout-account',
-    ),
 }

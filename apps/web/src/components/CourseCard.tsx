@@ -1,6 +1,7 @@
 import { Badge, Card, Group, Stack, Text, Title } from '@mantine/core'
 import { Link } from 'react-router'
-import { formatDuration, formatMoney, type CourseSummary } from '../api/endpoints.ts'
+import { formatDuration, type CourseSummary } from '../api/endpoints.ts'
+import { formatPrice } from '../lib/money.ts'
 
 export function CourseCard({ course }: { course: CourseSummary }) {
   return (
@@ -23,7 +24,7 @@ export function CourseCard({ course }: { course: CourseSummary }) {
           </Text>
         </Group>
         <Group justify="space-between">
-          <Text fw={700}>{formatMoney(course.price)}</Text>
+          <Text fw={700}>{formatPrice(course.price)}</Text>
           <Text size="xs" c="dimmed">
             {course.ratingCount > 0
               ? `★ ${course.rating.toFixed(1)} (${course.ratingCount})`

@@ -37,3 +37,70 @@ export function Empty({ children }: { children: ReactNode }) {
     </Center>
   )
 }
+
+/** What `QueryState` reads of a React Query result (`useQuery` and `useInfiniteQuery` both fit). */
+export interface QueryStatus {
+  isPending: boolean
+  isError: boolean
+  error: unknown
+  refetch: () => unknown
+}
+
+/**
+ * A query's loading, error (with "Try again") and empty states, or `children()` once it has data.
+ * `children` is a function so it only runs when the data is there.
+ */
+export function QueryState({
+  query,
+  loadingLabel,
+  isEmpty,
+  empty,
+  children,
+}: {
+  query: QueryStatus
+  loadingLabel?: string
+  /** Checked once loaded; true shows `empty`. */
+  isEmpty?: () => boolean
+  empty?: ReactNode
+  children: () => ReactNode
+}) {
+  if (query.isPending) return <Loading label={loadingLabel} />
+  if (query.isError) return <ErrorState error={query.error} retry={() => void query.refetch()} />
+  if (isEmpty?.()) return <Empty>{empty}</Empty>
+  return <>{children()}</>
+}
+
+/** What `LoadMore` reads of a `useInfiniteQuery` result. */
+export interface PagedQuery {
+  hasNextPage: boolean
+  isFetchingNextPage: boolean
+  fetchNextPage: () => unknown
+}
+
+/** The "load more" button of a keyset-paged list; nothing once the last page is in. */
+export function LoadMore({ pages, label = 'Load more' }: { pages: PagedQuery; label?: string }) {
+  if (!pages.hasNextPage) return null
+  return (
+    <Button
+      variant="default"
+      onClick={() => void pages.fetchNextPage()}
+      loading={pages.isFetchingNextPage}
+      w="fit-content"
+    >
+      {label}
+    </Button>
+  )
+}
+
+/** Visually hidden but read by screen readers. */
+export const visuallyHidden = {
+  position: 'absolute',
+  width: 1,
+  height: 1,
+  padding: 0,
+  margin: -1,
+  overflow: 'hidden',
+  clip: 'rect(0, 0, 0, 0)',
+  whiteSpace: 'nowrap',
+  border: 0,
+} as const

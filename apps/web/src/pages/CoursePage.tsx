@@ -1,7 +1,8 @@
 import { Accordion, Alert, Badge, Card, Grid, Group, List, Stack, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { useParams } from 'react-router'
-import { commerce, formatDuration, formatMoney, learning, type CourseDetail } from '../api/endpoints.ts'
+import { commerce, formatDuration, learning, type CourseDetail } from '../api/endpoints.ts'
+import { formatPrice } from '../lib/money.ts'
 import { ApiError } from '../api/problem.ts'
 import { ErrorState, Loading } from '../components/states.tsx'
 import { CourseActions } from '../areas/learner/CourseActions.tsx'
@@ -18,12 +19,12 @@ function PriceCard({ course }: { course: CourseDetail }) {
           <Loading label="Loading price…" />
         ) : active ? (
           <Text size="xl" fw={800}>
-            {formatMoney({ amountMinor: active.unitAmountMinor, currency: active.currency })}
+            {formatPrice({ amountMinor: active.unitAmountMinor, currency: active.currency })}
           </Text>
         ) : (
           <>
             <Text size="xl" fw={800}>
-              {formatMoney(course.price)}
+              {formatPrice(course.price)}
             </Text>
             {price.isError && !(price.error instanceof ApiError && price.error.status === 404) && (
               <Text size="xs" c="dimmed">

@@ -1,16 +1,4 @@
-import {
-  Badge,
-  Button,
-  Card,
-  Checkbox,
-  Group,
-  Modal,
-  Stack,
-  Table,
-  Tabs,
-  Text,
-  TextInput,
-} from '@mantine/core'
+import { Badge, Button, Card, Checkbox, Group, Modal, Stack, Tabs, Text, TextInput } from '@mantine/core'
 import { useForm } from '@mantine/form'
 import { notifications } from '@mantine/notifications'
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
@@ -19,9 +7,8 @@ import { useNavigate, useParams } from 'react-router'
 import { formatDateTime, orgAdmin, roleLabel, ROLES, type Member } from '../../api/admin.ts'
 import type { Me } from '../../api/endpoints.ts'
 import { FormError } from '../../components/FormError.tsx'
-import { Empty, ErrorState, Loading } from '../../components/states.tsx'
+import { DataTable } from '../../components/DataTable.tsx'
 import { CLOSE, Guard, PageTitle } from './Guard.tsx'
-import { visuallyHidden } from './SessionsCard.tsx'
 
 /** Role checkboxes; at least one must stay ticked. */
 export function RolePicker({
@@ -99,8 +86,6 @@ function MembersPanel({ me }: { me: Me }) {
   const shown = q
     ? all.filter((m) => m.email.toLowerCase().includes(q) || m.displayName.toLowerCase().includes(q))
     : all
-  if (members.isPending) return <Loading label="Loading members…" />
-  if (members.isError) return <ErrorState error={members.error} retry={() => void members.refetch()} />
   return (
     <Stack>
       <TextInput
@@ -110,71 +95,62 @@ function MembersPanel({ me }: { me: Me }) {
         onChange={(e) => setSearch(e.currentTarget.value)}
         maw={360}
       />
-      {shown.length === 0 ? (
-        <Empty>{q ? 'No member matches this search.' : 'No members yet.'}</Empty>
-      ) : (
-        <Table.ScrollContainer minWidth={520}>
-          <Table verticalSpacing="xs" striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Member</Table.Th>
-                <Table.Th>Roles</Table.Th>
-                <Table.Th>Joined</Table.Th>
-                <Table.Th>
-                  <span style={visuallyHidden}>Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {shown.map((m) => (
-                <Table.Tr key={m.userId}>
-                  <Table.Td>
-                    <Text size="sm" fw={500}>
-                      {m.displayName}
-                      {m.userId === me.user.id ? ' (you)' : ''}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {m.email}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {m.roles.map((r) => (
-                        <Badge key={r} size="sm" variant="light">
-                          {roleLabel(r)}
-                        </Badge>
-                      ))}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{formatDateTime(m.joinedAt)}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="xs"
-                      variant="default"
-                      onClick={() => setEditing(m)}
-                      aria-label={`Change roles of ${m.displayName}`}
-                    >
-                      Change roles
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-      {members.hasNextPage && (
-        <Button
-          variant="default"
-          onClick={() => void members.fetchNextPage()}
-          loading={members.isFetchingNextPage}
-          w="fit-content"
-        >
-          Load more members
-        </Button>
-      )}
+      <DataTable
+        caption="Members"
+        query={members}
+        loadingLabel="Loading members…"
+        rows={shown}
+        rowKey={(m) => m.userId}
+        empty={q ? 'No member matches this search.' : 'No members yet.'}
+        pages={members}
+        moreLabel="Load more members"
+        minWidth={520}
+        verticalSpacing="xs"
+        striped
+        columns={[
+          {
+            header: 'Member',
+            cell: (m) => (
+              <>
+                <Text size="sm" fw={500}>
+                  {m.displayName}
+                  {m.userId === me.user.id ? ' (you)' : ''}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {m.email}
+                </Text>
+              </>
+            ),
+          },
+          {
+            header: 'Roles',
+            cell: (m) => (
+              <Group gap={4}>
+                {m.roles.map((r) => (
+                  <Badge key={r} size="sm" variant="light">
+                    {roleLabel(r)}
+                  </Badge>
+                ))}
+              </Group>
+            ),
+          },
+          { header: 'Joined', cell: (m) => <Text size="sm">{formatDateTime(m.joinedAt)}</Text> },
+          {
+            header: 'Actions',
+            hideHeader: true,
+            cell: (m) => (
+              <Button
+                size="xs"
+                variant="default"
+                onClick={() => setEditing(m)}
+                aria-label={`Change roles of ${m.displayName}`}
+              >
+                Change roles
+              </Button>
+            ),
+          },
+        ]}
+      />
       <Modal opened={!!editing} onClose={() => setEditing(undefined)} title="Change roles">
         {editing && <EditRoles orgId={orgId} member={editing} onClose={() => setEditing(undefined)} />}
       </Modal>
@@ -257,49 +233,37 @@ function InvitationsPanel({ orgId }: { orgId: string }) {
         Pending invitations
       </Text>
       <FormError error={revoke.error} />
-      {invitations.isPending ? (
-        <Loading label="Loading invitations…" />
-      ) : invitations.isError ? (
-        <ErrorState error={invitations.error} retry={() => void invitations.refetch()} />
-      ) : invitations.data.items.length === 0 ? (
-        <Empty>No pending invitations.</Empty>
-      ) : (
-        <Table.ScrollContainer minWidth={480}>
-          <Table verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Roles</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th>
-                  <span style={visuallyHidden}>Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {invitations.data.items.map((inv) => (
-                <Table.Tr key={inv.id}>
-                  <Table.Td>{inv.email}</Table.Td>
-                  <Table.Td>{inv.roles.map(roleLabel).join(', ')}</Table.Td>
-                  <Table.Td>{formatDateTime(inv.expiresAt)}</Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="xs"
-                      variant="default"
-                      color="red"
-                      loading={revoke.isPending && revoke.variables === inv.id}
-                      onClick={() => revoke.mutate(inv.id)}
-                      aria-label={`Revoke the invitation of ${inv.email}`}
-                    >
-                      Revoke
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+      <DataTable
+        caption="Pending invitations"
+        query={invitations}
+        loadingLabel="Loading invitations…"
+        rows={invitations.data?.items ?? []}
+        rowKey={(inv) => inv.id}
+        empty="No pending invitations."
+        minWidth={480}
+        verticalSpacing="xs"
+        columns={[
+          { header: 'Email', cell: (inv) => inv.email },
+          { header: 'Roles', cell: (inv) => inv.roles.map(roleLabel).join(', ') },
+          { header: 'Expires', cell: (inv) => formatDateTime(inv.expiresAt) },
+          {
+            header: 'Actions',
+            hideHeader: true,
+            cell: (inv) => (
+              <Button
+                size="xs"
+                variant="default"
+                color="red"
+                loading={revoke.isPending && revoke.variables === inv.id}
+                onClick={() => revoke.mutate(inv.id)}
+                aria-label={`Revoke the invitation of ${inv.email}`}
+              >
+                Revoke
+              </Button>
+            ),
+          },
+        ]}
+      />
     </Stack>
   )
 }

@@ -1,6 +1,7 @@
 import { Button, Divider, Group, Stack, Table, Text, VisuallyHidden } from '@mantine/core'
 import type { Cart } from '../../api/learner.ts'
-import { formatAmount, ToneBadge } from './shared.tsx'
+import { formatAmount } from '../../lib/money.ts'
+import { ToneBadge } from './shared.tsx'
 
 /** What a cart costs: its lines, the coupons, and the totals the server computed (tax included). */
 export function CartTotals({ cart }: { cart: Cart }) {

@@ -5,7 +5,8 @@ import { learn, orders, type Order } from '../../api/learner.ts'
 import { ApiError } from '../../api/problem.ts'
 import { ErrorState, Loading } from '../../components/states.tsx'
 import NotFoundPage from '../../pages/NotFoundPage.tsx'
-import { formatAmount, formatDate, SignedIn, ToneAlert, ToneBadge } from './shared.tsx'
+import { formatAmount } from '../../lib/money.ts'
+import { formatDate, SignedIn, ToneAlert, ToneBadge } from './shared.tsx'
 
 const STATUS_COLORS: Record<string, string> = {
   paid: 'green',

@@ -5,7 +5,8 @@ import { downloadFile, orders, type Invoice } from '../../api/learner.ts'
 import { errorMessage } from '../../api/problem.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
 import { OrderStatus } from './OrderPage.tsx'
-import { formatAmount, formatDate, SignedIn, ToneAlert } from './shared.tsx'
+import { formatAmount } from '../../lib/money.ts'
+import { formatDate, SignedIn, ToneAlert } from './shared.tsx'
 
 function InvoiceButton({ invoice }: { invoice: Invoice }) {
   const download = useMutation({

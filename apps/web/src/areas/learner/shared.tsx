@@ -4,17 +4,6 @@ import { Link, useLocation } from 'react-router'
 import { useSession } from '../../api/session.tsx'
 import { Loading } from '../../components/states.tsx'
 
-/** Minor units → `$49.00` (zero stays a number: totals read better as "$0.00" than "Free"). */
-export function formatAmount(amountMinor: number, currency: string | null | undefined): string {
-  const code = currency ?? 'USD'
-  const digits =
-    new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(
-    amountMinor / 10 ** digits,
-  )
-}
-
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return ''
   return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' })

@@ -11,7 +11,8 @@ import {
 } from '@mantine/core'
 import { useForm } from '@mantine/form'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { currencyDigits, studio, type StudioCourseDetail } from '../../api/studio.ts'
+import { studio, type StudioCourseDetail } from '../../api/studio.ts'
+import { currencyDigits, toMajor, toMinor } from '../../lib/money.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { notify } from './notify.ts'
 
@@ -33,11 +34,6 @@ interface Values {
   price: number | string
   currency: string
 }
-
-/** Major units (what a person types) ↔ minor units (what the API stores). */
-export const toMinor = (amount: number, currency: string) =>
-  Math.round(amount * 10 ** currencyDigits(currency))
-export const toMajor = (minor: number, currency: string) => minor / 10 ** currencyDigits(currency)
 
 /** The course's catalog details: title, subtitle, description, category, level, language, price. */
 export function DetailsForm({ course }: { course: StudioCourseDetail }) {

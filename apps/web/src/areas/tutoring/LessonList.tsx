@@ -15,7 +15,7 @@ import {
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
-import { formatMoney } from '../../api/endpoints.ts'
+import { formatAmount, formatPrice } from '../../lib/money.ts'
 import { tutoringApi, type Booking, type Slot } from '../../api/tutoring.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
 import { FormError } from '../../components/FormError.tsx'
@@ -86,7 +86,7 @@ function CancelDialog({ booking, onClose }: { booking: Booking; onClose: () => v
             ? 'Nothing was paid: the time is released.'
             : q.creditReturned
               ? 'Your package credit comes back to you.'
-              : `Refund: ${formatMoney({ amountMinor: q.refundMinor ?? 0, currency: q.currency })} (${q.refundPercent} % of the price).`}{' '}
+              : `Refund: ${formatAmount(q.refundMinor ?? 0, q.currency)} (${q.refundPercent} % of the price).`}{' '}
           {q.reason === 'late_cancel' &&
             `Cancelling was free until ${formatInZone(q.freeCancelUntil, browserTimeZone())}; later cancellations refund ${q.lateCancelRefundPercent} %.`}
         </Text>
@@ -241,7 +241,7 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
           </Badge>
         </Group>
         <Text size="sm" c="dimmed">
-          {formatMoney({ amountMinor: b.priceMinor, currency: b.currency })}
+          {formatPrice({ amountMinor: b.priceMinor, currency: b.currency })}
           {b.paidWith === 'credit' && ' · package credit'} · {b.mode === 'online' ? 'online' : 'in person'}
           {b.note && ` · “${b.note}”`}
           {b.status === 'cancelled' && b.refundPercent !== null && ` · refunded ${b.refundPercent} %`}

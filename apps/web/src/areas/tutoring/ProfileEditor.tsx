@@ -30,6 +30,7 @@ import {
   type TutorProfile,
 } from '../../api/tutoring.ts'
 import { FormError } from '../../components/FormError.tsx'
+import { currencyDigits, toMajor, toMinor } from '../../lib/money.ts'
 import { browserTimeZone, timeZones } from './time.ts'
 
 interface Values {
@@ -56,7 +57,7 @@ function valuesOf(p: TutorProfile | null, fallbackName: string): Values {
     bio: p?.bio ?? '',
     timeZone: p?.timeZone ?? browserTimeZone(),
     currency: p?.hourlyRate.currency ?? 'EUR',
-    hourlyRate: p ? p.hourlyRate.amountMinor / 100 : 30,
+    hourlyRate: p ? toMajor(p.hourlyRate.amountMinor, p.hourlyRate.currency) : 30,
     lessonMinutes: (p?.lessonMinutes ?? [60]).map(String),
     bufferMinutes: String(p?.bufferMinutes ?? 10),
     trialMinutes: p?.trial ? String(p.trial.minutes) : '',
@@ -78,7 +79,7 @@ export function toInput(v: Values): ProfileInput {
     bio: v.bio.trim(),
     timeZone: v.timeZone,
     currency: v.currency,
-    hourlyRateMinor: Math.round(Number(v.hourlyRate) * 100),
+    hourlyRateMinor: toMinor(Number(v.hourlyRate), v.currency),
     lessonMinutes: v.lessonMinutes.map(Number).sort((a, b) => a - b),
     bufferMinutes: Number(v.bufferMinutes),
     trialMinutes: v.trialMinutes ? Number(v.trialMinutes) : null,
@@ -212,7 +213,7 @@ export function ProfileEditor({
               label="Hourly rate"
               min={0.01}
               max={10000}
-              decimalScale={2}
+              decimalScale={currencyDigits(form.values.currency)}
               required
               {...form.getInputProps('hourlyRate')}
             />

@@ -1,6 +1,6 @@
 import { Anchor, Badge, Card, Group, Stack, Text, Title } from '@mantine/core'
 import { Link } from 'react-router'
-import { formatMoney } from '../../api/endpoints.ts'
+import { formatPrice } from '../../lib/money.ts'
 import type { TutorCard as Tutor } from '../../api/tutoring.ts'
 
 /** The profile page's address; anonymous visitors need the tutor's organization in it. */
@@ -55,7 +55,7 @@ export function TutorCard({ tutor }: { tutor: Tutor }) {
           )}
         </Group>
         <Group justify="space-between" mt="auto">
-          <Text fw={700}>{formatMoney(tutor.hourlyRate)} / h</Text>
+          <Text fw={700}>{formatPrice(tutor.hourlyRate)} / h</Text>
           <Text size="xs" c="dimmed">
             {reputation(tutor)}
           </Text>

@@ -9,7 +9,6 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Tabs,
   Text,
   TextInput,
@@ -18,12 +17,14 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
-import { formatMoney } from '../../api/endpoints.ts'
+import { earnings, earningsKeys } from '../../api/earnings.ts'
 import { ApiError } from '../../api/problem.ts'
 import { useSession } from '../../api/session.tsx'
-import { tutoringApi, tutoringCommerce, type Availability } from '../../api/tutoring.ts'
-import { Empty, ErrorState, Loading } from '../../components/states.tsx'
+import { tutoringApi, type Availability } from '../../api/tutoring.ts'
+import { DataTable } from '../../components/DataTable.tsx'
+import { Empty, ErrorState, Loading, QueryState } from '../../components/states.tsx'
 import { FormError } from '../../components/FormError.tsx'
+import { formatAmount } from '../../lib/money.ts'
 import { AvailabilityEditor } from './AvailabilityEditor.tsx'
 import { LessonList } from './LessonList.tsx'
 import { ProfileEditor } from './ProfileEditor.tsx'
@@ -212,13 +213,22 @@ function AvailabilityTab() {
   )
 }
 
+const ENTRIES_PAGE = 20
+const PAYOUTS_PAGE = 20
+
 function EarningsTab() {
-  const earnings = useQuery({ queryKey: ['earnings'], queryFn: tutoringCommerce.earnings })
-  const entries = useQuery({ queryKey: ['earnings-entries'], queryFn: tutoringCommerce.entries })
-  const payouts = useQuery({ queryKey: ['payouts'], queryFn: tutoringCommerce.payouts })
+  const balances = useQuery({ queryKey: earningsKeys.balances, queryFn: earnings.balances })
+  const entries = useQuery({
+    queryKey: earningsKeys.entries(ENTRIES_PAGE),
+    queryFn: () => earnings.entries({ limit: ENTRIES_PAGE }),
+  })
+  const payouts = useQuery({
+    queryKey: earningsKeys.payouts(PAYOUTS_PAGE),
+    queryFn: () => earnings.payouts({ limit: PAYOUTS_PAGE }),
+  })
   const account = useQuery({
-    queryKey: ['payout-account'],
-    queryFn: tutoringCommerce.payoutAccount,
+    queryKey: earningsKeys.payoutAccount,
+    queryFn: earnings.payoutAccount,
     retry: (n, e) => !notFound(e) && n < 2,
   })
   const zone = browserTimeZone()
@@ -232,62 +242,50 @@ function EarningsTab() {
           Learners pay upfront; the money waits in escrow until the lesson is completed, then your share
           becomes available and is paid out on the next payout run.
         </Text>
-        {earnings.isPending && <Loading label="Loading earnings…" />}
-        {earnings.isError && <ErrorState error={earnings.error} retry={() => void earnings.refetch()} />}
-        {earnings.isSuccess && earnings.data.balances.length === 0 && (
-          <Empty>No earnings yet: they appear after your first paid lesson.</Empty>
-        )}
-        {earnings.isSuccess && earnings.data.balances.length > 0 && (
-          <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
-            {earnings.data.balances.map((b) => (
-              <Paper key={b.currency} withBorder p="md" aria-label={`Balance in ${b.currency}`}>
-                <Text size="sm" c="dimmed">
-                  Available ({b.currency})
-                </Text>
-                <Text size="xl" fw={700} data-testid={`available-${b.currency}`}>
-                  {formatMoney({ amountMinor: b.availableMinor, currency: b.currency })}
-                </Text>
-                <Text size="sm" c="dimmed">
-                  Held in escrow: {formatMoney({ amountMinor: b.pendingEscrowMinor, currency: b.currency })}
-                </Text>
-              </Paper>
-            ))}
-          </SimpleGrid>
-        )}
+        <QueryState
+          query={balances}
+          loadingLabel="Loading earnings…"
+          isEmpty={() => balances.data?.balances.length === 0}
+          empty="No earnings yet: they appear after your first paid lesson."
+        >
+          {() => (
+            <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
+              {balances.data?.balances.map((b) => (
+                <Paper key={b.currency} withBorder p="md" aria-label={`Balance in ${b.currency}`}>
+                  <Text size="sm" c="dimmed">
+                    Available ({b.currency})
+                  </Text>
+                  <Text size="xl" fw={700} data-testid={`available-${b.currency}`}>
+                    {formatAmount(b.availableMinor, b.currency)}
+                  </Text>
+                  <Text size="sm" c="dimmed">
+                    Held in escrow: {formatAmount(b.pendingEscrowMinor, b.currency)}
+                  </Text>
+                </Paper>
+              ))}
+            </SimpleGrid>
+          )}
+        </QueryState>
       </Stack>
       <Stack>
         <Title order={3} size="h4">
           Movements
         </Title>
-        {entries.isPending && <Loading />}
-        {entries.isError && <ErrorState error={entries.error} retry={() => void entries.refetch()} />}
-        {entries.isSuccess && entries.data.items.length === 0 && <Empty>No movements yet.</Empty>}
-        {entries.isSuccess && entries.data.items.length > 0 && (
-          <Table.ScrollContainer minWidth={520}>
-            <Table striped>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Date</Table.Th>
-                  <Table.Th>What</Table.Th>
-                  <Table.Th>Account</Table.Th>
-                  <Table.Th ta="right">Amount</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {entries.data.items.map((e) => (
-                  <Table.Tr key={e.id}>
-                    <Table.Td>{formatInZone(e.createdAt, zone)}</Table.Td>
-                    <Table.Td>{e.transactionDescription || e.transactionKind}</Table.Td>
-                    <Table.Td>{e.account}</Table.Td>
-                    <Table.Td ta="right">
-                      {formatMoney({ amountMinor: e.amountMinor, currency: e.currency })}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
+        <DataTable
+          caption="Movements"
+          query={entries}
+          rows={entries.data?.items ?? []}
+          rowKey={(e) => e.id}
+          empty="No movements yet."
+          minWidth={520}
+          striped
+          columns={[
+            { header: 'Date', cell: (e) => formatInZone(e.createdAt, zone) },
+            { header: 'What', cell: (e) => e.transactionDescription || e.transactionKind },
+            { header: 'Account', cell: (e) => e.account },
+            { header: 'Amount', align: 'right', cell: (e) => formatAmount(e.amountMinor, e.currency) },
+          ]}
+        />
       </Stack>
       <Stack>
         <Title order={3} size="h4">
@@ -308,23 +306,23 @@ function EarningsTab() {
           Payouts run on the organization&apos;s schedule and gather every available balance above the
           minimum; there is nothing to request.
         </Text>
-        {payouts.isPending && <Loading />}
-        {payouts.isError && <ErrorState error={payouts.error} retry={() => void payouts.refetch()} />}
-        {payouts.isSuccess && payouts.data.items.length === 0 && <Empty>No payouts yet.</Empty>}
-        {payouts.isSuccess &&
-          payouts.data.items.map((p) => (
-            <Group key={p.id} justify="space-between">
-              <Text size="sm">
-                {formatInZone(p.createdAt, zone)} · {p.provider}
-              </Text>
-              <Group gap="xs">
-                <Badge variant="dot" color={p.status === 'paid' ? 'green' : 'gray'}>
-                  {p.status}
-                </Badge>
-                <Text fw={600}>{formatMoney({ amountMinor: p.amountMinor, currency: p.currency })}</Text>
+        <QueryState query={payouts} isEmpty={() => payouts.data?.items.length === 0} empty="No payouts yet.">
+          {() =>
+            payouts.data?.items.map((p) => (
+              <Group key={p.id} justify="space-between">
+                <Text size="sm">
+                  {formatInZone(p.createdAt, zone)} · {p.provider}
+                </Text>
+                <Group gap="xs">
+                  <Badge variant="dot" color={p.status === 'paid' ? 'green' : 'gray'}>
+                    {p.status}
+                  </Badge>
+                  <Text fw={600}>{formatAmount(p.amountMinor, p.currency)}</Text>
+                </Group>
               </Group>
-            </Group>
-          ))}
+            ))
+          }
+        </QueryState>
       </Stack>
     </Stack>
   )

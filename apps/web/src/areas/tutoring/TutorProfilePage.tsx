@@ -16,7 +16,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router'
-import { formatMoney } from '../../api/endpoints.ts'
+import { formatAmount, formatPrice } from '../../lib/money.ts'
 import { useSession } from '../../api/session.tsx'
 import {
   tutoringApi,
@@ -42,13 +42,13 @@ interface Held {
 function lessonOptions(p: TutorProfile) {
   const options = p.lessonPrices.map((lp) => ({
     value: `${lp.minutes}`,
-    label: `${lp.minutes}-minute lesson · ${formatMoney({ amountMinor: lp.amountMinor, currency: p.hourlyRate.currency })}`,
+    label: `${lp.minutes}-minute lesson · ${formatPrice({ amountMinor: lp.amountMinor, currency: p.hourlyRate.currency })}`,
   }))
   if (p.trial) {
     const price = p.lessonPrices.find((lp) => lp.minutes === p.trial!.minutes)
     options.unshift({
       value: `trial:${p.trial.minutes}`,
-      label: `Trial lesson, ${p.trial.minutes} minutes${price ? ` · ${formatMoney({ amountMinor: price.amountMinor, currency: p.hourlyRate.currency })}` : ''}`,
+      label: `Trial lesson, ${p.trial.minutes} minutes${price ? ` · ${formatPrice({ amountMinor: price.amountMinor, currency: p.hourlyRate.currency })}` : ''}`,
     })
   }
   return options
@@ -135,12 +135,7 @@ function BookingPanel({ profile }: { profile: TutorProfile }) {
         </Alert>
         <Text>
           Cart total:{' '}
-          <strong>
-            {formatMoney({
-              amountMinor: held.cart.totalMinor,
-              currency: held.cart.currency ?? held.booking.currency,
-            })}
-          </strong>
+          <strong>{formatAmount(held.cart.totalMinor, held.cart.currency ?? held.booking.currency)}</strong>
           {others > 0 && ` (this lesson and ${others} other item${others > 1 ? 's' : ''})`}
         </Text>
         <FormError error={pay.error ?? release.error} />
@@ -210,7 +205,7 @@ export default function TutorProfilePage() {
   if (profile.isPending) return <Loading label="Loading the tutor…" />
   if (profile.isError) return <ErrorState error={profile.error} retry={() => void profile.refetch()} />
   const p = profile.data
-  const money = (amountMinor: number) => formatMoney({ amountMinor, currency: p.hourlyRate.currency })
+  const money = (amountMinor: number) => formatPrice({ amountMinor, currency: p.hourlyRate.currency })
   const lessonPrice = (minutes: number) =>
     p.lessonPrices.find((lp) => lp.minutes === minutes)?.amountMinor ?? 0
   return (

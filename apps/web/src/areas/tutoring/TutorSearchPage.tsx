@@ -18,6 +18,7 @@ import { useSearchParams } from 'react-router'
 import { LEVELS, tutoringApi, type TutorSearchQuery } from '../../api/tutoring.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
 import { FormError } from '../../components/FormError.tsx'
+import { toMinor } from '../../lib/money.ts'
 import { TutorCard } from './TutorCard.tsx'
 
 const LANGUAGES = [
@@ -52,7 +53,7 @@ function queryFrom(params: URLSearchParams): TutorSearchQuery {
   const currency = get('currency')
   // Budget is per hour in major units in the URL; the API wants minor units and a currency.
   if (currency) q.currency = currency
-  if (currency && max > 0) q.maxRate = Math.round(max * 100)
+  if (currency && max > 0) q.maxRate = toMinor(max, currency)
   const sort = get('sort')
   if (sort && (sort === 'relevance' || sort === 'rating' || (q.currency && sort.startsWith('price_'))))
     q.sort = sort

@@ -18,7 +18,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { useState } from 'react'
 import { formatDateTime, platformAdmin, type Dispute } from '../../../api/admin.ts'
 import { FormError } from '../../../components/FormError.tsx'
-import { Empty, ErrorState, Loading } from '../../../components/states.tsx'
+import { LoadMore, QueryState } from '../../../components/states.tsx'
 import { PlatformShell } from './PlatformShell.tsx'
 
 type Resolution = 'refund' | 'release' | 'split'
@@ -128,57 +128,49 @@ export default function DisputesPage() {
             ]}
             w="fit-content"
           />
-          {disputes.isPending ? (
-            <Loading label="Loading disputes…" />
-          ) : disputes.isError ? (
-            <ErrorState error={disputes.error} retry={() => void disputes.refetch()} />
-          ) : items.length === 0 ? (
-            <Empty>{status === 'open' ? 'No open disputes.' : 'No resolved disputes yet.'}</Empty>
-          ) : (
-            <Stack component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
-              {items.map((d) => (
-                <Card withBorder component="li" key={d.id} padding="sm">
-                  <Group justify="space-between" align="flex-start" wrap="wrap">
-                    <Stack gap={2} style={{ flex: '1 1 260px' }}>
-                      <Text fw={600}>{d.reason}</Text>
-                      <Text size="xs" c="dimmed">
-                        Booking {d.bookingId} · opened {formatDateTime(d.createdAt)}
-                      </Text>
-                      {d.status === 'resolved' && (
-                        <Text size="sm">
-                          {describeResolution(d)}
-                          {d.resolutionNote ? ` — ${d.resolutionNote}` : ''}
+          <QueryState
+            query={disputes}
+            loadingLabel="Loading disputes…"
+            isEmpty={() => items.length === 0}
+            empty={status === 'open' ? 'No open disputes.' : 'No resolved disputes yet.'}
+          >
+            {() => (
+              <Stack component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+                {items.map((d) => (
+                  <Card withBorder component="li" key={d.id} padding="sm">
+                    <Group justify="space-between" align="flex-start" wrap="wrap">
+                      <Stack gap={2} style={{ flex: '1 1 260px' }}>
+                        <Text fw={600}>{d.reason}</Text>
+                        <Text size="xs" c="dimmed">
+                          Booking {d.bookingId} · opened {formatDateTime(d.createdAt)}
                         </Text>
+                        {d.status === 'resolved' && (
+                          <Text size="sm">
+                            {describeResolution(d)}
+                            {d.resolutionNote ? ` — ${d.resolutionNote}` : ''}
+                          </Text>
+                        )}
+                      </Stack>
+                      {d.status === 'open' ? (
+                        <Button
+                          size="xs"
+                          onClick={() => setResolving(d)}
+                          aria-label={`Resolve the dispute about booking ${d.bookingId}`}
+                        >
+                          Resolve
+                        </Button>
+                      ) : (
+                        <Badge variant="filled" color="teal.9">
+                          Resolved
+                        </Badge>
                       )}
-                    </Stack>
-                    {d.status === 'open' ? (
-                      <Button
-                        size="xs"
-                        onClick={() => setResolving(d)}
-                        aria-label={`Resolve the dispute about booking ${d.bookingId}`}
-                      >
-                        Resolve
-                      </Button>
-                    ) : (
-                      <Badge variant="filled" color="teal.9">
-                        Resolved
-                      </Badge>
-                    )}
-                  </Group>
-                </Card>
-              ))}
-            </Stack>
-          )}
-          {disputes.hasNextPage && (
-            <Button
-              variant="default"
-              onClick={() => void disputes.fetchNextPage()}
-              loading={disputes.isFetchingNextPage}
-              w="fit-content"
-            >
-              Load more
-            </Button>
-          )}
+                    </Group>
+                  </Card>
+                ))}
+              </Stack>
+            )}
+          </QueryState>
+          <LoadMore pages={disputes} />
           <Modal opened={!!resolving} onClose={() => setResolving(undefined)} title="Resolve a dispute">
             {resolving && <ResolveForm dispute={resolving} onDone={() => setResolving(undefined)} />}
           </Modal>

@@ -1,39 +1,18 @@
-import {
-  Badge,
-  Button,
-  Group,
-  Modal,
-  NumberInput,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core'
+import { Badge, Button, Group, Modal, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core'
 import { useForm } from '@mantine/form'
 import { notifications } from '@mantine/notifications'
 import { CLOSE } from '../Guard.tsx'
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRef, useState } from 'react'
-import {
-  formatAmount,
-  formatDateTime,
-  idempotencyKey,
-  minorPerMajor,
-  platformAdmin,
-  type Order,
-} from '../../../api/admin.ts'
+import { formatDateTime, idempotencyKey, platformAdmin, type Order } from '../../../api/admin.ts'
+import { DataTable } from '../../../components/DataTable.tsx'
 import { FormError } from '../../../components/FormError.tsx'
-import { Empty, ErrorState, Loading } from '../../../components/states.tsx'
-import { visuallyHidden } from '../SessionsCard.tsx'
+import { formatAmount, toMajor, toMinor, currencyDigits } from '../../../lib/money.ts'
 import { PlatformShell } from './PlatformShell.tsx'
-
-const money = formatAmount
 
 function RefundForm({ order, onDone }: { order: Order; onDone: () => void }) {
   const queryClient = useQueryClient()
   const refundable = order.totalMinor - order.refundedMinor
-  const scale = minorPerMajor(order.currency)
   // One key per attempt at this form: a retried request after a network error is not refunded twice.
   const key = useRef(idempotencyKey())
   const detail = useQuery({
@@ -41,20 +20,20 @@ function RefundForm({ order, onDone }: { order: Order; onDone: () => void }) {
     queryFn: () => platformAdmin.order(order.id),
   })
   const form = useForm({
-    initialValues: { amount: refundable / scale, reason: '' },
+    initialValues: { amount: toMajor(refundable, order.currency), reason: '' },
     validate: {
       amount: (v) =>
         typeof v !== 'number' || v <= 0
           ? 'Enter an amount'
-          : Math.round(v * scale) > refundable
-            ? `At most ${money(refundable, order.currency)}`
+          : toMinor(v, order.currency) > refundable
+            ? `At most ${formatAmount(refundable, order.currency)}`
             : null,
       reason: (v) => (v.trim() ? null : 'Say why (the buyer sees it on the credit note)'),
     },
   })
   const refund = useMutation({
     mutationFn: (v: { amount: number; reason: string }) => {
-      const amountMinor = Math.round(v.amount * scale)
+      const amountMinor = toMinor(v.amount, order.currency)
       return platformAdmin.refund(
         order.id,
         amountMinor === refundable ? { reason: v.reason.trim() } : { amountMinor, reason: v.reason.trim() },
@@ -64,7 +43,7 @@ function RefundForm({ order, onDone }: { order: Order; onDone: () => void }) {
     onSuccess: async (r) => {
       notifications.show({
         closeButtonProps: CLOSE,
-        message: `Refund ${r.refund.status}: ${money(r.refund.amountMinor, order.currency)}`,
+        message: `Refund ${r.refund.status}: ${formatAmount(r.refund.amountMinor, order.currency)}`,
         color: 'green',
       })
       await queryClient.invalidateQueries({ queryKey: ['admin', 'orders'] })
@@ -78,8 +57,8 @@ function RefundForm({ order, onDone }: { order: Order; onDone: () => void }) {
     <form noValidate onSubmit={form.onSubmit((v) => refund.mutate(v))}>
       <Stack>
         <Text size="sm">
-          Order {order.id}: paid {money(order.totalMinor, order.currency)}, refunded so far{' '}
-          {money(order.refundedMinor, order.currency)}.
+          Order {order.id}: paid {formatAmount(order.totalMinor, order.currency)}, refunded so far{' '}
+          {formatAmount(order.refundedMinor, order.currency)}.
         </Text>
         {detail.data && detail.data.items.length > 0 && (
           <Text size="sm" c="dimmed">
@@ -89,9 +68,9 @@ function RefundForm({ order, onDone }: { order: Order; onDone: () => void }) {
         <FormError error={refund.error} />
         <NumberInput
           label={`Amount (${order.currency})`}
-          description={`Up to ${money(refundable, order.currency)}; the full remainder by default.`}
+          description={`Up to ${formatAmount(refundable, order.currency)}; the full remainder by default.`}
           min={0}
-          decimalScale={Math.log10(scale)}
+          decimalScale={currencyDigits(order.currency)}
           required
           {...form.getInputProps('amount')}
         />
@@ -141,68 +120,52 @@ export default function RefundsPage() {
             maw={240}
             allowDeselect={false}
           />
-          {orders.isPending ? (
-            <Loading label="Loading orders…" />
-          ) : orders.isError ? (
-            <ErrorState error={orders.error} retry={() => void orders.refetch()} />
-          ) : items.length === 0 ? (
-            <Empty>No orders with this status.</Empty>
-          ) : (
-            <Table.ScrollContainer minWidth={620}>
-              <Table verticalSpacing="xs" striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Order</Table.Th>
-                    <Table.Th>Paid</Table.Th>
-                    <Table.Th>Total</Table.Th>
-                    <Table.Th>Refunded</Table.Th>
-                    <Table.Th>
-                      <span style={visuallyHidden}>Actions</span>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((o) => (
-                    <Table.Tr key={o.id}>
-                      <Table.Td>
-                        <Text size="xs" ff="monospace">
-                          {o.id}
-                        </Text>
-                        <Badge size="xs" variant="light">
-                          {o.status}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>{o.paidAt ? formatDateTime(o.paidAt) : '—'}</Table.Td>
-                      <Table.Td>{money(o.totalMinor, o.currency)}</Table.Td>
-                      <Table.Td>{money(o.refundedMinor, o.currency)}</Table.Td>
-                      <Table.Td>
-                        {o.refundedMinor < o.totalMinor && o.paidAt && (
-                          <Button
-                            size="xs"
-                            variant="default"
-                            onClick={() => setRefunding(o)}
-                            aria-label={`Refund order ${o.id}`}
-                          >
-                            Refund
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-          {orders.hasNextPage && (
-            <Button
-              variant="default"
-              onClick={() => void orders.fetchNextPage()}
-              loading={orders.isFetchingNextPage}
-              w="fit-content"
-            >
-              Load more
-            </Button>
-          )}
+          <DataTable
+            caption="Orders"
+            query={orders}
+            loadingLabel="Loading orders…"
+            rows={items}
+            rowKey={(o) => o.id}
+            empty="No orders with this status."
+            pages={orders}
+            minWidth={620}
+            verticalSpacing="xs"
+            striped
+            columns={[
+              {
+                header: 'Order',
+                cell: (o) => (
+                  <>
+                    <Text size="xs" ff="monospace">
+                      {o.id}
+                    </Text>
+                    <Badge size="xs" variant="light">
+                      {o.status}
+                    </Badge>
+                  </>
+                ),
+              },
+              { header: 'Paid', cell: (o) => (o.paidAt ? formatDateTime(o.paidAt) : '—') },
+              { header: 'Total', cell: (o) => formatAmount(o.totalMinor, o.currency) },
+              { header: 'Refunded', cell: (o) => formatAmount(o.refundedMinor, o.currency) },
+              {
+                header: 'Actions',
+                hideHeader: true,
+                cell: (o) =>
+                  o.refundedMinor < o.totalMinor &&
+                  o.paidAt && (
+                    <Button
+                      size="xs"
+                      variant="default"
+                      onClick={() => setRefunding(o)}
+                      aria-label={`Refund order ${o.id}`}
+                    >
+                      Refund
+                    </Button>
+                  ),
+              },
+            ]}
+          />
           <Modal opened={!!refunding} onClose={() => setRefunding(undefined)} title="Refund an order">
             {refunding && <RefundForm order={refunding} onDone={() => setRefunding(undefined)} />}
           </Modal>

@@ -3,9 +3,10 @@ import { notifications } from '@mantine/notifications'
 import { CLOSE } from '../Guard.tsx'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { formatAmount, formatDateTime, platformAdmin, type TutorProfile } from '../../../api/admin.ts'
+import { formatDateTime, platformAdmin, type TutorProfile } from '../../../api/admin.ts'
+import { formatAmount } from '../../../lib/money.ts'
 import { FormError } from '../../../components/FormError.tsx'
-import { Empty, ErrorState, Loading } from '../../../components/states.tsx'
+import { QueryState } from '../../../components/states.tsx'
 import { PlatformShell } from './PlatformShell.tsx'
 
 function Review({ tutor }: { tutor: TutorProfile }) {
@@ -84,21 +85,22 @@ export default function TutorReviewPage() {
       title="Tutor verification"
       description="Profiles of your current organization waiting for a decision."
     >
-      {() =>
-        queue.isPending ? (
-          <Loading label="Loading the queue…" />
-        ) : queue.isError ? (
-          <ErrorState error={queue.error} retry={() => void queue.refetch()} />
-        ) : queue.data.items.length === 0 ? (
-          <Empty>No profile is waiting for verification.</Empty>
-        ) : (
-          <Stack component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
-            {queue.data.items.map((t) => (
-              <Review key={t.id} tutor={t} />
-            ))}
-          </Stack>
-        )
-      }
+      {() => (
+        <QueryState
+          query={queue}
+          loadingLabel="Loading the queue…"
+          isEmpty={() => queue.data?.items.length === 0}
+          empty="No profile is waiting for verification."
+        >
+          {() => (
+            <Stack component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+              {queue.data?.items.map((t) => (
+                <Review key={t.id} tutor={t} />
+              ))}
+            </Stack>
+          )}
+        </QueryState>
+      )}
     </PlatformShell>
   )
 }

@@ -1,4 +1,4 @@
-import { Badge, Button, Drawer, Group, Stack, Table, Text, TextInput } from '@mantine/core'
+import { Badge, Button, Drawer, Group, Stack, Text, TextInput } from '@mantine/core'
 import { useDebouncedValue } from '@mantine/hooks'
 import { notifications } from '@mantine/notifications'
 import { CLOSE } from '../Guard.tsx'
@@ -12,8 +12,8 @@ import {
 import { useState } from 'react'
 import { formatDateTime, platformAdmin, roleLabel } from '../../../api/admin.ts'
 import { FormError } from '../../../components/FormError.tsx'
-import { Empty, ErrorState, Loading } from '../../../components/states.tsx'
-import { visuallyHidden } from '../SessionsCard.tsx'
+import { DataTable } from '../../../components/DataTable.tsx'
+import { ErrorState, Loading } from '../../../components/states.tsx'
 import { PlatformShell } from './PlatformShell.tsx'
 
 function UserDetail({ userId, selfId }: { userId: string; selfId: string }) {
@@ -107,57 +107,37 @@ export default function UsersPage() {
             onChange={(e) => setSearch(e.currentTarget.value)}
             maw={360}
           />
-          {users.isPending ? (
-            <Loading label="Loading users…" />
-          ) : users.isError ? (
-            <ErrorState error={users.error} retry={() => void users.refetch()} />
-          ) : items.length === 0 ? (
-            <Empty>No account matches this search.</Empty>
-          ) : (
-            <Table.ScrollContainer minWidth={560}>
-              <Table verticalSpacing="xs" striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Email</Table.Th>
-                    <Table.Th>Joined</Table.Th>
-                    <Table.Th>
-                      <span style={visuallyHidden}>Actions</span>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((u) => (
-                    <Table.Tr key={u.id}>
-                      <Table.Td>{u.displayName}</Table.Td>
-                      <Table.Td>{u.email}</Table.Td>
-                      <Table.Td>{formatDateTime(u.createdAt)}</Table.Td>
-                      <Table.Td>
-                        <Button
-                          size="xs"
-                          variant="default"
-                          onClick={() => setOpen(u.id)}
-                          aria-label={`View ${u.email}`}
-                        >
-                          View
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-          {users.hasNextPage && (
-            <Button
-              variant="default"
-              onClick={() => void users.fetchNextPage()}
-              loading={users.isFetchingNextPage}
-              w="fit-content"
-            >
-              Load more
-            </Button>
-          )}
+          <DataTable
+            caption="Users"
+            query={users}
+            loadingLabel="Loading users…"
+            rows={items}
+            rowKey={(u) => u.id}
+            empty="No account matches this search."
+            pages={users}
+            minWidth={560}
+            verticalSpacing="xs"
+            striped
+            columns={[
+              { header: 'Name', cell: (u) => u.displayName },
+              { header: 'Email', cell: (u) => u.email },
+              { header: 'Joined', cell: (u) => formatDateTime(u.createdAt) },
+              {
+                header: 'Actions',
+                hideHeader: true,
+                cell: (u) => (
+                  <Button
+                    size="xs"
+                    variant="default"
+                    onClick={() => setOpen(u.id)}
+                    aria-label={`View ${u.email}`}
+                  >
+                    View
+                  </Button>
+                ),
+              },
+            ]}
+          />
           <Drawer opened={!!open} onClose={() => setOpen(undefined)} title="Account" position="right">
             {open && <UserDetail userId={open} selfId={me.user.id} />}
           </Drawer>

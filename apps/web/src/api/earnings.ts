@@ -1,0 +1,76 @@
+import { api } from './client.ts'
+
+/**
+ * Commerce's earnings of the signed-in payee (`/commerce/earnings/me…`): instructors see them in the
+ * studio, tutors in the tutor console. Amounts are minor units; format them with `formatAmount`.
+ */
+
+/** The payee's money in one currency. */
+export interface EarningsBalance {
+  currency: string
+  /** Earned and not yet paid out; negative after clawbacks. */
+  availableMinor: number
+  /** Paid by learners and held in escrow until the lessons are delivered. */
+  pendingEscrowMinor: number
+}
+/** One movement on the payee's payable or escrow account. */
+export interface EarningsEntry {
+  id: string
+  transactionId: string
+  /** payment_captured | refund | escrow_release | payout | payout_settled | payout_failed. */
+  transactionKind: string
+  /** `payable` or `escrow`. */
+  account: string
+  /** Positive adds to the account, negative takes from it. */
+  amountMinor: number
+  currency: string
+  description?: string
+  transactionDescription: string
+  createdAt: string
+}
+export interface Payout {
+  id: string
+  currency: string
+  amountMinor: number
+  provider: string
+  /** pending | paid | failed. */
+  status: string
+  periodStart: string
+  periodEnd: string
+  createdAt: string
+  paidAt: string | null
+}
+export interface PayoutAccount {
+  provider: string
+  accountRef: string
+  createdAt: string
+}
+
+interface Page<T> {
+  items: T[]
+  /** Cursor of the next (older) page, null at the end. */
+  nextCursor: string | null
+}
+
+const base = '/commerce/earnings/me'
+
+export const earnings = {
+  balances: () => api.request<{ payeeUserId: string; balances: EarningsBalance[] }>(base),
+  /** Newest first; `after` is the previous page's `nextCursor`. */
+  entries: ({ limit, after }: { limit: number; after?: string }) =>
+    api.request<Page<EarningsEntry>>(`${base}/entries`, { query: { limit, after } }),
+  /** Newest first. */
+  payouts: ({ limit }: { limit: number }) =>
+    api.request<Page<Payout>>(`${base}/payouts`, { query: { limit } }),
+  /** 404 while the payee has registered none (payouts then use the platform's default rail). */
+  payoutAccount: () => api.request<PayoutAccount>(`${base}/payout-account`),
+}
+
+/** React Query keys of the earnings, shared by the studio and the tutor console. */
+export const earningsKeys = {
+  all: ['earnings'] as const,
+  balances: ['earnings', 'balances'] as const,
+  entries: (limit: number) => ['earnings', 'entries', limit] as const,
+  payouts: (limit: number) => ['earnings', 'payouts', limit] as const,
+  payoutAccount: ['earnings', 'payout-account'] as const,
+}
