@@ -53,7 +53,16 @@ export async function readProblem(response: Response): Promise<Problem> {
 }
 
 /** The message to show a person for any error thrown by the API client or a query. */
+/** An error whose message is written for the person (a card decline from Stripe.js), shown as is. */
+export class UserFacingError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UserFacingError'
+  }
+}
+
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError || error instanceof NetworkError) return error.message
+  if (error instanceof ApiError || error instanceof NetworkError || error instanceof UserFacingError)
+    return error.message
   return 'Something went wrong. Please try again.'
 }

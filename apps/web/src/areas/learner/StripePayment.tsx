@@ -4,6 +4,7 @@ import { loadStripe, type Stripe } from '@stripe/stripe-js'
 import { useMutation } from '@tanstack/react-query'
 import { useMemo, useRef, useState } from 'react'
 import { idempotencyKey, orders, type Cart, type Order } from '../../api/learner.ts'
+import { UserFacingError } from '../../api/problem.ts'
 import { FormError } from '../../components/FormError.tsx'
 
 const stripes = new Map<string, Promise<Stripe | null>>()
@@ -22,13 +23,14 @@ function PayForm({ order, onPaid }: { order: Order; onPaid: (order: Order) => vo
   const key = useRef(idempotencyKey())
   const pay = useMutation({
     mutationFn: async () => {
-      if (!stripe || !elements) throw new Error('The payment form is still loading.')
+      if (!stripe || !elements) throw new UserFacingError('The payment form is still loading.')
       const result = await stripe.confirmPayment({
         elements,
         redirect: 'if_required',
         confirmParams: { return_url: `${window.location.origin}/orders/${order.id}?placed=1` },
       })
-      if (result.error) throw new Error(result.error.message ?? 'The payment did not go through.')
+      // Stripe's messages are written for the buyer ("Your card was declined."): show them as they are.
+      if (result.error) throw new UserFacingError(result.error.message ?? 'The payment did not go through.')
       // Stripe.js confirmed it: commerce captures now (or its webhook does, whichever comes first).
       return orders.confirm(order.id, key.current)
     },

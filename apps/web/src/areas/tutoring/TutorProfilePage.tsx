@@ -31,6 +31,7 @@ import { FormError } from '../../components/FormError.tsx'
 import { SlotPicker } from './SlotPicker.tsx'
 import { reputation } from './TutorCard.tsx'
 import { idempotencyKey } from './time.ts'
+import { UserFacingError } from '../../api/problem.ts'
 
 interface Held {
   booking: Booking
@@ -83,10 +84,10 @@ function BookingPanel({ profile }: { profile: TutorProfile }) {
         ...(trial ? { trial: true } : {}),
         payWith: 'checkout',
       })
-      if (!checkout) throw new Error('The booking needs no payment')
+      if (!checkout) throw new UserFacingError('The booking needs no payment')
       const lookup = await tutoringCommerce.lessonPrice(checkout.productRef, profile.orgId)
       const price = lookup.prices.find((p) => p.active)
-      if (!price) throw new Error('This lesson has no price yet. Try again in a moment.')
+      if (!price) throw new UserFacingError('This lesson has no price yet. Try again in a moment.')
       const cart = await tutoringCommerce.addToCart(price.id, checkout.reference)
       return { booking, priceId: price.id, cart }
     },
