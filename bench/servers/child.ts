@@ -1,6 +1,8 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setFlagsFromString } from 'node:v8'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
 /** A message the bench runner sends to a server child over IPC. */
@@ -60,6 +62,12 @@ export async function serveChild(
       // A full collection first (twice: weak callbacks free more on the second), so what is left is retained.
       collectGarbage()
       collectGarbage()
+      if (process.env.BENCH_HEAP_SNAPSHOT === '1') {
+        // Where the memory went: one snapshot per sample, compared with bench/lib/heap-diff.ts.
+        const dir = resolve(import.meta.dirname, '../../.tmp/bench/heaps')
+        mkdirSync(dir, { recursive: true })
+        writeHeapSnapshot(join(dir, `${process.pid}-${Date.now()}.heapsnapshot`))
+      }
       const m = process.memoryUsage()
       send({
         type: 'mem',

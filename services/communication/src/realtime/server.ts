@@ -17,6 +17,30 @@ export interface RealtimeServer {
   close(): Promise<void>
 }
 
+/** The handshake every connection shows once set up: chat reads nothing of it after the middleware. */
+const RELEASED_HANDSHAKE = Object.freeze({
+  headers: Object.freeze({}),
+  time: '',
+  address: '',
+  xdomain: false,
+  secure: false,
+  issued: 0,
+  url: '',
+  query: Object.freeze({}),
+  auth: Object.freeze({}),
+})
+
+/** The parts of an Engine.IO connection read here (not in its public types). */
+interface EngineConnection {
+  request: unknown
+  transport?: {
+    socket?: {
+      listeners(event: 'error'): ((...args: unknown[]) => void)[]
+      removeListener(event: 'error', listener: (...args: unknown[]) => void): unknown
+    }
+  }
+}
+
 /** Ends a connection whose access token expired (a shared function: no closure per connection). */
 function expire(socket: Socket) {
   socket.disconnect(true)
@@ -67,6 +91,8 @@ export function attachRealtimeServer(options: {
     io.adapter(createAdapter(pub, sub, { key: 'learnmesh:communication:socket.io' }))
   }
   const chat = createChatService(deps)
+  /** What the handshake learned, kept only until the connection is set up (no `delete` on socket.data). */
+  const accepted = new WeakMap<Socket, { expiresAt: number | null; conversationIds: string[] }>()
   const registerChatEvents = createChatEvents(chat, (socket) =>
     deps.logger.child({ userId: (socket.data.actor as { userId: string }).userId, socketId: socket.id }),
   )
@@ -82,10 +108,11 @@ export function attachRealtimeServer(options: {
         async (principal) => {
           const actor = { userId: principal.userId, orgId: principal.orgId }
           socket.data.actor = actor
-          socket.data.expiresAt =
-            typeof principal.claims.exp === 'number' ? principal.claims.exp * 1000 : null
           // Loaded before the connection is accepted, so its rooms are joined before it can send.
-          socket.data.conversationIds = await chat.conversationIds(actor)
+          accepted.set(socket, {
+            expiresAt: typeof principal.claims.exp === 'number' ? principal.claims.exp * 1000 : null,
+            conversationIds: await chat.conversationIds(actor),
+          })
           next()
         },
         () => next(refused('invalid_token', 'The access token is invalid or expired')),
@@ -96,18 +123,23 @@ export function attachRealtimeServer(options: {
       })
   })
 
-  // Engine.IO keeps every connection's upgrade request (headers, URL) for the whole session. Chat
-  // needs none of it once connected (the token travels in `auth`, and the handshake object that
-  // Socket.IO builds from it is not read), so it is dropped: less memory per idle connection.
-  io.engine.on('connection', (raw: { request: unknown }) => {
+  // Engine.IO and Socket.IO keep every connection's upgrade request (headers, URL) and the handshake
+  // built from it (headers again, query, auth with the token) for the whole session. Chat needs none
+  // of it once connected (the token was verified; `socket.data.actor` says who it is), so the request
+  // is dropped and the handshake replaced by one shared empty record: less memory per idle connection.
+  io.engine.on('connection', (raw: EngineConnection) => {
     raw.request = null
+    // Engine.IO's "error before upgrade" listener closes over the upgrade request and stays on the
+    // WebSocket for the connection's life once the transport's own error handling has taken over.
+    const ws = raw.transport?.socket
+    for (const listener of ws?.listeners('error') ?? [])
+      if ((listener as { name?: string }).name === 'onUpgradeError') ws!.removeListener('error', listener)
   })
   io.on('connection', (socket) => {
     const actor = socket.data.actor as { userId: string; orgId: string }
-    const expiresAt = socket.data.expiresAt as number | null
-    delete socket.data.expiresAt
-    // The token was verified; the connection does not need to keep it.
-    delete (socket.handshake.auth as { token?: unknown }).token
+    const { expiresAt, conversationIds: ids } = accepted.get(socket)!
+    accepted.delete(socket)
+    ;(socket as unknown as { handshake: unknown }).handshake = RELEASED_HANDSHAKE
     if (expiresAt) {
       // Tokens are short-lived: the connection ends with its token; the client reconnects with a new one.
       const t = setTimeout(expire, Math.max(0, expiresAt - Date.now()), socket)
@@ -116,8 +148,6 @@ export function attachRealtimeServer(options: {
       socket.once('disconnect', forgetExpiry)
     }
     registerChatEvents(socket)
-    const ids = socket.data.conversationIds as string[]
-    delete socket.data.conversationIds
     void socket.join([userRoom(actor.userId), ...ids.map(conversationRoom)])
     socket.emit('ready', { conversationIds: ids })
   })
