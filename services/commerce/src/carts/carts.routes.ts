@@ -1,6 +1,5 @@
-import { requireAuth, type App } from '@learnmesh/kernel'
+import { requireAuth, bearer, problems, type App } from '@learnmesh/kernel'
 import type { FastifyRequest } from 'fastify'
-import { bearer, problems } from '../shared/http.ts'
 import { presentCart } from './carts.presenter.ts'
 import {
   AddItemBody,

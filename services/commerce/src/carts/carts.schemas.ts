@@ -1,5 +1,4 @@
-import { Type } from '@learnmesh/kernel'
-import { IdString } from '../shared/http.ts'
+import { Type, IdString } from '@learnmesh/kernel'
 import { CouponCodeSchema } from '../coupons/coupons.schemas.ts'
 
 /** Shape of a line reference: another service's prefixed id, e.g. a tutoring booking `bkg_…`. */

@@ -1,5 +1,4 @@
-import { requireRole, type App } from '@learnmesh/kernel'
-import { bearer, problems } from '../shared/http.ts'
+import { requireRole, bearer, problems, type App } from '@learnmesh/kernel'
 import { presentCoupon } from './coupons.presenter.ts'
 import {
   CouponListSchema,

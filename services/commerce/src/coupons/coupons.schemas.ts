@@ -1,5 +1,4 @@
-import { Type } from '@learnmesh/kernel'
-import { IdString } from '../shared/http.ts'
+import { Type, IdString } from '@learnmesh/kernel'
 import { CurrencySchema } from '../products/products.schemas.ts'
 
 /** A coupon code as typed by a customer (case-insensitive; stored upper-cased). */

@@ -1,6 +1,14 @@
-import { notFound, requireAuth, requireRole, Type, type App, type Principal } from '@learnmesh/kernel'
+import {
+  notFound,
+  requireAuth,
+  requireRole,
+  Type,
+  bearer,
+  problems,
+  type App,
+  type Principal,
+} from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { presentInvoice } from './invoices.presenter.ts'
 import { renderInvoicePdf } from './invoices.pdf.ts'
 import { findInvoice, listInvoices } from './invoices.repository.ts'

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestCommerce, type TestCommerce } from '../test-helpers.ts'
-import { dayRange } from './kpis.routes.ts'
 
 let t: TestCommerce
 beforeAll(async () => {
@@ -40,10 +39,6 @@ describe('happy', () => {
     expect(eur).toMatchObject({ totalMinor: 4000, refundedMinor: 500 })
     expect(eur.daily.at(-1).amountMinor).toBe(4000)
     expect(body.revenue.map((r: { currency: string }) => r.currency)).toEqual(['EUR', 'USD'])
-  })
-
-  it('dayRange ends today (UTC)', () => {
-    expect(dayRange(2, new Date('2026-01-01T23:59:00Z'))).toEqual(['2025-12-31', '2026-01-01'])
   })
 })
 

@@ -1,23 +1,6 @@
-import { requirePlatformAdmin, Type, type App } from '@learnmesh/kernel'
+import { adminKpisRoute, dailyCounts, Type, type App } from '@learnmesh/kernel'
 import { sql } from 'drizzle-orm'
 import type { CommerceDeps } from '../deps.ts'
-import { problems } from '../shared/http.ts'
-
-/** `YYYY-MM-DD` (UTC) of each of the last `days` days, today last. */
-export function dayRange(days: number, now = new Date()): string[] {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
-  return Array.from({ length: days }, (_, i) =>
-    new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-  )
-}
-
-const KpiQuery = Type.Object(
-  {
-    /** Days back from today (UTC), today included (1–366, default 30). */
-    days: Type.Integer({ minimum: 1, maximum: 366, default: 30, description: 'Days back, today included.' }),
-  },
-  { additionalProperties: false },
-)
 
 const Point = Type.Object({ date: Type.String(), amountMinor: Type.Integer() })
 const CommerceKpis = Type.Object({
@@ -44,21 +27,10 @@ const CommerceKpis = Type.Object({
  * other services' KPIs.
  */
 export function kpisRoutes(app: App, deps: Pick<CommerceDeps, 'database'>): void {
-  app.get(
-    '/admin/kpis',
-    {
-      schema: {
-        tags: ['admin'],
-        security: [{ bearer: [] }],
-        summary: 'Orders and revenue per day, all organizations (platform admin)',
-        querystring: KpiQuery,
-        response: { 200: CommerceKpis, ...problems(400, 401, 403) },
-      },
-    },
-    async (request) => {
-      requirePlatformAdmin(request)
-      const range = dayRange(request.query.days)
-      const since = new Date(`${range[0]}T00:00:00.000Z`)
+  adminKpisRoute(app, {
+    summary: 'Orders and revenue per day, all organizations (platform admin)',
+    response: CommerceKpis,
+    load: async ({ days, from, to, since }) => {
       const day = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`)
       const [created, paid, revenue, refunded] = await Promise.all([
         deps.database.query<{ date: string; n: number }>(
@@ -79,30 +51,23 @@ export function kpisRoutes(app: App, deps: Pick<CommerceDeps, 'database'>): void
               where r.status = 'succeeded' and r.created_at >= ${since} group by 1`,
         ),
       ])
-      const createdBy = new Map(created.map((r) => [r.date, Number(r.n)]))
-      const paidBy = new Map(paid.map((r) => [r.date, Number(r.n)]))
       const currencies = [
         ...new Set([...revenue.map((r) => r.currency), ...refunded.map((r) => r.currency)]),
       ].sort()
       return {
-        from: range[0]!,
-        to: range.at(-1)!,
-        daily: range.map((date) => ({
-          date,
-          orders: createdBy.get(date) ?? 0,
-          paidOrders: paidBy.get(date) ?? 0,
-        })),
+        from,
+        to,
+        daily: dailyCounts(days, { orders: created, paidOrders: paid }),
         revenue: currencies.map((currency) => {
           const rows = revenue.filter((r) => r.currency === currency)
-          const byDay = new Map(rows.map((r) => [r.date, Number(r.amount)]))
           return {
             currency,
             totalMinor: rows.reduce((sum, r) => sum + Number(r.amount), 0),
             refundedMinor: Number(refunded.find((r) => r.currency === currency)?.amount ?? 0),
-            daily: range.map((date) => ({ date, amountMinor: byDay.get(date) ?? 0 })),
+            daily: dailyCounts(days, { amountMinor: rows.map((r) => ({ date: r.date, n: r.amount })) }),
           }
         }),
       }
     },
-  )
+  })
 }

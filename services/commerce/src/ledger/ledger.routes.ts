@@ -1,6 +1,5 @@
-import { requireAuth, requireRole, type App } from '@learnmesh/kernel'
+import { requireAuth, requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import { presentEarningsEntry, presentPayout } from './ledger.presenter.ts'
 import {
   AccountsQuery,

@@ -1,6 +1,5 @@
-import { requireAuth, requireRole, type App } from '@learnmesh/kernel'
+import { requireAuth, requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import type { Idempotency, IdempotentRequest, IdempotentResponse } from '../shared/idempotency.ts'
 import type { PaymentsCore } from '../payments/payments.service.ts'
 import type { RefundsService } from '../refunds/refunds.service.ts'

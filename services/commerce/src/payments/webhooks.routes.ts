@@ -1,5 +1,4 @@
-import type { App } from '@learnmesh/kernel'
-import { problems } from '../shared/http.ts'
+import { problems, type App } from '@learnmesh/kernel'
 import { WebhookAck } from '../orders/orders.schemas.ts'
 import type { PaymentsCore } from './payments.service.ts'
 

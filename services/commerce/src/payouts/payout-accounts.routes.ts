@@ -1,6 +1,5 @@
-import { requireAuth, type App } from '@learnmesh/kernel'
+import { requireAuth, bearer, problems, type App } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { OnboardingResponse, PayoutAccountSchema, PutPayoutAccountBody } from './payout-accounts.schemas.ts'
 import {
   createPayoutAccountsService,

@@ -1,5 +1,4 @@
-import { AppError, requireRole, type App } from '@learnmesh/kernel'
-import { bearer, problems } from '../shared/http.ts'
+import { AppError, requireRole, bearer, problems, type App } from '@learnmesh/kernel'
 import { presentPrice, presentProduct } from './products.presenter.ts'
 import {
   CreatePriceBody,

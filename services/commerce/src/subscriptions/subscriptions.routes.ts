@@ -1,9 +1,8 @@
-import { requireAuth, requireRole, type App } from '@learnmesh/kernel'
+import { requireAuth, requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CommerceDeps } from '../deps.ts'
 import { createCheckoutArea } from '../orders/checkout.area.ts'
 import { IdempotencyHeaders } from '../orders/orders.schemas.ts'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import type { Idempotency, IdempotentResponse } from '../shared/idempotency.ts'
 import { presentCharge, presentSubscription } from './subscriptions.presenter.ts'
 import {

@@ -1,8 +1,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
-import { AppError, Type, type App } from '@learnmesh/kernel'
+import { AppError, Type, problems, type App } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
 import { emails } from '../db/schema.ts'
-import { problems } from '../shared/http.ts'
 
 const tags = ['dev mailbox']
 

@@ -1,6 +1,5 @@
-import { requireRole, type App } from '@learnmesh/kernel'
+import { requireRole, bearer, problems, type App } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { createLeadsService } from './leads.service.ts'
 import {
   CreateLeadBody,

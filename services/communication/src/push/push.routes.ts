@@ -1,6 +1,5 @@
-import { requireAuth, type App } from '@learnmesh/kernel'
+import { requireAuth, bearer, problems, type App } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { createPushService } from './push.service.ts'
 import {
   SubscribeBody,

@@ -1,6 +1,5 @@
-import { requireRole, Type, type App } from '@learnmesh/kernel'
+import { requireRole, Type, bearer, problems, type App } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { createSequencesService } from './sequences.service.ts'
 
 const tags = ['sequences']

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestIdentity, type TestIdentity } from '../test-helpers.ts'
-import { dayRange } from './admin.service.ts'
 
 let t: TestIdentity
 let adminToken: string
@@ -52,10 +51,6 @@ describe('happy', () => {
     expect(body.to).toBe(new Date().toISOString().slice(0, 10))
     expect(body.daily.at(-1).signups).toBeGreaterThanOrEqual(1)
     expect(body.totalUsers).toBeGreaterThanOrEqual(body.daily.at(-1).signups)
-  })
-
-  it('dayRange spans whole UTC days, oldest first', () => {
-    expect(dayRange(3, new Date('2026-03-01T05:00:00Z'))).toEqual(['2026-02-27', '2026-02-28', '2026-03-01'])
   })
 })
 

@@ -1,8 +1,7 @@
-import { requirePlatformAdmin, type App } from '@learnmesh/kernel'
+import { KpiQuery, problems, requirePlatformAdmin, type App } from '@learnmesh/kernel'
 import { requireSession } from '../shared/http.ts'
-import { problems } from '../shared/schemas.ts'
 import { presentUser } from '../users/users.presenter.ts'
-import { AdminUserDetail, AdminUserParams, IdentityKpis, KpiQuery } from './admin.schemas.ts'
+import { AdminUserDetail, AdminUserParams, IdentityKpis } from './admin.schemas.ts'
 import type { AdminService } from './admin.service.ts'
 
 const security = [{ bearer: [] }]

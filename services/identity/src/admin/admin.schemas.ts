@@ -22,15 +22,6 @@ export const AdminUserDetail = Type.Object({
   memberships: Type.Array(Type.Object({ orgId: Type.String(), roles: Type.Array(Type.String()) })),
 })
 
-/** GET /admin/kpis query. */
-export const KpiQuery = Type.Object(
-  {
-    /** Days back from today (UTC), today included (1–366, default 30). */
-    days: Type.Integer({ minimum: 1, maximum: 366, default: 30, description: 'Days back, today included.' }),
-  },
-  { additionalProperties: false },
-)
-
 /** GET /admin/kpis: sign-ups per UTC day, every day of the range present (zero when none). */
 export const IdentityKpis = Type.Object({
   /** First day (YYYY-MM-DD, UTC). */

@@ -1,16 +1,7 @@
-import { AppError, type Database } from '@learnmesh/kernel'
+import { AppError, dailyCounts, dayWindow, type Database } from '@learnmesh/kernel'
 import { and, count, eq, gt, gte, isNull, sql } from 'drizzle-orm'
 import { memberships, sessions, users } from '../db/schema.ts'
 import { createSessionsRepository } from '../sessions/sessions.repository.ts'
-
-/** `YYYY-MM-DD` of a date in UTC. */
-export const utcDay = (d: Date): string => d.toISOString().slice(0, 10)
-
-/** The UTC days from `days - 1` days ago to today, oldest first. */
-export function dayRange(days: number, now = new Date()): string[] {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
-  return Array.from({ length: days }, (_, i) => utcDay(new Date(today - (days - 1 - i) * 86_400_000)))
-}
 
 /** Platform administration of accounts: detail, disable/enable, sign-up KPIs. Reads identity's schema only. */
 export function createAdminService(deps: { database: Database }) {
@@ -50,21 +41,19 @@ export function createAdminService(deps: { database: Database }) {
     },
     /** Sign-ups per UTC day over the last `days` days (zero-filled) and the account total. */
     async kpis(days: number, now = new Date()) {
-      const range = dayRange(days, now)
-      const since = new Date(`${range[0]}T00:00:00.000Z`)
+      const window = dayWindow(days, now)
       const day = sql<string>`to_char(${users.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`
       const rows = await database.db
         .select({ date: day, n: count() })
         .from(users)
-        .where(gte(users.createdAt, since))
+        .where(gte(users.createdAt, window.since))
         .groupBy(day)
-      const byDay = new Map(rows.map((r) => [r.date, Number(r.n)]))
       const [total] = await database.db.select({ n: count() }).from(users)
       return {
-        from: range[0]!,
-        to: range.at(-1)!,
+        from: window.from,
+        to: window.to,
         totalUsers: Number(total?.n ?? 0),
-        daily: range.map((date) => ({ date, signups: byDay.get(date) ?? 0 })),
+        daily: dailyCounts(window.days, { signups: rows }),
       }
     },
   }

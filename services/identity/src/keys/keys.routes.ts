@@ -1,7 +1,6 @@
-import { requirePlatformAdmin, Type, type App, type Static } from '@learnmesh/kernel'
+import { requirePlatformAdmin, Type, problems, type App, type Static } from '@learnmesh/kernel'
 import type { KeyStore } from '../deps.ts'
 import { requireSession } from '../shared/http.ts'
-import { problems } from '../shared/schemas.ts'
 
 /** The JWKS document (public keys only). */
 const JwksSchema = Type.Object({

@@ -1,6 +1,5 @@
-import type { App } from '@learnmesh/kernel'
+import { problems, type App } from '@learnmesh/kernel'
 import { clientMeta } from '../shared/http.ts'
-import { problems } from '../shared/schemas.ts'
 import { createOidcService, type OidcDeps } from './oidc.service.ts'
 import {
   CallbackQuery,

@@ -1,6 +1,5 @@
-import type { App } from '@learnmesh/kernel'
-import { clientMeta, requireSession, traceparentOf } from '../shared/http.ts'
-import { problems } from '../shared/schemas.ts'
+import { traceparentOf, problems, type App } from '@learnmesh/kernel'
+import { clientMeta, requireSession } from '../shared/http.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
 import { presentInvitation, presentMember, presentMyOrg } from './orgs.presenter.ts'
 import {

@@ -1,6 +1,5 @@
-import { notFound, type App } from '@learnmesh/kernel'
+import { notFound, problems, type App } from '@learnmesh/kernel'
 import { requireSession } from '../shared/http.ts'
-import { problems } from '../shared/schemas.ts'
 import { presentSession } from './sessions.presenter.ts'
 import { SessionListResponse, SessionParams } from './sessions.schemas.ts'
 import type { FullTokenService } from './sessions.service.ts'

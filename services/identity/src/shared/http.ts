@@ -1,21 +1,10 @@
-import { AppError, type Principal } from '@learnmesh/kernel'
+import { AppError, traceparentOf, type Principal } from '@learnmesh/kernel'
 
 /** The parts of a request these helpers read (kept structural so no Fastify types leak below routes). */
 interface RequestLike {
   ip: string
   headers: Record<string, string | string[] | undefined>
   principal?: Principal
-}
-
-const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
-
-/**
- * The request's W3C `traceparent` header (version 00, lowercase hex), or null when absent or
- * malformed: a bad header is ignored, never an error. Events the request causes carry it.
- */
-export function traceparentOf(request: Pick<RequestLike, 'headers'>): string | null {
-  const value = request.headers.traceparent
-  return typeof value === 'string' && TRACEPARENT.test(value) ? value : null
 }
 
 /**

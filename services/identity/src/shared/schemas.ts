@@ -1,31 +1,5 @@
 import { Type } from '@learnmesh/kernel'
 
-/** An RFC 9457 problem document (extra members such as `mfaToken` or `errors` pass through). */
-export const ProblemSchema = Type.Object(
-  {
-    /** URI naming the problem type. */
-    type: Type.String(),
-    /** Short summary of the problem type. */
-    title: Type.String(),
-    /** HTTP status. */
-    status: Type.Integer(),
-    /** What went wrong, for people. */
-    detail: Type.String(),
-    /** Stable machine-readable code. */
-    code: Type.String(),
-    /** The request path. */
-    instance: Type.Optional(Type.String()),
-    /** Request id for support. */
-    requestId: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true },
-)
-
-/** Problem responses for the given statuses, for route schemas. */
-export function problems(...statuses: number[]): Record<number, typeof ProblemSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemSchema]))
-}
-
 /** An email address. */
 export const EmailSchema = Type.String({
   format: 'email',

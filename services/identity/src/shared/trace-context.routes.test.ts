@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestIdentity, GOOD_PASSWORD, type TestIdentity } from '../test-helpers.ts'
-import { traceparentOf } from './http.ts'
 
 let t: TestIdentity
 beforeAll(async () => {
@@ -98,10 +97,4 @@ describe('security', () => {
       expect(trace.every(([, tp]) => tp === null)).toBe(true)
     },
   )
-
-  it('traceparentOf accepts only a single well-formed header value', () => {
-    expect(traceparentOf({ headers: { traceparent: TP } })).toBe(TP)
-    expect(traceparentOf({ headers: { traceparent: [TP, TP2] } })).toBeNull()
-    expect(traceparentOf({ headers: {} })).toBeNull()
-  })
 })

@@ -1,6 +1,5 @@
-import { AppError, type App } from '@learnmesh/kernel'
+import { AppError, problems, type App } from '@learnmesh/kernel'
 import { clientMeta, requireSession } from '../shared/http.ts'
-import { problems } from '../shared/schemas.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
 import { CodeBody, DisableBody, EnrolResponse, RecoveryCodesResponse } from './totp.schemas.ts'
 import type { TotpService } from './totp.service.ts'

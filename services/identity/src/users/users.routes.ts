@@ -1,6 +1,6 @@
-import { requirePlatformAdmin, type App } from '@learnmesh/kernel'
+import { requirePlatformAdmin, problems, type App } from '@learnmesh/kernel'
 import { clientMeta, requireSession } from '../shared/http.ts'
-import { problems, UserSchema } from '../shared/schemas.ts'
+import { UserSchema } from '../shared/schemas.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
 import { presentUser } from './users.presenter.ts'
 import {

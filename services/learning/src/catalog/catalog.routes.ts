@@ -1,7 +1,6 @@
-import { requireAuth, type App } from '@learnmesh/kernel'
+import { requireAuth, problems, type App } from '@learnmesh/kernel'
 import type { FastifyRequest } from 'fastify'
 import type { LearningDeps } from '../deps.ts'
-import { problems } from '../shared/http.ts'
 import { presentCatalogItem, presentCoursePage } from './catalog.presenter.ts'
 import { audienceKey, normalizeSearch, searchKey, type Audience } from './catalog.query.ts'
 import { catalogCacheOptions, createTtlCache } from './catalog.cache.ts'

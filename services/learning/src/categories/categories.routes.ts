@@ -1,6 +1,5 @@
-import { requireRole, type App } from '@learnmesh/kernel'
+import { requireRole, bearer, problems, type App } from '@learnmesh/kernel'
 import type { LearningDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { presentCategory } from './categories.presenter.ts'
 import {
   CategoriesResponse,

@@ -1,5 +1,4 @@
-import { Type } from '@learnmesh/kernel'
-import { IdString } from '../shared/http.ts'
+import { Type, IdString } from '@learnmesh/kernel'
 
 const Slug = Type.String({
   pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$',

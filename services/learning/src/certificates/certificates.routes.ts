@@ -1,6 +1,5 @@
-import { requireAuth, Type, type App } from '@learnmesh/kernel'
+import { requireAuth, Type, bearer, problems, type App } from '@learnmesh/kernel'
 import type { LearningDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { OB3_CONTEXT } from './credential.ts'
 import {
   presentCertificate,

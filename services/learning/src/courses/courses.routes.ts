@@ -1,6 +1,5 @@
-import type { App } from '@learnmesh/kernel'
+import { bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { LearningDeps } from '../deps.ts'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import { categoriesRoutes } from '../categories/categories.routes.ts'
 import { createCoursesRepository } from './courses.repository.ts'
 import { createDraftAccess } from './draft.ts'

@@ -1,5 +1,4 @@
-import type { App } from '@learnmesh/kernel'
-import { bearer, problems } from '../shared/http.ts'
+import { bearer, problems, type App } from '@learnmesh/kernel'
 import { rejectNulBytes, requireAuthor, revisionOf, withEtag } from './route-helpers.ts'
 import { presentLesson, presentSection } from './courses.presenter.ts'
 import {

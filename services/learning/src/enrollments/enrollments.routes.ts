@@ -1,6 +1,5 @@
-import { requireAuth, type App } from '@learnmesh/kernel'
+import { requireAuth, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { LearningDeps } from '../deps.ts'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import { createCohortsService } from './cohorts.service.ts'
 import { presentCohort, presentEnrollment } from './enrollments.presenter.ts'
 import {

@@ -1,5 +1,4 @@
-import { Type } from '@learnmesh/kernel'
-import { IdString } from '../shared/http.ts'
+import { Type, IdString } from '@learnmesh/kernel'
 
 /** Path of a course's insights. */
 export const CourseParams = Type.Object({ courseId: IdString('crs', 'Course id.') })

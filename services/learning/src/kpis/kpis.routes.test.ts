@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dayRange } from '@learnmesh/kernel'
 import { createTestLearning } from '../test-helpers.ts'
-import { dayRange } from './kpis.routes.ts'
 
 let t: Awaited<ReturnType<typeof createTestLearning>>
 beforeAll(async () => {

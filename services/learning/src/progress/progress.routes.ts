@@ -1,6 +1,5 @@
-import { requireAuth, type App } from '@learnmesh/kernel'
+import { requireAuth, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { LearningDeps } from '../deps.ts'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import { createHeartbeatBuffer, type HeartbeatBuffer } from './heartbeats.ts'
 import { presentLesson, presentOutline } from './progress.presenter.ts'
 import {

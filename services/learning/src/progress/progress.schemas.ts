@@ -1,5 +1,4 @@
-import { Type } from '@learnmesh/kernel'
-import { IdString } from '../shared/http.ts'
+import { Type, IdString } from '@learnmesh/kernel'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 

@@ -1,5 +1,4 @@
-import { Type, type Static } from '@learnmesh/kernel'
-import { IdString } from '../shared/http.ts'
+import { Type, IdString, type Static } from '@learnmesh/kernel'
 import { QUESTION_TYPES } from './quizzes.grading.ts'
 
 const QuestionType = Type.Union(

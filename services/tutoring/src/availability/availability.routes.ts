@@ -1,7 +1,14 @@
-import { AppError, requireAuth, requireRole, type App, type Principal } from '@learnmesh/kernel'
+import {
+  AppError,
+  requireAuth,
+  requireRole,
+  bearer,
+  problems,
+  type App,
+  type Principal,
+} from '@learnmesh/kernel'
 import type { FastifyRequest } from 'fastify'
 import type { TutoringDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { createAvailabilityService } from './availability.service.ts'
 import { presentAvailability, presentException, presentSlots } from './availability.presenter.ts'
 import {

@@ -1,6 +1,5 @@
-import { requireAuth, requireRole, type App } from '@learnmesh/kernel'
+import { requireAuth, requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { TutoringDeps } from '../deps.ts'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import { presentBooking, presentCredit, presentDispute } from './bookings.presenter.ts'
 import {
   BookingPage,

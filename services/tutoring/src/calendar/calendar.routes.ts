@@ -1,6 +1,5 @@
-import { AppError, requireAuth, Type, type App } from '@learnmesh/kernel'
+import { AppError, requireAuth, Type, bearer, problems, type App } from '@learnmesh/kernel'
 import type { TutoringDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { createCalendarService } from './calendar.service.ts'
 
 const tags = ['calendar']

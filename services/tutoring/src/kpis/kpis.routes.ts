@@ -1,23 +1,6 @@
-import { requirePlatformAdmin, Type, type App } from '@learnmesh/kernel'
+import { adminKpisRoute, dailyCounts, Type, type App } from '@learnmesh/kernel'
 import { sql } from 'drizzle-orm'
 import type { TutoringDeps } from '../deps.ts'
-import { problems } from '../shared/http.ts'
-
-/** `YYYY-MM-DD` (UTC) of each of the last `days` days, today last. */
-export function dayRange(days: number, now = new Date()): string[] {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
-  return Array.from({ length: days }, (_, i) =>
-    new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-  )
-}
-
-const KpiQuery = Type.Object(
-  {
-    /** Days back from today (UTC), today included (1–366, default 30). */
-    days: Type.Integer({ minimum: 1, maximum: 366, default: 30, description: 'Days back, today included.' }),
-  },
-  { additionalProperties: false },
-)
 
 const TutoringKpis = Type.Object({
   /** First day (YYYY-MM-DD, UTC). */
@@ -41,22 +24,10 @@ const LESSON_STATES = ['booked', 'confirmed', 'completed', 'disputed']
  * other services' KPIs.
  */
 export function kpisRoutes(app: App, deps: Pick<TutoringDeps, 'database'>): void {
-  app.get(
-    '/admin/kpis',
-    {
-      schema: {
-        tags: ['admin'],
-        security: [{ bearer: [] }],
-        summary: 'Lessons per day and admin queues, all organizations (platform admin)',
-        querystring: KpiQuery,
-        response: { 200: TutoringKpis, ...problems(400, 401, 403) },
-      },
-    },
-    async (request) => {
-      requirePlatformAdmin(request)
-      const range = dayRange(request.query.days)
-      const since = new Date(`${range[0]}T00:00:00.000Z`)
-      const until = new Date(Date.parse(`${range.at(-1)}T00:00:00.000Z`) + 86_400_000)
+  adminKpisRoute(app, {
+    summary: 'Lessons per day and admin queues, all organizations (platform admin)',
+    response: TutoringKpis,
+    load: async ({ days, from, to, since, until }) => {
       const states = sql.join(
         LESSON_STATES.map((s) => sql`${s}`),
         sql`, `,
@@ -76,15 +47,13 @@ export function kpisRoutes(app: App, deps: Pick<TutoringDeps, 'database'>): void
                      (select count(*)::int from tutoring.tutor_profiles where verification_status = 'pending') as pending`,
         ),
       ])
-      const l = new Map(lessons.map((r) => [r.date, Number(r.n)]))
-      const c = new Map(completed.map((r) => [r.date, Number(r.n)]))
       return {
-        from: range[0]!,
-        to: range.at(-1)!,
-        daily: range.map((date) => ({ date, lessons: l.get(date) ?? 0, completed: c.get(date) ?? 0 })),
+        from,
+        to,
+        daily: dailyCounts(days, { lessons, completed }),
         openDisputes: Number(queues[0]?.disputes ?? 0),
         pendingVerifications: Number(queues[0]?.pending ?? 0),
       }
     },
-  )
+  })
 }

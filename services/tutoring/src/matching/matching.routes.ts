@@ -1,6 +1,5 @@
-import { requireAuth, type App } from '@learnmesh/kernel'
+import { requireAuth, bearer, problems, type App } from '@learnmesh/kernel'
 import type { TutoringDeps } from '../deps.ts'
-import { bearer, problems } from '../shared/http.ts'
 import { rejectNulBytes } from '../profiles/profiles.http.ts'
 import { presentMatchRequest } from './matching.presenter.ts'
 import {

@@ -1,6 +1,5 @@
-import { requireRole, type App } from '@learnmesh/kernel'
+import { requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { TutoringDeps } from '../deps.ts'
-import { bearer, problems, traceparentOf } from '../shared/http.ts'
 import { createAreasService } from './areas.service.ts'
 import { presentArea, presentProfile } from './profiles.presenter.ts'
 import { createProfilesRepository } from './profiles.repository.ts'
