@@ -33,6 +33,7 @@ import {
   outbox,
   publishOptions,
 } from './fixture.ts'
+import type { RpcReply, RpcRequest } from '../lib/rpc-child.ts'
 
 /** How the runner configures a worker. */
 export type WorkerOptions = RawPublisherOptions | RawConsumerOptions | KernelOptions
@@ -60,14 +61,10 @@ interface KernelOptions {
 }
 
 /** A call from the runner. */
-export interface WorkerRequest {
-  id: number
-  method: string
-  args: Record<string, unknown>
-}
+export type WorkerRequest = RpcRequest
 
 /** The answer to a call. */
-export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string }
+export type WorkerReply = RpcReply
 
 /** What a producer reports after a paced run: [event id, time it was published or committed]. */
 export interface ProducedRun {

@@ -41,8 +41,8 @@ const started = new Set<ChildProcess>()
 const readySeconds =
   Number(process.env.BENCH_READY_TIMEOUT) > 0 ? Number(process.env.BENCH_READY_TIMEOUT) : 30
 
-/** BENCH_CPU_PROF=1: every server child writes a V8 CPU profile to .tmp/bench/profiles when stopped. */
-const profileArgs =
+/** BENCH_CPU_PROF=1: every child started with these node flags writes a V8 CPU profile to .tmp/bench/profiles when stopped. */
+export const profileArgs =
   process.env.BENCH_CPU_PROF === '1'
     ? ['--cpu-prof', `--cpu-prof-dir=${resolve(root, '.tmp/bench/profiles')}`]
     : []

@@ -16,20 +16,26 @@
 // snapshot and after the previous poll), so the resolution is one poll interval. It costs one indexed
 // lookup per poll, not an HTTP request per buyer.
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import pg from 'pg'
 import { Pool } from 'undici'
-import { migrate, openDatabase } from '@learnmesh/kernel'
-import { postgresAvailable, rabbitAvailable, testPostgresUrl, testRabbitUrl } from '@learnmesh/kernel/testing'
+import { postgresAvailable, rabbitAvailable } from '@learnmesh/kernel/testing'
 import { commerceService } from '@learnmesh/commerce'
 import { learningService } from '@learnmesh/learning'
 import { startServer, type ServerChild } from '../lib/children.ts'
+import { numberFromEnv } from '../lib/env.ts'
 import {
-  cleanUpTopology,
+  cleanUpServiceTopology,
+  createBenchDatabase,
+  gatewayEnv,
+  serviceEnv,
+  skippedScenario,
+  startBenchIssuer,
+  type BenchIssuer,
+} from '../lib/platform.ts'
+import {
+  benchPrefix,
   fixed,
   int,
   loadNote,
@@ -39,16 +45,6 @@ import {
   type EventTargetResult,
 } from '../events/report.ts'
 
-function numberFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min}, got '${raw}'`)
-  return n
-}
-
-const ISSUER = 'http://bench.learnmesh.test/identity'
-const AUDIENCE = 'learnmesh'
 const P99_MAX_MS = 50
 const COURSES = 20
 const POLL_MS = 2
@@ -155,81 +151,29 @@ export const checkoutLatencyScenario: EventScenario = {
     const seconds = process.env.BENCH_DURATION ? numberFromEnv('BENCH_DURATION', 60, 1) : 60
     const [pgOk, rabbitOk] = await Promise.all([postgresAvailable(), rabbitAvailable()])
     const missing = [pgOk, rabbitOk].flatMap((r) => (r.ok ? [] : [r.reason]))
-    if (missing.length) {
-      const targets = Object.values(labels).map((label): EventTargetResult => ({
-        label,
-        value: null,
-        status: 'N/A',
-        detail: 'skipped',
-      }))
-      console.log(`\n== ${this.name}: ${this.title}`)
-      for (const t of targets) console.log(`   ${t.status.padEnd(4)}  ${t.label}: ${t.detail}`)
-      for (const m of missing) console.log(`   note: skipped: ${m}`)
-      return { name: this.name, title: this.title, summaries: [], targets, notes: missing }
-    }
+    if (missing.length) return skippedScenario(this, missing)
 
     const notes = [loadNote('at start')]
     const WARMUP = numberFromEnv('BENCH_CHECKOUT_WARMUP', 400, 1)
     const measured = Math.round(rate * seconds)
     const total = WARMUP + measured
-    const dbName = `lm_bench_cklat_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-    const dbUrl = new URL(testPostgresUrl)
-    dbUrl.pathname = `/${dbName}`
-    const prefix = `lmbench.cklat.${Date.now().toString(36)}.${randomBytes(3).toString('hex')}.`
+    const prefix = benchPrefix('cklat')
     const logFiles = ['commerce', 'learning', 'gateway'].map((s) => join(logDir, `checkout-latency-${s}.log`))
     const servers: ServerChild[] = []
-    let jwksServer: Server | undefined
+    let issuer: BenchIssuer | undefined
     let pool: Pool | undefined
     let poller: pg.Client | undefined
-    const admin = new pg.Client({ connectionString: testPostgresUrl })
-    await admin.connect()
-    await admin.query(`create database ${dbName}`)
-    await admin.end()
+    const db = await createBenchDatabase('cklat')
     try {
-      const database = await openDatabase({ url: dbUrl.toString(), poolSize: 2 })
-      await migrate(database, learningService.migrations)
-      await migrate(database, commerceService.migrations)
-      await database.close()
-      await seed(dbUrl.toString(), total)
+      await db.migrate(learningService.migrations, commerceService.migrations)
+      await seed(db.url, total)
 
-      const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
-      const kid = `bench-${randomBytes(4).toString('hex')}`
-      const jwks = JSON.stringify({
-        keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }],
-      })
-      jwksServer = createServer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(jwks)
-      })
-      await new Promise<void>((resolve) => jwksServer!.listen(0, '127.0.0.1', resolve))
-      const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`
+      issuer = await startBenchIssuer()
+      const { jwksUrl } = issuer
       const tokens: string[] = []
-      for (let n = 1; n <= total; n++) {
-        tokens[n] = await new SignJWT({
-          org: ORG,
-          roles: ['learner'],
-          padm: false,
-          sid: `ses_${buyerId(n).slice(4)}`,
-        })
-          .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
-          .setIssuer(ISSUER)
-          .setAudience(AUDIENCE)
-          .setSubject(buyerId(n))
-          .setIssuedAt()
-          .setNotBefore('0s')
-          .setExpirationTime('1h')
-          .sign(privateKey)
-      }
+      for (let n = 1; n <= total; n++) tokens[n] = await issuer.token(buyerId(n), ORG)
 
-      const common = {
-        DATABASE_URL: dbUrl.toString(),
-        MIGRATE_ON_START: 'false',
-        BROKER_URL: testRabbitUrl,
-        BROKER_PREFIX: prefix,
-        JWKS_URL: jwksUrl,
-        JWT_ISSUER: ISSUER,
-        JWT_AUDIENCE: AUDIENCE,
-        LOG_LEVEL: 'info',
-      }
+      const common = serviceEnv({ databaseUrl: db.url, brokerPrefix: prefix, jwksUrl })
       const learning = await startServer(
         'learning',
         'learning',
@@ -254,12 +198,7 @@ export const checkoutLatencyScenario: EventScenario = {
         'gateway',
         'gateway-jwks',
         {
-          env: {
-            SERVICE_URLS: `learning=${learning.url},commerce=${commerce.url}`,
-            JWKS_URL: jwksUrl,
-            JWT_ISSUER: ISSUER,
-            JWT_AUDIENCE: AUDIENCE,
-          },
+          env: gatewayEnv({ learning: learning.url, commerce: commerce.url }, jwksUrl),
         },
         logFiles[2],
       )
@@ -267,7 +206,7 @@ export const checkoutLatencyScenario: EventScenario = {
 
       // --- The observer: waiting buyers, polled by the enrollments' unique index.
       poller = new pg.Client({
-        connectionString: dbUrl.toString(),
+        connectionString: db.url,
         application_name: 'bench-enrollment-poller',
       })
       await poller.connect()
@@ -465,20 +404,10 @@ export const checkoutLatencyScenario: EventScenario = {
       await pool?.close().catch(() => {})
       await poller?.end().catch(() => {})
       await Promise.all(servers.map((s) => s.stop()))
-      jwksServer?.close()
+      issuer?.close()
       if (!keepLogs) for (const f of logFiles) rmSync(f, { force: true })
-      await cleanUpTopology({
-        exchanges: [`${prefix}learnmesh.events`, `${prefix}learnmesh.dlx`],
-        queues: ['learning', 'commerce'].flatMap((c) =>
-          ['', '.dlq', '.retry.1000', '.retry.5000', '.retry.30000', '.retry.120000'].map(
-            (s) => `${prefix}${c}${s}`,
-          ),
-        ),
-      })
-      const drop = new pg.Client({ connectionString: testPostgresUrl })
-      await drop.connect()
-      await drop.query(`drop database if exists ${dbName} with (force)`)
-      await drop.end()
+      await cleanUpServiceTopology(prefix, ['learning', 'commerce'])
+      await db.drop()
     }
   },
 }

@@ -7,14 +7,14 @@
 // two checkouts contend for a row; both writers run the same number of checkouts with the same
 // concurrency on a pool of the same size, alternately (bare, commerce, bare, …).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import pg from 'pg'
-import { migrate, openDatabase } from '@learnmesh/kernel'
 import { postgresAvailable, testPostgresUrl } from '@learnmesh/kernel/testing'
 import { commerceService } from '@learnmesh/commerce'
-import { root } from '../lib/children.ts'
+import { profileArgs, root } from '../lib/children.ts'
+import { intFromEnv } from '../lib/env.ts'
+import { createBenchDatabase, skippedScenario } from '../lib/platform.ts'
 import type { WriterOptions, WriterReply, WriterRequest } from '../servers/checkout-writer.ts'
 import {
   fixed,
@@ -25,14 +25,6 @@ import {
   type EventScenario,
   type EventTargetResult,
 } from '../events/report.ts'
-
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'`)
-  return n
-}
 
 const MIN_RATIO = 0.8
 const WARMUP = 300
@@ -50,11 +42,6 @@ interface Writer {
   run(users: string[], concurrency: number): Promise<Extract<WriterReply, { type: 'result' }>>
   stop(): Promise<void>
 }
-
-const profileArgs =
-  process.env.BENCH_CPU_PROF === '1'
-    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(root, '.tmp/bench/profiles')}`]
-    : []
 
 async function startWriter(name: string, options: WriterOptions, logFile: string): Promise<Writer> {
   mkdirSync(dirname(logFile), { recursive: true })
@@ -133,26 +120,10 @@ export const checkoutWriteScenario: EventScenario = {
     const perRun = intFromEnv('BENCH_CHECKOUTS', 2000, 1)
     const concurrency = intFromEnv('BENCH_CHECKOUT_CONCURRENCY', 16, 1)
     const pgOk = await postgresAvailable()
-    if (!pgOk.ok) {
-      const targets = Object.values(labels).map((label): EventTargetResult => ({
-        label,
-        value: null,
-        status: 'N/A',
-        detail: 'skipped',
-      }))
-      console.log(`\n== ${this.name}: ${this.title}`)
-      for (const t of targets) console.log(`   ${t.status.padEnd(4)}  ${t.label}: ${t.detail}`)
-      console.log(`   note: skipped: ${pgOk.reason}`)
-      return { name: this.name, title: this.title, summaries: [], targets, notes: [pgOk.reason] }
-    }
+    if (!pgOk.ok) return skippedScenario(this, [pgOk.reason])
 
     const notes = [loadNote('at start')]
-    const dbName = `lm_bench_checkout_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-    const dbUrl = new URL(testPostgresUrl)
-    dbUrl.pathname = `/${dbName}`
-    const admin = new pg.Client({ connectionString: testPostgresUrl })
-    await admin.connect()
-    await admin.query(`create database ${dbName}`)
+    const db = await createBenchDatabase('checkout')
     const writers: Writer[] = []
     const logFiles = ['commerce', 'bare'].map((m) => `${logDir}/checkout-write-${m}.log`)
     let watch: pg.Client | undefined
@@ -160,10 +131,8 @@ export const checkoutWriteScenario: EventScenario = {
       // Schema, one course product + price, and one open cart (one line) per buyer.
       const orgId = `org_${'b'.repeat(32)}`
       const total = 2 * (WARMUP + rounds * perRun)
-      const database = await openDatabase({ url: dbUrl.toString(), poolSize: 2 })
-      await migrate(database, commerceService.migrations)
-      await database.close()
-      const seed = new pg.Client({ connectionString: dbUrl.toString() })
+      await db.migrate(commerceService.migrations)
+      const seed = new pg.Client({ connectionString: db.url })
       await seed.connect()
       await seed.query(
         `insert into commerce.products (id, org_id, type, ref, title, payee_user_id)
@@ -192,7 +161,7 @@ export const checkoutWriteScenario: EventScenario = {
         writers.push(
           await startWriter(
             mode,
-            { mode, url: dbUrl.toString(), poolSize: concurrency, orgId },
+            { mode, url: db.url, poolSize: concurrency, orgId },
             logFiles[mode === 'commerce' ? 0 : 1]!,
           ),
         )
@@ -212,9 +181,9 @@ export const checkoutWriteScenario: EventScenario = {
       const errors: string[] = []
       for (let round = 1; round <= rounds; round++) {
         for (const w of writers) {
-          const pg0 = await backendCpuUs(watch, dbName, apps[w.name as 'bare'])
+          const pg0 = await backendCpuUs(watch, db.name, apps[w.name as 'bare'])
           const r = await w.run(take(perRun), concurrency)
-          const pg1 = await backendCpuUs(watch, dbName, apps[w.name as 'bare'])
+          const pg1 = await backendCpuUs(watch, db.name, apps[w.name as 'bare'])
           errors.push(...r.errors.map((e) => `${w.name}: ${e}`))
           const txs = (r.count * 1000) / r.wallMs
           runs.get(w.name)!.push({
@@ -272,7 +241,7 @@ export const checkoutWriteScenario: EventScenario = {
       ]
 
       // What was written must be right, or the speed means nothing.
-      const check = new pg.Client({ connectionString: dbUrl.toString() })
+      const check = new pg.Client({ connectionString: db.url })
       await check.connect()
       const [facts] = (
         await check.query<{ paid: number; outbox: number; keys: number; ledger: string; unbalanced: number }>(
@@ -327,8 +296,7 @@ export const checkoutWriteScenario: EventScenario = {
       await watch?.end().catch(() => {})
       await Promise.all(writers.map((w) => w.stop()))
       if (!keepLogs) for (const f of logFiles) rmSync(f, { force: true })
-      await admin.query(`drop database if exists ${dbName} with (force)`)
-      await admin.end()
+      await db.drop()
     }
   },
 }

@@ -2,7 +2,6 @@
 // to the learning service (both their own processes, cluster mode) on a private PostgreSQL database.
 // Checks throughput and tail latency at the gateway, then that every position landed in
 // lesson_progress once the service closed (its close flushes the buffer).
-import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import autocannon, { type Options, type Result } from 'autocannon'
@@ -12,13 +11,13 @@ import { migrate, openDatabase, sql } from '@learnmesh/kernel'
 import { postgresAvailable, testPostgresUrl } from '@learnmesh/kernel/testing'
 import { learningService } from '@learnmesh/learning'
 import { startServer, type ServerChild } from '../lib/children.ts'
+import { createBenchDatabase, skippedScenario } from '../lib/platform.ts'
 import {
   fixed,
   int,
   loadNote,
   printScenario,
   type EventScenario,
-  type EventScenarioResult,
   type EventTargetResult,
 } from '../events/report.ts'
 
@@ -221,25 +220,6 @@ async function fire(url: string, connections: number, duration: number, request:
   return autocannon(options as unknown as Options)
 }
 
-function skipped(reason: string): EventScenarioResult {
-  const targets = Object.values(labels).map((label): EventTargetResult => ({
-    label,
-    value: null,
-    status: 'N/A',
-    detail: 'skipped',
-  }))
-  console.log(`\n== ${heartbeatsScenario.name}: ${heartbeatsScenario.title}`)
-  for (const t of targets) console.log(`   ${t.status.padEnd(4)}  ${t.label}: ${t.detail}`)
-  console.log(`   note: skipped: ${reason}`)
-  return {
-    name: heartbeatsScenario.name,
-    title: heartbeatsScenario.title,
-    summaries: [],
-    targets,
-    notes: [reason],
-  }
-}
-
 /** The `heartbeats` scenario (needs PostgreSQL only). */
 export const heartbeatsScenario: EventScenario = {
   name: 'heartbeats',
@@ -247,34 +227,28 @@ export const heartbeatsScenario: EventScenario = {
   targetLabels: Object.values(labels),
   async run(context) {
     const pgUp = await postgresAvailable()
-    if (!pgUp.ok) return skipped(pgUp.reason)
+    if (!pgUp.ok) return skippedScenario(heartbeatsScenario, [pgUp.reason])
     const learners = Math.floor(positiveFromEnv('BENCH_HEARTBEAT_LEARNERS', 3000))
     const seconds = positiveFromEnv('BENCH_HEARTBEAT_SECONDS', 60)
     const warmup = positiveFromEnv('BENCH_HEARTBEAT_WARMUP', 5)
     const connections = Math.floor(positiveFromEnv('BENCH_HEARTBEAT_CONNECTIONS', 32))
     const rate = process.env.BENCH_HEARTBEAT_RATE ? positiveFromEnv('BENCH_HEARTBEAT_RATE', 1) : undefined
 
-    const dbName = `lm_bench_heartbeats_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-    const admin = new pg.Client({ connectionString: testPostgresUrl })
-    await admin.connect()
-    await admin.query(`create database ${dbName}`)
-    await admin.end()
-    const dbUrl = new URL(testPostgresUrl)
-    dbUrl.pathname = `/${dbName}`
+    const db = await createBenchDatabase('heartbeats')
     const learningLog = join(context.logDir, 'heartbeats-learning.log')
     const gatewayLog = join(context.logDir, 'heartbeats-gateway.log')
     const statsFile = join(context.logDir, `heartbeats-stats-${process.pid}.json`)
     const servers: ServerChild[] = []
     const notes: string[] = []
     try {
-      const { courseId, lessonIds } = await seed(dbUrl.toString(), learners)
+      const { courseId, lessonIds } = await seed(db.url, learners)
       const keys = await signer()
       const userIds = Array.from({ length: learners }, (_, i) => benchId('usr', i + 1))
       const tokens = await Promise.all(userIds.map((u) => keys.sign(u)))
       const learning = await startServer(
         'learning',
         'heartbeats-learning',
-        { databaseUrl: dbUrl.toString(), jwks: keys.jwks, issuer: ISSUER, audience: AUDIENCE, statsFile },
+        { databaseUrl: db.url, jwks: keys.jwks, issuer: ISSUER, audience: AUDIENCE, statsFile },
         learningLog,
       )
       servers.push(learning)
@@ -301,14 +275,14 @@ export const heartbeatsScenario: EventScenario = {
       console.error(`   [heartbeats warm-up] ${int(warm.requests.average)} req/s, p99 ${warm.latency.p99} ms`)
       const cpuBefore = await Promise.all(servers.map((s) => s.cpu()))
       const machineBefore = machineBusyUs()
-      const pgBefore = await postgresCpuUs(dbName)
+      const pgBefore = await postgresCpuUs(db.name)
       const genBefore = process.cpuUsage()
       const started = performance.now()
       const result: Result = await fire(url, connections, seconds, load.request, rate)
       const wallMs = performance.now() - started
       const gen = process.cpuUsage(genBefore)
       const machineUs = machineBusyUs() - machineBefore
-      const pgAfter = await postgresCpuUs(dbName)
+      const pgAfter = await postgresCpuUs(db.name)
       // Backends alive across the run (the service's pool keeps its connections while busy).
       const postgresUs = [...pgAfter].reduce((sum, [pid, us]) => sum + us - (pgBefore.get(pid) ?? us), 0)
       const cpuAfter = await Promise.all(servers.map((s) => s.cpu()))
@@ -332,7 +306,7 @@ export const heartbeatsScenario: EventScenario = {
         failures: number
       }
 
-      const check = await openDatabase({ url: dbUrl.toString(), poolSize: 1 })
+      const check = await openDatabase({ url: db.url, poolSize: 1 })
       let landed = 0
       let rowsInTable = 0
       let tupleWrites = 0
@@ -450,10 +424,7 @@ export const heartbeatsScenario: EventScenario = {
       await Promise.all(servers.map((s) => s.stop()))
       rmSync(statsFile, { force: true })
       if (!context.keepLogs) for (const f of [learningLog, gatewayLog]) rmSync(f, { force: true })
-      const drop = new pg.Client({ connectionString: testPostgresUrl })
-      await drop.connect()
-      await drop.query(`drop database if exists ${dbName} with (force)`)
-      await drop.end()
+      await db.drop()
     }
   },
 }

@@ -4,7 +4,8 @@ import type { Scenario } from './types.ts'
 
 /**
  * A service's trivial GET (kernel createApp with its whole default stack, logging at 'info' to a
- * file) against a raw node:http server answering the same JSON.
+ * file) against a raw node:http server answering the same JSON, with bare Fastify beside them as a
+ * reference (no target).
  */
 export const httpScenario: Scenario = {
   name: 'http',
@@ -21,16 +22,19 @@ export const httpScenario: Scenario = {
   ],
   async setup(logDir) {
     const serviceLog = join(logDir, 'http-service.log')
-    const [raw, service] = await Promise.all([
+    const [raw, service, fastify] = await Promise.all([
       startServer('raw', 'raw-http'),
       startServer('service', 'service', {}, serviceLog),
+      startServer('fastify', 'fastify-bare'),
     ])
     return {
       variants: [
         { key: 'raw', label: 'raw node:http', url: `${raw.url}/ping`, servers: [raw] },
         { key: 'service', label: 'service (createApp)', url: `${service.url}/ping`, servers: [service] },
+        // No target: shows how much of the gap to raw node:http is the framework's and how much the kernel's.
+        { key: 'fastify', label: 'bare Fastify (reference)', url: `${fastify.url}/ping`, servers: [fastify] },
       ],
-      servers: [raw, service],
+      servers: [raw, service, fastify],
       logFiles: [serviceLog],
       notes: [],
     }

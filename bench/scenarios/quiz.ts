@@ -8,19 +8,26 @@
 //   answer  — every learner saves one answer per second for BENCH_QUIZ_SECONDS (2,000 learners = 2,000 saves/s)
 //   submit  — every learner submits, spread over BENCH_QUIZ_RAMP seconds (graded on the server)
 import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import pg from 'pg'
 import { Pool } from 'undici'
-import { newId, openDatabase, migrate } from '@learnmesh/kernel'
-import { postgresAvailable, rabbitAvailable, testPostgresUrl, testRabbitUrl } from '@learnmesh/kernel/testing'
+import { newId } from '@learnmesh/kernel'
+import { postgresAvailable, rabbitAvailable } from '@learnmesh/kernel/testing'
 import { learningService } from '@learnmesh/learning'
 import { startServer, type ServerChild } from '../lib/children.ts'
+import { intFromEnv } from '../lib/env.ts'
 import {
-  cleanUpTopology,
+  cleanUpServiceTopology,
+  createBenchDatabase,
+  gatewayEnv,
+  serviceEnv,
+  skippedScenario,
+  startBenchIssuer,
+  type BenchIssuer,
+} from '../lib/platform.ts'
+import {
+  benchPrefix,
   fixed,
   int,
   loadNote,
@@ -30,16 +37,6 @@ import {
   type EventTargetResult,
 } from '../events/report.ts'
 
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'`)
-  return n
-}
-
-const ISSUER = 'http://bench.learnmesh.test/identity'
-const AUDIENCE = 'learnmesh'
 /** Questions in the bank, and drawn per attempt. */
 const BANK_SIZE = 40
 const DRAW = 20
@@ -236,82 +233,36 @@ export const quizScenario: EventScenario = {
     const ramp = intFromEnv('BENCH_QUIZ_RAMP', 10, 1)
     const [pgOk, rabbitOk] = await Promise.all([postgresAvailable(), rabbitAvailable()])
     const missing = [pgOk, rabbitOk].flatMap((r) => (r.ok ? [] : [r.reason]))
-    if (missing.length) {
-      const targets = Object.values(labels).map((label): EventTargetResult => ({
-        label,
-        value: null,
-        status: 'N/A',
-        detail: 'skipped',
-      }))
-      console.log(`\n== ${this.name}: ${this.title}`)
-      for (const t of targets) console.log(`   ${t.status.padEnd(4)}  ${t.label}: ${t.detail}`)
-      for (const m of missing) console.log(`   note: skipped: ${m}`)
-      return { name: this.name, title: this.title, summaries: [], targets, notes: missing }
-    }
+    if (missing.length) return skippedScenario(this, missing)
 
     const notes = [loadNote('at start')]
-    const dbName = `lm_bench_quiz_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-    const dbUrl = new URL(testPostgresUrl)
-    dbUrl.pathname = `/${dbName}`
-    const prefix = `lmbench.quiz.${Date.now().toString(36)}.${randomBytes(3).toString('hex')}.`
+    const prefix = benchPrefix('quiz')
     const logFiles = [join(logDir, 'quiz-learning.log'), join(logDir, 'quiz-gateway.log')]
     const servers: ServerChild[] = []
-    let jwksServer: Server | undefined
+    let issuer: BenchIssuer | undefined
     let pool: Pool | undefined
-    const admin = new pg.Client({ connectionString: testPostgresUrl })
-    await admin.connect()
-    await admin.query(`create database ${dbName}`)
-    await admin.end()
+    const db = await createBenchDatabase('quiz')
     try {
       // Migrate and seed the private database.
-      const database = await openDatabase({ url: dbUrl.toString(), poolSize: 2 })
-      await migrate(database, learningService.migrations)
-      await database.close()
+      await db.migrate(learningService.migrations)
       const orgId = newId('org')
       // Measured learners first, then WARMUP learners who take the quiz once before the clock starts
       // (a deployment serves exams warm: JIT-compiled code, filled pools and caches).
       const learners = Array.from({ length: learnersN + WARMUP }, () => newId('usr'))
       const timeLimit = seconds + 2 * ramp + 120
-      const { quizId } = await seed(dbUrl.toString(), learners, orgId, timeLimit)
+      const { quizId } = await seed(db.url, learners, orgId, timeLimit)
 
       // A signing key we control, served as a JWKS; one token per learner.
-      const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
-      const kid = `bench-${randomBytes(4).toString('hex')}`
-      const jwks = JSON.stringify({
-        keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }],
-      })
-      jwksServer = createServer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(jwks)
-      })
-      await new Promise<void>((resolve) => jwksServer!.listen(0, '127.0.0.1', resolve))
-      const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`
-      const tokens = await Promise.all(
-        learners.map((sub) =>
-          new SignJWT({ org: orgId, roles: ['learner'], padm: false, sid: `ses_${sub.slice(4)}` })
-            .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
-            .setIssuer(ISSUER)
-            .setAudience(AUDIENCE)
-            .setSubject(sub)
-            .setIssuedAt()
-            .setNotBefore('0s')
-            .setExpirationTime('1h')
-            .sign(privateKey),
-        ),
-      )
+      issuer = await startBenchIssuer()
+      const { jwksUrl } = issuer
+      const tokens = await Promise.all(learners.map((sub) => issuer!.token(sub, orgId)))
 
       const learning = await startServer(
         'learning',
         'learning',
         {
           env: {
-            DATABASE_URL: dbUrl.toString(),
-            MIGRATE_ON_START: 'false',
-            BROKER_URL: testRabbitUrl,
-            BROKER_PREFIX: prefix,
-            JWKS_URL: jwksUrl,
-            JWT_ISSUER: ISSUER,
-            JWT_AUDIENCE: AUDIENCE,
-            LOG_LEVEL: 'info',
+            ...serviceEnv({ databaseUrl: db.url, brokerPrefix: prefix, jwksUrl }),
             LEARNING_SECRET: randomBytes(32).toString('hex'),
           },
         },
@@ -321,14 +272,7 @@ export const quizScenario: EventScenario = {
       const gateway = await startServer(
         'gateway',
         'gateway-jwks',
-        {
-          env: {
-            SERVICE_URLS: `learning=${learning.url}`,
-            JWKS_URL: jwksUrl,
-            JWT_ISSUER: ISSUER,
-            JWT_AUDIENCE: AUDIENCE,
-          },
-        },
+        { env: gatewayEnv({ learning: learning.url }, jwksUrl) },
         logFiles[1],
       )
       servers.push(gateway)
@@ -473,7 +417,7 @@ export const quizScenario: EventScenario = {
       const cpuAfter = marks[3]!.cpu
       const gen = process.cpuUsage(genBefore)
       const totalRequests = startSamples.length + answerSamples.length + submitSamples.length
-      const db = await counts(dbUrl.toString(), quizId)
+      const stored = await counts(db.url, quizId)
 
       const phases = [
         ['start', summarize(startSamples)],
@@ -523,7 +467,7 @@ export const quizScenario: EventScenario = {
       ]
       const all = phases[3][1]
       const missingAttempts = attempts.filter((a) => !a).length
-      const graded = (db.byStatus.submitted ?? 0) + (db.byStatus.expired ?? 0) - WARMUP
+      const graded = (stored.byStatus.submitted ?? 0) + (stored.byStatus.expired ?? 0) - WARMUP
       const errorCount = all.errors + missingAttempts + (learnersN - graded)
       const targets: EventTargetResult[] = [
         {
@@ -536,13 +480,13 @@ export const quizScenario: EventScenario = {
           label: labels.errors,
           value: errorCount,
           status: errorCount === 0 ? 'PASS' : 'FAIL',
-          detail: `${int(all.errors)} failed requests; ${int(graded)} of ${int(learnersN)} attempts graded (${int(passed)} passed); ${int(db.gradedEvents - WARMUP)} learning.quiz.graded events in the outbox`,
+          detail: `${int(all.errors)} failed requests; ${int(graded)} of ${int(learnersN)} attempts graded (${int(passed)} passed); ${int(stored.gradedEvents - WARMUP)} learning.quiz.graded events in the outbox`,
         },
       ]
       const cpu = servers.map((s, i) => `${s.name} ${fixed((cpuAfter[i]! - cpuBefore[i]!) / totalRequests)}`)
       notes.push(
         `answers: ${int(phases[1][1].count)} in ${fixed(answerWall)} s = ${int(phases[1][1].count / answerWall)}/s; ` +
-          `${int(db.answers)} answer rows stored, warm-up included (one per learner and question, overwritten on change)`,
+          `${int(stored.answers)} answer rows stored, warm-up included (one per learner and question, overwritten on change)`,
         `server CPU µs per request: ${cpu.join(' + ')}; load generator ${fixed((gen.user + gen.system) / totalRequests)}; ` +
           `servers used ${fixed(cpuAfter.reduce((s, c, i) => s + c - cpuBefore[i]!, 0) / wallUs, 2)} cores on average`,
         `worst send lag behind schedule (load generator): start ${fixed(startLag)} ms, answer ${fixed(answerLag)} ms, submit ${fixed(submitLag)} ms`,
@@ -568,18 +512,10 @@ export const quizScenario: EventScenario = {
     } finally {
       await pool?.close().catch(() => {})
       await Promise.all(servers.map((s) => s.stop()))
-      jwksServer?.close()
+      issuer?.close()
       if (!keepLogs) for (const f of logFiles) rmSync(f, { force: true })
-      await cleanUpTopology({
-        exchanges: [`${prefix}learnmesh.events`, `${prefix}learnmesh.dlx`],
-        queues: ['', '.dlq', '.retry.1000', '.retry.5000', '.retry.30000', '.retry.120000'].map(
-          (s) => `${prefix}learning${s}`,
-        ),
-      })
-      const drop = new pg.Client({ connectionString: testPostgresUrl })
-      await drop.connect()
-      await drop.query(`drop database if exists ${dbName} with (force)`)
-      await drop.end()
+      await cleanUpServiceTopology(prefix, ['learning'])
+      await db.drop()
     }
   },
 }

@@ -24,12 +24,13 @@ import type { ServerChild } from '../lib/children.ts'
 import {
   channelId,
   checkInfra,
-  numberFromEnv,
   prepareSocketBench,
   specsFor,
   wsUrl,
   type SocketBench,
 } from '../sockets/setup.ts'
+import { numberFromEnv } from '../lib/env.ts'
+import { skippedScenario } from '../lib/platform.ts'
 import type { ClientSpec } from '../sockets/client.ts'
 
 const MAX_RATIO = 2
@@ -83,19 +84,7 @@ export const socketsScenario: EventScenario = {
   targetLabels: Object.values(labels),
   async run({ rounds, logDir, keepLogs }) {
     const infra = await checkInfra()
-    if (infra.missing.length) {
-      const targets = Object.values(labels).map((label): EventTargetResult => ({
-        label,
-        value: null,
-        status: 'N/A',
-        detail: 'skipped',
-      }))
-      console.log(`\n== ${this.name}: ${this.title}`)
-      for (const t of targets) console.log(`   ${t.status.padEnd(4)}  ${t.label}: ${t.detail}`)
-      for (const m of infra.missing) console.log(`   note: skipped: ${m}`)
-      if (process.env.REQUIRE_INFRA === '1') throw new Error(`sockets: ${infra.missing.join('; ')}`)
-      return { name: this.name, title: this.title, summaries: [], targets, notes: infra.missing }
-    }
+    if (infra.missing.length) return skippedScenario(this, infra.missing, { failUnderRequireInfra: true })
     const users = Math.floor(numberFromEnv('BENCH_SOCKET_USERS', 5000, 2))
     const channelSize = Math.min(users, Math.floor(numberFromEnv('BENCH_SOCKET_CHANNEL', 1000, 1)))
     const messages = Math.floor(numberFromEnv('BENCH_SOCKET_MESSAGES', 200, 1))

@@ -1,6 +1,7 @@
-// A learnmesh service exactly as main.ts builds one: createApp's full default stack (request ids,
-// per-request logging at 'info' to stdout, which the runner points at a file, RED metrics,
-// problem+json errors), plus one trivial schema-declared route.
+// A learnmesh service exactly as main.ts builds one: createApp's full default stack (UUIDv7 request
+// ids and the x-request-id header, a logger at 'info' writing to stdout, which the runner points at a
+// file: services log failed requests, the gateway keeps the access log, see `logRequests`; RED
+// metrics per route; problem+json errors), plus one trivial schema-declared route.
 import { createApp, Type } from '@learnmesh/kernel'
 import { childOptions, serveChild } from './child.ts'
 

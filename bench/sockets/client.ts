@@ -15,6 +15,7 @@
 // comparable between processes on one machine); when all its members have it, it reports
 // `{ event: 'received', seq, last, count }` to the runner.
 import WebSocket from 'ws'
+import type { RpcReply, RpcRequest } from '../lib/rpc-child.ts'
 
 export interface ClientSpec {
   userId: string
@@ -43,11 +44,8 @@ export interface SendArgs {
   body: string
 }
 
-export type ClientRequest = { id: number; method: string; args: Record<string, unknown> }
-export type ClientReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
-  | { event: 'received'; seq: number; last: number; count: number }
+export type ClientRequest = RpcRequest
+export type ClientReply = RpcReply | { event: 'received'; seq: number; last: number; count: number }
 
 const now = (): number => performance.timeOrigin + performance.now()
 const MARK = Buffer.from('#bench-')

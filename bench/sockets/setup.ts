@@ -3,33 +3,27 @@
 // JWKS over HTTP, as identity serves it), the server children (communication in cluster mode, the
 // gateway in front of it, the bare `ws` server) and the client processes.
 import { createECDH, randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import pg from 'pg'
 import { Redis } from 'ioredis'
-import { migrate, openDatabase } from '@learnmesh/kernel'
-import { postgresAvailable, rabbitAvailable, testPostgresUrl, testRabbitUrl } from '@learnmesh/kernel/testing'
+import { postgresAvailable, rabbitAvailable } from '@learnmesh/kernel/testing'
 import { communicationService } from '@learnmesh/communication'
 import { startServer, type ServerChild } from '../lib/children.ts'
-import { cleanUpTopology } from '../events/report.ts'
+import {
+  cleanUpServiceTopology,
+  createBenchDatabase,
+  gatewayEnv,
+  serviceEnv,
+  startBenchIssuer,
+  type BenchDatabase,
+  type BenchIssuer,
+} from '../lib/platform.ts'
+import { benchPrefix } from '../events/report.ts'
 import { startClient, type ClientProcess } from './clients.ts'
 import type { ClientSpec } from './client.ts'
 
-export const ISSUER = 'http://bench.learnmesh.test/identity'
-export const AUDIENCE = 'learnmesh'
 const ORG = `org_${'5'.repeat(32)}`
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-/** A number from the environment (at least `min`), or the fallback. */
-export function numberFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min}, got '${raw}'`)
-  return n
-}
 
 export const userId = (n: number): string => `usr_${n.toString(16).padStart(32, '0')}`
 export const channelId = (g: number): string => `cnv_${'c'.repeat(24)}${g.toString(16).padStart(8, '0')}`
@@ -60,14 +54,9 @@ export function layout(users: number, channelSize: number) {
 }
 
 /** A private database with communication's schema, `channels` course channels and their participants. */
-async function seed(url: string, users: number, channelSize: number): Promise<void> {
-  const database = await openDatabase({ url, poolSize: 2 })
-  try {
-    await migrate(database, communicationService.migrations)
-  } finally {
-    await database.close()
-  }
-  const client = new pg.Client({ connectionString: url })
+async function seed(db: BenchDatabase, users: number, channelSize: number): Promise<void> {
+  await db.migrate(communicationService.migrations)
+  const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   try {
     const { channels } = layout(users, channelSize)
@@ -123,76 +112,34 @@ export async function prepareSocketBench(options: {
   keepLogs: boolean
   redis: boolean
 }): Promise<SocketBench> {
-  const id = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-  const dbName = `lm_bench_${options.scenario.replace(/\W/g, '_')}_${id}`
-  const prefix = `lmbench.${options.scenario}.${id}.`
-  const admin = new pg.Client({ connectionString: testPostgresUrl })
-  await admin.connect()
-  await admin.query(`create database ${dbName}`)
-  await admin.end()
-  const dbUrl = new URL(testPostgresUrl)
-  dbUrl.pathname = `/${dbName}`
+  const db = await createBenchDatabase(options.scenario.replace(/\W/g, '_'))
+  const prefix = benchPrefix(options.scenario)
   const servers: ServerChild[] = []
   const clientProcs: ClientProcess[] = []
   const logFiles: string[] = []
-  let jwksServer: Server | undefined
+  let issuer: BenchIssuer | undefined
   const close = async () => {
     await Promise.all(clientProcs.map((c) => c.stop()))
     await Promise.all(servers.map((s) => s.stop()))
-    jwksServer?.close()
+    issuer?.close()
     if (!options.keepLogs) {
       const { rmSync } = await import('node:fs')
       for (const f of logFiles) rmSync(f, { force: true })
     }
-    await cleanUpTopology({
-      exchanges: [`${prefix}learnmesh.events`, `${prefix}learnmesh.dlx`],
-      queues: ['', '.dlq', '.retry.1000', '.retry.5000', '.retry.30000', '.retry.120000'].map(
-        (s) => `${prefix}communication${s}`,
-      ),
-    })
-    const drop = new pg.Client({ connectionString: testPostgresUrl })
-    await drop.connect()
-    await drop.query(`drop database if exists ${dbName} with (force)`)
-    await drop.end()
+    await cleanUpServiceTopology(prefix, ['communication'])
+    await db.drop()
   }
   try {
-    await seed(dbUrl.toString(), options.users, options.channelSize)
-    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
-    const kid = `bench-${randomBytes(4).toString('hex')}`
-    const jwks = JSON.stringify({
-      keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }],
-    })
-    jwksServer = createServer((_req, res) =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(jwks),
-    )
-    await new Promise<void>((resolve) => jwksServer!.listen(0, '127.0.0.1', resolve))
-    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`
+    await seed(db, options.users, options.channelSize)
+    issuer = await startBenchIssuer()
+    const { jwksUrl } = issuer
     const tokens: string[] = []
-    for (let n = 0; n < options.users; n++) {
-      tokens.push(
-        await new SignJWT({ org: ORG, roles: ['learner'], padm: false, sid: `ses_${userId(n).slice(4)}` })
-          .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
-          .setIssuer(ISSUER)
-          .setAudience(AUDIENCE)
-          .setSubject(userId(n))
-          .setIssuedAt()
-          .setNotBefore('0s')
-          .setExpirationTime('2h')
-          .sign(privateKey),
-      )
-    }
+    for (let n = 0; n < options.users; n++) tokens.push(await issuer.token(userId(n), ORG, '2h'))
     // Production settings: a real secret, SMTP and VAPID configured (nothing is mailed or pushed here).
     const ecdh = createECDH('prime256v1')
     ecdh.generateKeys()
     const communicationEnv = {
-      DATABASE_URL: dbUrl.toString(),
-      MIGRATE_ON_START: 'false',
-      BROKER_URL: testRabbitUrl,
-      BROKER_PREFIX: prefix,
-      JWKS_URL: jwksUrl,
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
-      LOG_LEVEL: 'info',
+      ...serviceEnv({ databaseUrl: db.url, brokerPrefix: prefix, jwksUrl }),
       COMMUNICATION_SECRET: randomBytes(32).toString('hex'),
       SMTP_URL: 'smtp://127.0.0.1:2525',
       VAPID_PUBLIC_KEY: ecdh.getPublicKey().toString('base64url'),
@@ -202,7 +149,7 @@ export async function prepareSocketBench(options: {
     }
     let started = 0
     return {
-      dbName,
+      dbName: db.name,
       jwksUrl,
       tokens,
       redis: options.redis,
@@ -218,14 +165,7 @@ export async function prepareSocketBench(options: {
         const gateway = await startServer(
           'gateway',
           'gateway-jwks',
-          {
-            env: {
-              SERVICE_URLS: `communication=${service.url}`,
-              JWKS_URL: jwksUrl,
-              JWT_ISSUER: ISSUER,
-              JWT_AUDIENCE: AUDIENCE,
-            },
-          },
+          { env: gatewayEnv({ communication: service.url }, jwksUrl) },
           gatewayLog,
         )
         servers.push(gateway)

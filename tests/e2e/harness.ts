@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { inject } from 'vitest'
 
 export const root = resolve(import.meta.dirname, '../..')
@@ -125,4 +125,40 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
+/** The password of the accounts the journeys sign up. */
+export const e2ePassword = 'correct horse battery staple 42'
+
+/**
+ * From a page that links to the dev mailbox (the "Account created" notice): opens the mailbox, then
+ * the newest email to `email`, and returns its verification link once shown.
+ */
+export async function openVerificationEmail(page: Page, email: string): Promise<Locator> {
+  await page.getByRole('link', { name: 'dev mailbox', exact: true }).click()
+  await page.getByRole('heading', { name: 'Dev mailbox' }).waitFor()
+  const mail = page
+    .getByRole('list', { name: 'Emails' })
+    .getByRole('listitem')
+    .filter({ hasText: email })
+    .first()
+  await mail.waitFor({ timeout: 30_000 })
+  await mail.getByRole('link').click()
+  const verifyLink = page.getByRole('link', { name: /\/verify-email\?token=/ })
+  await verifyLink.waitFor()
+  return verifyLink
+}
+
+/**
+ * From the open sign-up form: signs up `name` <`email`> with `e2ePassword`, then verifies the email
+ * with the link read from the dev mailbox page. Resolves on the "Email verified" page, signed in.
+ */
+export async function signUpAndVerifyEmail(page: Page, name: string, email: string): Promise<void> {
+  await page.getByLabel('Name').fill(name)
+  await page.getByLabel('Email').fill(email)
+  await page.getByRole('textbox', { name: 'Password' }).fill(e2ePassword)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.getByText('Account created').waitFor()
+  await (await openVerificationEmail(page, email)).click()
+  await page.getByRole('heading', { name: 'Email verified' }).waitFor()
 }

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, screenshot, seriousViolations, startPlatform, type Platform } from './harness.ts'
+import {
+  launchBrowser,
+  openVerificationEmail,
+  screenshot,
+  seriousViolations,
+  startPlatform,
+  type Platform,
+} from './harness.ts'
 
 let platform: Platform
 let browser: Browser
@@ -44,17 +51,7 @@ describe('first journey: sign up, verify by the dev mailbox, sign in, search, op
     await screenshot(page, '02-signed-up')
 
     // The verification email, read through the dev mailbox page
-    await page.getByRole('link', { name: 'dev mailbox', exact: true }).click()
-    await page.getByRole('heading', { name: 'Dev mailbox' }).waitFor()
-    const mail = page
-      .getByRole('list', { name: 'Emails' })
-      .getByRole('listitem')
-      .filter({ hasText: email })
-      .first()
-    await mail.waitFor({ timeout: 30_000 })
-    await mail.getByRole('link').click()
-    const verifyLink = page.getByRole('link', { name: /\/verify-email\?token=/ })
-    await verifyLink.waitFor()
+    const verifyLink = await openVerificationEmail(page, email)
     await screenshot(page, '03-mailbox')
     await expectAccessible(page)
     await verifyLink.click()

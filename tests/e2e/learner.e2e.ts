@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs'
 import AxeBuilder from '@axe-core/playwright'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, screenshot, seriousViolations, startPlatform, type Platform } from './harness.ts'
+import {
+  launchBrowser,
+  screenshot,
+  seriousViolations,
+  signUpAndVerifyEmail,
+  startPlatform,
+  type Platform,
+} from './harness.ts'
 
 // The learner journey of the web app issue: sign up → verify the email from the dev mailbox → search the
 // catalog → buy the short demo course ("Git in 15 Minutes": a reading, a 6 s video, a quiz) with the
@@ -43,29 +50,10 @@ describe('learner journey: buy a course, finish it, get the certificate', () => 
     })
     const page = await context.newPage()
     const email = `learner-e2e-${Date.now()}@example.com`
-    const password = 'correct horse battery staple 42'
 
-    // Sign up
+    // Sign up, then verify the email with the link read from the dev mailbox page
     await page.goto(`${platform.url}/signup`)
-    await page.getByLabel('Name').fill('Lena Learner')
-    await page.getByLabel('Email').fill(email)
-    await page.getByRole('textbox', { name: 'Password' }).fill(password)
-    await page.getByRole('button', { name: 'Sign up' }).click()
-    await page.getByText('Account created').waitFor()
-
-    // Verify the email with the link read from the dev mailbox page
-    await page.getByRole('link', { name: 'dev mailbox', exact: true }).click()
-    const mail = page
-      .getByRole('list', { name: 'Emails' })
-      .getByRole('listitem')
-      .filter({ hasText: email })
-      .first()
-    await mail.waitFor({ timeout: 30_000 })
-    await mail.getByRole('link').click()
-    const verifyLink = page.getByRole('link', { name: /\/verify-email\?token=/ })
-    await verifyLink.waitFor()
-    await verifyLink.click()
-    await page.getByRole('heading', { name: 'Email verified' }).waitFor()
+    await signUpAndVerifyEmail(page, 'Lena Learner', email)
 
     // Search the catalog and open the course
     await page.goto(`${platform.url}/catalog`)

@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startPlatform, type Platform } from './harness.ts'
+import { launchBrowser, screenshot, signUpAndVerifyEmail, startPlatform, type Platform } from './harness.ts'
 
 let platform: Platform
 let browser: Browser
@@ -131,25 +131,8 @@ async function journey(tutor: Page, learner: Page, learnerContext: BrowserContex
 
     // A new learner signs up in the browser and verifies through the dev mailbox.
     const email = `tutoring-e2e-${Date.now()}@example.com`
-    const password = 'correct horse battery staple 42'
     await learner.getByRole('link', { name: 'Sign up' }).click()
-    await learner.getByLabel('Name').fill('Tina Learner')
-    await learner.getByLabel('Email').fill(email)
-    await learner.getByRole('textbox', { name: 'Password' }).fill(password)
-    await learner.getByRole('button', { name: 'Sign up' }).click()
-    await learner.getByText('Account created').waitFor()
-    await learner.getByRole('link', { name: 'dev mailbox', exact: true }).click()
-    const mail = learner
-      .getByRole('list', { name: 'Emails' })
-      .getByRole('listitem')
-      .filter({ hasText: email })
-      .first()
-    await mail.waitFor({ timeout: 30_000 })
-    await mail.getByRole('link').click()
-    const verifyLink = learner.getByRole('link', { name: /\/verify-email\?token=/ })
-    await verifyLink.waitFor()
-    await verifyLink.click()
-    await learner.getByRole('heading', { name: 'Email verified' }).waitFor()
+    await signUpAndVerifyEmail(learner, 'Tina Learner', email)
 
     // Search with filters; the demo tutor teaches mathematics in French among others.
     await learner.goto(`${platform.url}/tutors`)

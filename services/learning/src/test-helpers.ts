@@ -1,13 +1,6 @@
-import { newId, type App, type Database, type Logger } from '@learnmesh/kernel'
-import {
-  createTestDatabase,
-  createTestLogger,
-  createTestPrincipals,
-  outboxEvents,
-  type TestUser,
-} from '@learnmesh/kernel/testing'
-import { loadLearningConfig, type LearningConfig } from './config.ts'
-import type { LearningDeps } from './deps.ts'
+import { newId } from '@learnmesh/kernel'
+import { createTestService, type TestUser } from '@learnmesh/kernel/testing'
+import { loadLearningConfig } from './config.ts'
 import { buildApp } from './app.ts'
 import { learningService } from './service.ts'
 import {
@@ -29,34 +22,18 @@ export type { TestUser }
  * throwaway signer, and factories that put rows straight into the tables (so one feature's tests do not depend on another feature's routes). `logs` collects every log line when given.
  */
 export async function createTestLearning(options: { env?: Record<string, string>; logs?: string[] } = {}) {
-  const database: Database = await createTestDatabase(learningService.migrations)
-  const config: LearningConfig = loadLearningConfig({ PUBLIC_URL: 'http://web.test', ...options.env })
-  const logger: Logger = createTestLogger('learning', options.logs)
-  const principals = await createTestPrincipals()
-  const { signer, verifier, orgA, orgB, user, token } = principals
-  let wakes = 0
-  const deps: LearningDeps = { database, config, logger, wakeRelay: () => void wakes++ }
-  const app: App = await buildApp(deps, { verifier })
-  await app.ready()
-
-  const call = principals.caller(app)
+  const kit = await createTestService({
+    service: learningService,
+    loadConfig: loadLearningConfig,
+    deps: (base) => base,
+    buildApp,
+    env: options.env,
+    logs: options.logs,
+  })
+  const { database } = kit
 
   return {
-    app,
-    database,
-    db: database.db,
-    config,
-    deps,
-    signer,
-    orgA,
-    orgB,
-    user,
-    token,
-    call,
-    /** How many times the relay was woken (events were written). */
-    wakes: () => wakes,
-    /** Rows of the outbox, oldest first. */
-    events: (type?: string) => outboxEvents(database, 'learning', type),
+    ...kit,
     /** Registers a person's name (what identity.user.registered would do). */
     async person(u: TestUser, displayName = 'Test Person') {
       await database.db
@@ -214,10 +191,6 @@ export async function createTestLearning(options: { env?: Record<string, string>
         })
         .returning()
       return row!
-    },
-    async close() {
-      await app.close()
-      await database.close()
     },
   }
 }

@@ -1,15 +1,6 @@
-import { execFile, execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, connect } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { execFileSync } from 'node:child_process'
 import { testRabbitUrl } from '@learnmesh/kernel/testing'
-
-const run = promisify(execFile)
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-const searchPath = `${process.env.PATH ?? ''}:/usr/sbin:/usr/lib/rabbitmq/bin`
+import { preparePrivateRabbitNode, rabbitSearchPath as searchPath, run, waitPort } from '../rabbit-node.ts'
 
 /**
  * A RabbitMQ broker the outage tests may take down and bring back.
@@ -35,39 +26,6 @@ export interface OutageBroker {
   readonly down: boolean
   /** Brings the broker back if needed; a private node is then stopped and its data removed. */
   close(): Promise<void>
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-  })
-}
-
-async function waitPort(port: number, open: boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while ((await portOpen(port)) !== open) {
-    if (Date.now() > until)
-      throw new Error(`port ${port} did not ${open ? 'open' : 'close'} within ${timeoutMs} ms`)
-    await sleep(100)
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }
 
 async function ctl(node: string | undefined, args: string[], timeout = 30_000): Promise<string> {
@@ -139,58 +97,16 @@ function control(
 
 /** Starts a private RabbitMQ node for this test file; throws with the reason when that is impossible. */
 async function startPrivateNode(): Promise<OutageBroker> {
-  await run('rabbitmqctl', ['version'], { timeout: 20_000, env: { ...process.env, PATH: searchPath } })
-  const dir = mkdtempSync(join(tmpdir(), 'lm-rabbit-'))
-  // The server drops to the `rabbitmq` user when started as root: it must write here.
-  chmodSync(dir, 0o777)
-  const [port, distPort] = [await freePort(), await freePort()]
-  const node = `lmtest${randomBytes(4).toString('hex')}@localhost`
-  const conf = join(dir, 'rabbitmq.conf')
-  writeFileSync(conf, `listeners.tcp.default = 127.0.0.1:${port}\n`)
-  const plugins = join(dir, 'enabled_plugins')
-  writeFileSync(plugins, '[].\n')
-  chmodSync(conf, 0o644)
-  chmodSync(plugins, 0o666)
-  const pidFile = join(dir, 'pid')
-  const cleanup = () => {
-    // A node that ignored `rabbitmqctl stop` is ours (we started it): end it by its pid.
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim())
-      if (Number.isInteger(pid) && pid > 0) {
-        try {
-          process.kill(pid, 0)
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
-  const env = {
-    ...process.env,
-    PATH: searchPath,
-    RABBITMQ_NODENAME: node,
-    RABBITMQ_NODE_PORT: String(port),
-    RABBITMQ_DIST_PORT: String(distPort),
-    RABBITMQ_CONFIG_FILE: conf,
-    RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
-    RABBITMQ_ENABLED_PLUGINS_FILE: plugins,
-    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
-    RABBITMQ_LOG_BASE: join(dir, 'log'),
-    RABBITMQ_PID_FILE: pidFile,
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
-  }
+  const rabbit = await preparePrivateRabbitNode({ namePrefix: 'lmtest', dirPrefix: 'lm-rabbit-' })
   try {
-    await run('rabbitmq-server', ['-detached'], { timeout: 30_000, env })
-    await waitPort(port, true, 90_000)
-    await ctl(node, ['await_startup'], 60_000)
+    await rabbit.boot()
+    await ctl(rabbit.node, ['await_startup'], 60_000)
   } catch (err) {
-    await ctl(node, ['stop']).catch(() => {})
-    cleanup()
+    await ctl(rabbit.node, ['stop']).catch(() => {})
+    rabbit.cleanup()
     throw err
   }
-  return control('private', `amqp://guest:guest@127.0.0.1:${port}`, port, node, cleanup)
+  return control('private', rabbit.url, rabbit.port, rabbit.node, () => rabbit.cleanup())
 }
 
 /**

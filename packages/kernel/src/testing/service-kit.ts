@@ -4,9 +4,11 @@ import { sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.ts'
 import type { Database } from '../db/database.ts'
+import type { MigrationSet } from '../db/migrate.ts'
 import type { App } from '../http/app.ts'
 import { newId } from '../ids.ts'
 import { loggerOptions, type Logger } from '../logger.ts'
+import { createTestDatabase } from './database.ts'
 import { createTestSigner } from './tokens.ts'
 
 /** A test principal: who a token is for. */
@@ -102,4 +104,64 @@ export async function outboxEvents(
   return rows
     .filter((r) => !type || r.type === type)
     .map((r) => ({ type: r.type, payload: r.envelope.payload }))
+}
+
+/** The dependencies every service is built from, as createTestService makes them. */
+export interface TestServiceDeps<Config> {
+  database: Database
+  config: Config
+  logger: Logger
+  /** Counts the wakes instead of nudging a relay (see `wakes()`). */
+  wakeRelay: () => void
+}
+
+/**
+ * A service under test, as its `test-helpers.ts` builds it: the service's migrations on an in-memory
+ * PGlite copied from the migrated template (or `database` when given), its config loaded from
+ * `PUBLIC_URL=http://web.test` plus `env`, a logger (collecting every line into `logs` when given),
+ * `deps(base)` (the base deps, plus whatever else the service needs), and the app built with the
+ * verifier of createTestPrincipals' signer and ready. The outbox read by `events()` is the one of
+ * the schema named after the service. `close()` leaves a given `database` open.
+ */
+export async function createTestService<Config, Deps extends TestServiceDeps<Config>>(options: {
+  service: { name: string; migrations: MigrationSet }
+  loadConfig: (env: Record<string, string>) => Config
+  deps: (base: TestServiceDeps<Config>) => Deps
+  buildApp: (deps: Deps, options: { verifier: TokenVerifier }) => Promise<App>
+  env?: Record<string, string> | undefined
+  logs?: string[] | undefined
+  database?: Database | undefined
+}) {
+  const { name } = options.service
+  const database = options.database ?? (await createTestDatabase(options.service.migrations))
+  const config = options.loadConfig({ PUBLIC_URL: 'http://web.test', ...options.env })
+  const logger = createTestLogger(name, options.logs)
+  const principals = await createTestPrincipals()
+  const { signer, verifier, orgA, orgB, user, token } = principals
+  let wakes = 0
+  const deps = options.deps({ database, config, logger, wakeRelay: () => void wakes++ })
+  const app = await options.buildApp(deps, { verifier })
+  await app.ready()
+  return {
+    app,
+    database,
+    db: database.db,
+    config,
+    deps,
+    signer,
+    orgA,
+    orgB,
+    user,
+    token,
+    call: principals.caller(app),
+    /** How many times the relay was woken (events were written). */
+    wakes: () => wakes,
+    /** Rows of the outbox, oldest first. */
+    events: (type?: string) => outboxEvents(database, name, type),
+    /** Closes the app, and the database unless it was given. */
+    async close() {
+      await app.close()
+      if (!options.database) await database.close()
+    },
+  }
 }
