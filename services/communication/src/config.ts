@@ -48,6 +48,11 @@ export const CommunicationConfigSchema = Type.Object({
     description:
       'Web Push VAPID private key (base64url), paired with VAPID_PUBLIC_KEY. Required in production.',
   }),
+  PUSH_PRIVATE_NETWORKS: Type.Union([Type.Literal(''), Type.Literal('allow'), Type.Literal('deny')], {
+    default: '',
+    description:
+      'Whether web pushes may go to a push service whose address is private, loopback or link-local (`allow` | `deny`). Empty: `deny` in production, `allow` elsewhere (local stand-ins of a push service). Checked on every connection, after DNS, so a public name pointing inside the network is refused too.',
+  }),
   VAPID_SUBJECT: Type.String({
     default: 'mailto:no-reply@learnmesh.local',
     description: 'Contact the push services may use about our pushes (`mailto:` or `https:` URL).',

@@ -1,9 +1,12 @@
+import { isIP } from 'node:net'
 import { and, eq } from 'drizzle-orm'
+import { fetch } from 'undici'
 import webpush from 'web-push'
 import { defineJob, scheduleJob, Type, type JobDefinition, type Tx } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
 import { jobs, notifications, pushSubscriptions } from '../db/schema.ts'
 import { vapidKeys } from './push.keys.ts'
+import { isPublicAddress, PrivateAddressError, publicOnlyDispatcher } from './public-dispatcher.ts'
 
 /** The job that pushes one notification to one subscribed browser. */
 export const SEND_PUSH_JOB = 'communication.push.send'
@@ -52,6 +55,11 @@ export interface PushPayload {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function pushJobs(deps: CommunicationDeps): JobDefinition<any>[] {
   const { config, database, logger } = deps
+  // We POST to whatever URL a browser registered: in production only to public addresses.
+  const privateDenied =
+    config.PUSH_PRIVATE_NETWORKS === 'deny' ||
+    (config.PUSH_PRIVATE_NETWORKS === '' && config.NODE_ENV === 'production')
+  const dispatcher = privateDenied ? publicOnlyDispatcher() : undefined
   return [
     defineJob({
       name: SEND_PUSH_JOB,
@@ -87,7 +95,13 @@ export function pushJobs(deps: CommunicationDeps): JobDefinition<any>[] {
             contentEncoding: 'aes128gcm',
           },
         )
-        const where = { subscriptionId, attempt: job.attempt, host: new URL(sub.endpoint).host }
+        const url = new URL(sub.endpoint)
+        const where = { subscriptionId, attempt: job.attempt, host: url.host }
+        const literal = url.hostname.replace(/^\[|\]$/g, '')
+        if (privateDenied && isIP(literal) !== 0 && !isPublicAddress(literal)) {
+          logger.warn(where, 'push endpoint refused: not a public address')
+          return
+        }
         let status: number
         try {
           const res = await fetch(request.endpoint, {
@@ -96,10 +110,16 @@ export function pushJobs(deps: CommunicationDeps): JobDefinition<any>[] {
             body: request.body ? new Uint8Array(request.body) : undefined,
             redirect: 'manual',
             signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+            ...(dispatcher ? { dispatcher } : {}),
           })
           status = res.status
           await res.body?.cancel()
         } catch (err) {
+          if ((err as { cause?: unknown }).cause instanceof PrivateAddressError) {
+            // Retrying cannot help: the name points inside the network.
+            logger.warn(where, 'push endpoint refused: not a public address')
+            return
+          }
           const message = (err instanceof Error ? err.message : String(err)).slice(0, 300)
           logger.warn({ ...where, error: message }, 'push service unreachable')
           if (job.attempt >= PUSH_MAX_ATTEMPTS) return

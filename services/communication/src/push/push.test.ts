@@ -319,6 +319,40 @@ describe('web push', () => {
       expect((await t.call(b.u, 'GET', '/push/subscriptions')).json().items).toHaveLength(1)
     })
 
+    it('with private networks denied (production default), no push goes to an internal address, by IP or by name', async () => {
+      const denied = await createTestCommunication({ env: { PUSH_PRIVATE_NETWORKS: 'deny' }, logs })
+      try {
+        const before = push.received.length
+        const port = new URL(push.url('/')).port
+        for (const endpoint of [push.url(`/ok/${newId('x')}`), `http://localhost:${port}/ok/${newId('x')}`]) {
+          const u = denied.user()
+          const b = browser(endpoint)
+          expect((await denied.call(u, 'POST', '/push/subscriptions', b.subscription)).statusCode).toBe(201)
+          await denied.db.transaction((tx) =>
+            notify(tx, denied.deps, {
+              orgId: u.orgId,
+              userId: u.userId,
+              type: 'tutoring.booked',
+              title: 'Lesson booked',
+              body: 'Monday 10:00',
+              link: '/lessons',
+              sourceKey: newId('evt'),
+            }),
+          )
+        }
+        await denied.runJobs()
+        expect(push.received.length).toBe(before)
+        // Dropped, not retried: an internal address stays internal.
+        const pending = await denied.database.query<{ status: string }>(
+          sql`select status from communication.jobs where name = 'communication.push.send' and status = 'pending'`,
+        )
+        expect(pending).toEqual([])
+        expect(logs.filter((l) => l.includes('push endpoint refused')).length).toBe(2)
+      } finally {
+        await denied.close()
+      }
+    })
+
     it('a notification is pushed only to its own person’s browsers', async () => {
       const mine = await subscribed('/ok')
       const theirs = await subscribed('/ok')
