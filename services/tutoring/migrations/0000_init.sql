@@ -52,6 +52,7 @@ CREATE TABLE "tutoring"."bookings" (
 	"confirmed_at" timestamp with time zone,
 	"response_counted" boolean DEFAULT false NOT NULL,
 	"learner_confirmed_at" timestamp with time zone,
+	"learner_no_show_at" timestamp with time zone,
 	"completed_at" timestamp with time zone,
 	"cancelled_at" timestamp with time zone,
 	"cancelled_by" text,

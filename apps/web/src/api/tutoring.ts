@@ -146,7 +146,11 @@ export interface Booking {
   id: string
   tutorId: string
   tutorUserId: string
+  /** The tutor's profile name (null when the profile is gone). */
+  tutorName: string | null
   learnerId: string
+  /** The learner's name (null until tutoring has heard of the learner). */
+  learnerName: string | null
   startsAt: string
   endsAt: string
   minutes: number
@@ -163,6 +167,8 @@ export interface Booking {
   note: string
   confirmedAt: string | null
   completedAt: string | null
+  /** When the tutor reported that the learner did not come (the lesson then completed). */
+  learnerNoShowAt: string | null
   cancelledAt: string | null
   cancelledBy: string | null
   cancelReason: string | null

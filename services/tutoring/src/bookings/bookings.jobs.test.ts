@@ -179,6 +179,37 @@ describe('happy', () => {
     }
   })
 
+  it('a learner no-show reported by the tutor completes the lesson once: the tutor is paid, the learner sees why', async () => {
+    const { tutorId, user: tutor } = await t.tutor()
+    const learner = t.user()
+    const b = await kit.book(learner, tutorId, at(3, '14:00'))
+    t.setNow(new Date(at(3, '14:12')))
+    try {
+      const reported = await t.call(tutor, 'POST', `/bookings/${b.id}/no-show`)
+      expect(reported.statusCode).toBe(200)
+      expect(reported.json()).toMatchObject({
+        status: 'completed',
+        learnerNoShowAt: new Date(at(3, '14:12')).toISOString(),
+        cancelReason: null,
+        refundPercent: null,
+      })
+      expect(await completedEvents(b.id)).toHaveLength(1)
+      expect(await cancelledEvent(b.id)).toBeUndefined()
+      // The learner sees who was absent; reporting again, by anyone, changes nothing.
+      expect((await t.call(learner, 'GET', `/bookings/${b.id}`)).json().learnerNoShowAt).toBe(
+        new Date(at(3, '14:12')).toISOString(),
+      )
+      const again = await t.call(learner, 'POST', `/bookings/${b.id}/no-show`)
+      expect(again.statusCode).toBe(409)
+      expect(again.json().reason).toBe('bad_status')
+      expect((await t.call(tutor, 'POST', `/bookings/${b.id}/no-show`)).statusCode).toBe(409)
+      await runJob(AUTO_COMPLETE_JOB)
+      expect(await completedEvents(b.id)).toHaveLength(1)
+    } finally {
+      t.setNow(NOW)
+    }
+  })
+
   it('a late cancellation of a credit-paid lesson spends the credit and settles the late-cancel percent', async () => {
     const { tutorId, user: tutor } = await t.tutor()
     const learner = t.user()
@@ -196,16 +227,40 @@ describe('happy', () => {
 })
 
 describe('errors', () => {
-  it('a no-show cannot be reported by the tutor, nor long after the lesson', async () => {
+  it('a no-show is reported neither before the grace period nor long after the lesson, by the learner or the tutor', async () => {
     const { tutorId, user: tutor } = await t.tutor()
     const learner = t.user()
     const b = await kit.book(learner, tutorId, at(4, '09:00'))
-    t.setNow(new Date(new Date(at(4, '10:00')).getTime() + 25 * 3_600_000))
     try {
-      expect((await t.call(tutor, 'POST', `/bookings/${b.id}/no-show`)).statusCode).toBe(403)
-      const late = await t.call(learner, 'POST', `/bookings/${b.id}/no-show`)
-      expect(late.statusCode).toBe(409)
-      expect(late.json().reason).toBe('outside_window')
+      for (const when of [
+        new Date(at(4, '09:05')),
+        new Date(new Date(at(4, '10:00')).getTime() + 25 * 3_600_000),
+      ]) {
+        t.setNow(when)
+        for (const who of [tutor, learner]) {
+          const r = await t.call(who, 'POST', `/bookings/${b.id}/no-show`)
+          expect(r.statusCode).toBe(409)
+          expect(r.json().reason).toBe('outside_window')
+        }
+      }
+      expect((await t.call(learner, 'GET', `/bookings/${b.id}`)).json()).toMatchObject({
+        status: 'booked',
+        learnerNoShowAt: null,
+      })
+      expect(await completedEvents(b.id)).toHaveLength(0)
+    } finally {
+      t.setNow(NOW)
+    }
+  })
+
+  it('nobody else reports a no-show: another member of the org sees no booking (404)', async () => {
+    const { tutorId } = await t.tutor()
+    const learner = t.user()
+    const b = await kit.book(learner, tutorId, at(4, '11:00'))
+    t.setNow(new Date(at(4, '11:15')))
+    try {
+      expect((await t.call(t.user(), 'POST', `/bookings/${b.id}/no-show`)).statusCode).toBe(404)
+      expect((await t.call(learner, 'GET', `/bookings/${b.id}`)).json().status).toBe('booked')
     } finally {
       t.setNow(NOW)
     }

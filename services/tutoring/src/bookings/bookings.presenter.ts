@@ -1,16 +1,18 @@
 import type { Static } from '@learnmesh/kernel'
-import type { BookingRow, CreditRow, DisputeRow } from './bookings.repository.ts'
+import type { BookingNames, BookingRow, CreditRow, DisputeRow } from './bookings.repository.ts'
 import type { BookingSchema, CreditSchema, DisputeSchema } from './bookings.schemas.ts'
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
-/** A booking row as the API shows it. */
-export function presentBooking(b: BookingRow): Static<typeof BookingSchema> {
+/** A booking row as the API shows it, with the learner's and the tutor's names when known. */
+export function presentBooking(b: BookingRow, names?: BookingNames): Static<typeof BookingSchema> {
   return {
     id: b.id,
     tutorId: b.tutorId,
     tutorUserId: b.tutorUserId,
+    tutorName: names?.tutors.get(b.tutorId) ?? null,
     learnerId: b.learnerId,
+    learnerName: names?.learners.get(b.learnerId) ?? null,
     startsAt: b.startsAt.toISOString(),
     endsAt: b.endsAt.toISOString(),
     minutes: b.minutes,
@@ -29,6 +31,7 @@ export function presentBooking(b: BookingRow): Static<typeof BookingSchema> {
     note: b.note,
     confirmedAt: iso(b.confirmedAt),
     completedAt: iso(b.completedAt),
+    learnerNoShowAt: iso(b.learnerNoShowAt),
     cancelledAt: iso(b.cancelledAt),
     cancelledBy: b.cancelledBy,
     cancelReason: b.cancelReason,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx, Tx } from '@learnmesh/kernel'
-import { bookings, disputes, lessonCredits, tutorProfiles } from '../db/schema.ts'
+import { bookings, disputes, lessonCredits, people, tutorProfiles } from '../db/schema.ts'
 import type { BookingStatus } from './bookings.policy.ts'
 
 /** A booking row. */
@@ -28,9 +28,42 @@ export interface BookingListFilter {
   after?: { startsAt: Date; id: string }
 }
 
+/** The names a booking is shown with: learners by user id, tutors by profile id. */
+export interface BookingNames {
+  learners: Map<string, string>
+  tutors: Map<string, string>
+}
+
 /** Drizzle only: plain rows in and out. Every query is scoped by org. */
 export function createBookingsRepository() {
   return {
+    /**
+     * The learners' names (tutoring's copy from identity.user.registered) and the tutors' profile
+     * names of these bookings: two indexed lookups, whatever the number of bookings.
+     */
+    async namesOf(db: DbOrTx, rows: readonly BookingRow[]): Promise<BookingNames> {
+      const learnerIds = [...new Set(rows.map((r) => r.learnerId))]
+      const tutorIds = [...new Set(rows.map((r) => r.tutorId))]
+      const [learners, tutors] = [
+        learnerIds.length
+          ? await db
+              .select({ id: people.userId, name: people.displayName })
+              .from(people)
+              .where(inArray(people.userId, learnerIds))
+          : [],
+        tutorIds.length
+          ? await db
+              .select({ id: tutorProfiles.id, name: tutorProfiles.displayName })
+              .from(tutorProfiles)
+              .where(inArray(tutorProfiles.id, tutorIds))
+          : [],
+      ]
+      return {
+        learners: new Map(learners.map((r) => [r.id, r.name])),
+        tutors: new Map(tutors.map((r) => [r.id, r.name])),
+      }
+    },
+
     /** A tutor profile of the org (any status). */
     async findTutor(db: DbOrTx, orgId: string, tutorId: string): Promise<TutorRow | null> {
       const [row] = await db

@@ -199,6 +199,34 @@ describe('happy', () => {
     expect(second.nextCursor).toBeNull()
     expect((await t.call(learner, 'GET', '/bookings?when=past')).json().items).toEqual([])
   })
+
+  it('shows the learner and the tutor by name, for both of them and for org admins', async () => {
+    const { tutorId, user: tutor } = await t.tutor({ displayName: 'Ada Lovelace' })
+    const learner = t.user()
+    const b = await kit.book(learner, tutorId, at(4, '14:00'))
+    // Before identity's event reaches tutoring, the learner has no name yet (null, not an id).
+    expect((await t.call(tutor, 'GET', `/bookings/${b.id}`)).json()).toMatchObject({
+      tutorName: 'Ada Lovelace',
+      learnerName: null,
+    })
+    await t.deliver('identity.user.registered', learner.orgId, {
+      userId: learner.userId,
+      email: 'grace@example.com',
+      displayName: 'Grace Hopper',
+      orgId: learner.orgId,
+      via: 'password',
+    })
+    const named = { id: b.id, tutorName: 'Ada Lovelace', learnerName: 'Grace Hopper' }
+    expect((await t.call(tutor, 'GET', '/bookings?role=tutor')).json().items).toEqual([
+      expect.objectContaining(named),
+    ])
+    expect((await t.call(learner, 'GET', `/bookings/${b.id}`)).json()).toMatchObject(named)
+    const admin = t.user(['org_admin'])
+    expect((await t.call(admin, 'GET', '/bookings?scope=org')).json().items).toEqual(
+      expect.arrayContaining([expect.objectContaining(named)]),
+    )
+    expect((await t.call(tutor, 'POST', `/bookings/${b.id}/confirm`)).json()).toMatchObject(named)
+  })
 })
 
 describe('errors', () => {
@@ -383,7 +411,6 @@ describe('security', () => {
     t.setNow(new Date(at(1, '15:30')))
     try {
       expect((await t.call(tutor, 'POST', `/bookings/${b.id}/complete`)).statusCode).toBe(403)
-      expect((await t.call(tutor, 'POST', `/bookings/${b.id}/no-show`)).statusCode).toBe(403)
       const d = (
         await t.call(tutor, 'POST', `/bookings/${b.id}/disputes`, { reason: 'Learner was rude' })
       ).json()

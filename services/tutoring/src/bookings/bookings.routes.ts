@@ -19,6 +19,7 @@ import {
   RescheduleBody,
   ResolveBody,
 } from './bookings.schemas.ts'
+import type { BookingRow } from './bookings.repository.ts'
 import { createBookingsService } from './bookings.service.ts'
 
 const tags = ['bookings']
@@ -26,6 +27,8 @@ const tags = ['bookings']
 /** The bookings routes (registered by app.ts). See docs/bookings.md. */
 export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void> {
   const s = createBookingsService(deps)
+  /** A booking as the API shows it, with the learner's and the tutor's names. */
+  const show = async (b: BookingRow) => presentBooking(b, await s.names([b]))
 
   app.post(
     '/bookings',
@@ -42,7 +45,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
       const p = requireAuth(request)
       const { booking, checkout } = await s.hold(p, request.body, traceparentOf(request))
       reply.code(201)
-      return { booking: presentBooking(booking), checkout }
+      return { booking: await show(booking), checkout }
     },
   )
 
@@ -59,7 +62,8 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
     },
     async (request) => {
       const page = await s.list(requireAuth(request), request.query)
-      return { items: page.items.map(presentBooking), nextCursor: page.nextCursor }
+      const names = await s.names(page.items)
+      return { items: page.items.map((b) => presentBooking(b, names)), nextCursor: page.nextCursor }
     },
   )
 
@@ -74,7 +78,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
         response: { 200: BookingSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => presentBooking(await s.get(requireAuth(request), request.params.id)),
+    async (request) => await show(await s.get(requireAuth(request), request.params.id)),
   )
 
   app.post(
@@ -88,7 +92,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
         response: { 200: BookingSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => presentBooking(await s.confirm(requireAuth(request), request.params.id)),
+    async (request) => await show(await s.confirm(requireAuth(request), request.params.id)),
   )
 
   app.post(
@@ -103,7 +107,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
       },
     },
     async (request) =>
-      presentBooking(await s.complete(requireAuth(request), request.params.id, traceparentOf(request))),
+      await show(await s.complete(requireAuth(request), request.params.id, traceparentOf(request))),
   )
 
   app.get(
@@ -133,7 +137,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
       },
     },
     async (request) =>
-      presentBooking(
+      await show(
         await s.cancel(requireAuth(request), request.params.id, request.body?.reason, traceparentOf(request)),
       ),
   )
@@ -151,7 +155,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
       },
     },
     async (request) =>
-      presentBooking(
+      await show(
         await s.reschedule(
           requireAuth(request),
           request.params.id,
@@ -167,13 +171,14 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
       schema: {
         tags,
         security: bearer,
-        summary: 'Report that the tutor did not show up (learner, or an org admin): full refund',
+        summary:
+          'Report a no-show: by the learner or an org admin, the tutor did not come (full refund); by the tutor, the learner did not come (the lesson completes)',
         params: BookingParams,
         response: { 200: BookingSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
     async (request) =>
-      presentBooking(await s.reportNoShow(requireAuth(request), request.params.id, traceparentOf(request))),
+      await show(await s.reportNoShow(requireAuth(request), request.params.id, traceparentOf(request))),
   )
 
   app.post(
@@ -191,7 +196,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
     async (request, reply) => {
       const r = await s.openDispute(requireAuth(request), request.params.id, request.body.reason)
       reply.code(201)
-      return { dispute: presentDispute(r.dispute), booking: presentBooking(r.booking) }
+      return { dispute: presentDispute(r.dispute), booking: await show(r.booking) }
     },
   )
 
@@ -231,7 +236,7 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
         request.body,
         traceparentOf(request),
       )
-      return { dispute: presentDispute(r.dispute), booking: presentBooking(r.booking) }
+      return { dispute: presentDispute(r.dispute), booking: await show(r.booking) }
     },
   )
 

@@ -32,8 +32,12 @@ export const BookingSchema = Type.Object({
   tutorId: Type.String(),
   /** The tutor's user id. */
   tutorUserId: Type.String(),
+  /** The tutor's profile name (null when the profile is gone). */
+  tutorName: Nullable(Type.String()),
   /** The learner's user id. */
   learnerId: Type.String(),
+  /** The learner's name (null until tutoring has heard of the learner from identity). */
+  learnerName: Nullable(Type.String()),
   /** Lesson start and end. */
   startsAt: DateTime,
   endsAt: DateTime,
@@ -66,6 +70,8 @@ export const BookingSchema = Type.Object({
   /** When the tutor acknowledged it, when it completed, when it was cancelled, by whom, why. */
   confirmedAt: Nullable(DateTime),
   completedAt: Nullable(DateTime),
+  /** When the tutor reported that the learner did not come (the lesson completed: the tutor is paid). */
+  learnerNoShowAt: Nullable(DateTime),
   cancelledAt: Nullable(DateTime),
   cancelledBy: Nullable(Type.String()),
   cancelReason: Nullable(Type.String()),

@@ -198,7 +198,7 @@ export function createBookingsService(deps: TutoringDeps) {
     tx: Tx,
     b: BookingRow,
     from: readonly BookingStatus[],
-    extra: { learnerConfirmedAt?: Date },
+    extra: { learnerConfirmedAt?: Date; learnerNoShowAt?: Date },
     traceparent: string | null,
   ): Promise<BookingRow | null> {
     const now = deps.now()
@@ -280,6 +280,11 @@ export function createBookingsService(deps: TutoringDeps) {
   }
 
   return {
+    /** The learners' and tutors' names of these bookings, for presentBooking. */
+    names(rows: readonly BookingRow[]) {
+      return repo.namesOf(db, rows)
+    },
+
     /**
      * Holds a slot (payWith checkout: `held` until paid, the response says what to put in the cart)
      * or books it at once with a package credit. The exclusion constraints decide races: a loser
@@ -628,31 +633,32 @@ export function createBookingsService(deps: TutoringDeps) {
     },
 
     /**
-     * The tutor did not show up: reported by the learner from NO_SHOW_GRACE_MINUTES after the
-     * start until NO_SHOW_REPORT_HOURS after the end, or by an admin after the start. Full refund
-     * (or the credit back).
+     * A no-show, reported from NO_SHOW_GRACE_MINUTES after the start until NO_SHOW_REPORT_HOURS
+     * after the end (admins: any time after the start, for the tutor's absence):
+     * - by the learner or an admin: the tutor did not come. Full refund (or the credit back).
+     * - by the tutor: the learner did not come. The lesson completes now (the tutor is paid, as
+     *   when it completes by itself 48 h after its end) and shows who was absent.
      */
     async reportNoShow(p: Principal, id: string, traceparent: string | null) {
       return write(async (tx) => {
         const { b, actor } = await visible(tx, p, id, true)
-        if (actor === 'tutor')
-          throw new AppError('forbidden', 'The learner or an admin reports a tutor’s no-show')
         if (b.status !== 'booked' && b.status !== 'confirmed') {
           throw new AppError('conflict', `A ${b.status} lesson cannot be reported`, { reason: 'bad_status' })
         }
-        const now = deps.now().getTime()
-        const from = b.startsAt.getTime() + (actor === 'learner' ? NO_SHOW_GRACE_MINUTES * 60_000 : 0)
-        const until = actor === 'learner' ? b.endsAt.getTime() + NO_SHOW_REPORT_HOURS * 3_600_000 : Infinity
-        if (now < from || now > until) {
+        const now = deps.now()
+        const from = b.startsAt.getTime() + (actor === 'admin' ? 0 : NO_SHOW_GRACE_MINUTES * 60_000)
+        const until = actor === 'admin' ? Infinity : b.endsAt.getTime() + NO_SHOW_REPORT_HOURS * 3_600_000
+        if (now.getTime() < from || now.getTime() > until) {
           throw new AppError(
             'conflict',
-            'A no-show can be reported only shortly after the lesson should have started',
-            {
-              reason: 'outside_window',
-            },
+            `A no-show can be reported from ${NO_SHOW_GRACE_MINUTES} minutes after the start until ${NO_SHOW_REPORT_HOURS} hours after the end`,
+            { reason: 'outside_window' },
           )
         }
-        const done = await cancelOnce(tx, b, PAID_OPEN_STATUSES, actor, 'tutor_no_show', 100, traceparent)
+        const done =
+          actor === 'tutor'
+            ? await completeOnce(tx, b, PAID_OPEN_STATUSES, { learnerNoShowAt: now }, traceparent)
+            : await cancelOnce(tx, b, PAID_OPEN_STATUSES, actor, 'tutor_no_show', 100, traceparent)
         if (!done) throw new AppError('conflict', 'The lesson changed meanwhile', { reason: 'bad_status' })
         return done
       })

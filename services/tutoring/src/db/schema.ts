@@ -274,6 +274,8 @@ export const bookings = tutoring.table(
     /** Whether this booking already counted toward the tutor's response rate. */
     responseCounted: boolean('response_counted').notNull().default(false),
     learnerConfirmedAt: ts('learner_confirmed_at'),
+    /** When the tutor reported the learner absent: the lesson completed then, the tutor is paid. */
+    learnerNoShowAt: ts('learner_no_show_at'),
     completedAt: ts('completed_at'),
     cancelledAt: ts('cancelled_at'),
     cancelledBy: text('cancelled_by'),

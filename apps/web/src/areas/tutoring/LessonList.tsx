@@ -45,16 +45,6 @@ const STATUS_LABEL: Record<string, string> = {
   disputed: 'In dispute',
 }
 
-/** The tutor's name for a learner's lesson (their profile is cached across cards). */
-function TutorName({ tutorId }: { tutorId: string }) {
-  const tutor = useQuery({
-    queryKey: ['tutor', tutorId, undefined],
-    queryFn: () => tutoringApi.tutor(tutorId),
-    staleTime: 300_000,
-  })
-  return <>{tutor.data?.displayName ?? 'your tutor'}</>
-}
-
 function CancelDialog({ booking, onClose }: { booking: Booking; onClose: () => void }) {
   const client = useQueryClient()
   const [reason, setReason] = useState('')
@@ -185,7 +175,7 @@ function DisputeDialog({ booking, onClose }: { booking: Booking; onClose: () => 
   )
 }
 
-type Dialog = 'cancel' | 'reschedule' | 'dispute' | null
+type Dialog = 'cancel' | 'reschedule' | 'dispute' | 'learner-no-show' | null
 
 /** One lesson with the actions its state and the viewer's role allow. */
 export function LessonCard({ booking: b, role }: { booking: Booking; role: Role }) {
@@ -196,6 +186,8 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
   const start = new Date(b.startsAt).getTime()
   const end = new Date(b.endsAt).getTime()
   const open = b.status === 'booked' || b.status === 'confirmed'
+  // Tutoring takes no-show reports from 10 minutes after the start until 24 hours after the end.
+  const inNoShowWindow = now >= start + 10 * 60_000 && now <= end + 24 * 3_600_000
   const refresh = () => client.invalidateQueries({ queryKey: ['lessons'] })
   const act = useMutation({
     mutationFn: async (what: 'complete' | 'confirm' | 'no-show' | 'ics'): Promise<unknown> => {
@@ -215,13 +207,8 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
         <Group justify="space-between" align="flex-start">
           <Stack gap={0}>
             <Title order={3} size="h5">
-              {title}
-              {role === 'learner' && (
-                <>
-                  {' '}
-                  with <TutorName tutorId={b.tutorId} />
-                </>
-              )}
+              {title} with{' '}
+              {role === 'learner' ? (b.tutorName ?? 'your tutor') : (b.learnerName ?? 'a learner')}
             </Title>
             <Text size="sm">
               {formatInZone(b.startsAt, zone)} –{' '}
@@ -246,6 +233,12 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
           {b.note && ` · “${b.note}”`}
           {b.status === 'cancelled' && b.refundPercent !== null && ` · refunded ${b.refundPercent} %`}
         </Text>
+        {b.learnerNoShowAt && (
+          <Text size="sm">
+            {role === 'tutor' ? 'You reported that the learner' : 'Your tutor reported that you'} did not come
+            ({formatInZone(b.learnerNoShowAt, zone)}).
+          </Text>
+        )}
         <FormError error={act.error} />
         <Group gap="xs">
           {b.status === 'held' && role === 'learner' && (
@@ -288,7 +281,7 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
               Confirm it took place
             </Button>
           )}
-          {role === 'learner' && open && now >= start + 10 * 60_000 && now < end + 24 * 3_600_000 && (
+          {role === 'learner' && open && inNoShowWindow && (
             <Button
               size="xs"
               variant="default"
@@ -298,6 +291,19 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
               Tutor did not come
             </Button>
           )}
+          {role === 'tutor' && open && inNoShowWindow && (
+            <Button size="xs" variant="default" onClick={() => setDialog('learner-no-show')}>
+              Learner did not come
+            </Button>
+          )}
+          <Button
+            size="xs"
+            variant="subtle"
+            component={Link}
+            to={`/chat/new?with=${encodeURIComponent(role === 'learner' ? b.tutorUserId : b.learnerId)}`}
+          >
+            Message {role === 'learner' ? (b.tutorName ?? 'your tutor') : (b.learnerName ?? 'the learner')}
+          </Button>
           {open && now < start && (
             <Button size="xs" variant="default" onClick={() => setDialog('reschedule')}>
               Reschedule
@@ -323,13 +329,36 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
             ? 'Cancel the lesson'
             : dialog === 'reschedule'
               ? 'Reschedule'
-              : 'Report a problem'
+              : dialog === 'learner-no-show'
+                ? 'The learner did not come'
+                : 'Report a problem'
         }
         size={dialog === 'reschedule' ? 'xl' : 'md'}
       >
         {dialog === 'cancel' && <CancelDialog booking={b} onClose={() => setDialog(null)} />}
         {dialog === 'reschedule' && <RescheduleDialog booking={b} onClose={() => setDialog(null)} />}
         {dialog === 'dispute' && <DisputeDialog booking={b} onClose={() => setDialog(null)} />}
+        {dialog === 'learner-no-show' && (
+          <Stack>
+            <Text>
+              The lesson will be marked as completed and you will be paid for it, as when a learner confirms
+              it. {b.learnerName ?? 'The learner'} will see that you reported the absence. This cannot be
+              undone.
+            </Text>
+            <FormError error={act.error} />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setDialog(null)}>
+                Keep the lesson open
+              </Button>
+              <Button
+                loading={act.isPending && act.variables === 'no-show'}
+                onClick={() => act.mutate('no-show', { onSuccess: () => setDialog(null) })}
+              >
+                Report the absence
+              </Button>
+            </Group>
+          </Stack>
+        )}
       </Modal>
     </Card>
   )
