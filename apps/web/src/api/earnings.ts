@@ -74,3 +74,27 @@ export const earningsKeys = {
   payouts: (limit: number) => ['earnings', 'payouts', limit] as const,
   payoutAccount: ['earnings', 'payout-account'] as const,
 }
+
+/** `(order ord_…)`, `(booking bkg_…)`: references for the ledger, not for the payee. */
+const REFERENCE = /\s*\((?:order|booking|payment) [a-z]{2,5}_[0-9a-z]+\)/g
+const PAYOUT_ID = /\b(Payout) [a-z]{2,5}_[0-9a-z]+/g
+const RAW_ID = /\b[a-z]{2,5}_[0-9a-z]{10,}\b/
+const KIND_LABEL: Record<string, string> = {
+  payment_captured: 'Payment received',
+  refund: 'Refund',
+  escrow_release: 'Released from escrow',
+  payout: 'Payout',
+  payout_settled: 'Payout sent',
+  payout_failed: 'Payout failed: back to your balance',
+}
+
+/**
+ * What a movement was, for the payee: commerce's memo of their own entry ("Course sale: your 70%
+ * share") without the order, booking and payout ids it carries; the transaction kind's label when the
+ * memo is empty or still names an id.
+ */
+export function movementLabel(e: Pick<EarningsEntry, 'description' | 'transactionKind'>): string {
+  const memo = (e.description ?? '').replace(REFERENCE, '').replace(PAYOUT_ID, '$1').trim()
+  if (memo && !RAW_ID.test(memo)) return memo
+  return KIND_LABEL[e.transactionKind] ?? e.transactionKind.replaceAll('_', ' ')
+}

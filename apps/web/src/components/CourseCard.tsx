@@ -2,6 +2,7 @@ import { Badge, Card, Group, Stack, Text, Title } from '@mantine/core'
 import { Link } from 'react-router'
 import { formatDuration, type CourseSummary } from '../api/endpoints.ts'
 import { formatPrice } from '../lib/money.ts'
+import { count } from '../lib/text.ts'
 
 export function CourseCard({ course }: { course: CourseSummary }) {
   return (
@@ -20,7 +21,7 @@ export function CourseCard({ course }: { course: CourseSummary }) {
           <Badge variant="light">{course.level.replace('_', ' ')}</Badge>
           {course.category && <Badge variant="outline">{course.category.name}</Badge>}
           <Text size="xs" c="dimmed">
-            {course.lessonCount} lessons · {formatDuration(course.durationSeconds)}
+            {count(course.lessonCount, 'lesson')} · {formatDuration(course.durationSeconds)}
           </Text>
         </Group>
         <Group justify="space-between">

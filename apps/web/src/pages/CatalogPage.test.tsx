@@ -106,6 +106,14 @@ describe('catalog page', () => {
     expect(screen.queryByRole('checkbox', { name: /advanced/ })).toBeNull()
   })
 
+  it('counts lessons in the singular on a course card with one lesson', async () => {
+    respond = () => json(answer([course(1)]))
+    renderAt('/catalog')
+    await screen.findByRole('link', { name: 'Course 1' })
+    expect(screen.getByText('1 lesson · 1 min')).toBeTruthy()
+    expect(screen.queryByText(/1 lessons/)).toBeNull()
+  })
+
   it('searches as you type: the debounced text lands in the URL and the query', async () => {
     respond = () => json(answer([course(1)]))
     renderAt('/catalog')

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query'
 import { useParams } from 'react-router'
 import { commerce, formatDuration, learning, type CourseDetail } from '../api/endpoints.ts'
 import { formatPrice } from '../lib/money.ts'
+import { count } from '../lib/text.ts'
 import { ApiError } from '../api/problem.ts'
 import { ErrorState, Loading } from '../components/states.tsx'
 import { CourseActions } from '../areas/learner/CourseActions.tsx'
@@ -34,7 +35,7 @@ function PriceCard({ course }: { course: CourseDetail }) {
           </>
         )}
         <Text size="sm" c="dimmed">
-          {course.lessonCount} lessons · {formatDuration(course.durationSeconds)} ·{' '}
+          {count(course.lessonCount, 'lesson')} · {formatDuration(course.durationSeconds)} ·{' '}
           {course.language.toUpperCase()}
         </Text>
         {!price.isPending && <CourseActions course={course} priceId={active?.id} />}
@@ -71,8 +72,8 @@ export default function CoursePage() {
               ))}
             </Group>
             <Text size="sm" c="dimmed">
-              {c.ratingCount > 0 ? `★ ${c.rating.toFixed(1)} (${c.ratingCount} ratings) · ` : ''}
-              {c.enrollmentCount} learners
+              {c.ratingCount > 0 ? `★ ${c.rating.toFixed(1)} (${count(c.ratingCount, 'rating')}) · ` : ''}
+              {count(c.enrollmentCount, 'learner')}
             </Text>
           </Stack>
           {c.description && (
@@ -94,7 +95,7 @@ export default function CoursePage() {
                 {c.outline.map((section) => (
                   <Accordion.Item key={section.id} value={section.id}>
                     <Accordion.Control>
-                      {section.title} ({section.lessons.length} lessons)
+                      {section.title} ({count(section.lessons.length, 'lesson')})
                     </Accordion.Control>
                     <Accordion.Panel>
                       <List spacing={4}>
@@ -102,7 +103,10 @@ export default function CoursePage() {
                           <List.Item key={lesson.id}>
                             {lesson.title}{' '}
                             <Text span size="xs" c="dimmed">
-                              {lesson.type} · {formatDuration(lesson.durationSeconds)}
+                              {lesson.type}
+                              {lesson.durationSeconds > 0
+                                ? ` · ${formatDuration(lesson.durationSeconds)}`
+                                : ''}
                               {lesson.isPreview ? ' · preview' : ''}
                             </Text>
                           </List.Item>

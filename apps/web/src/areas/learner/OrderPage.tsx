@@ -79,7 +79,7 @@ function OrderDetails({ o, placed, courses }: { o: Order; placed: boolean; cours
         <Stack gap="sm">
           <Group justify="space-between">
             <Text size="sm" c="dimmed">
-              Order {o.id} · {formatDate(o.createdAt)}
+              Placed {formatDate(o.createdAt)}
             </Text>
             <OrderStatus status={o.status} />
           </Group>

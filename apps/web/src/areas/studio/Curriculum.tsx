@@ -126,11 +126,12 @@ function LessonRow({
   return (
     <Paper withBorder p="xs">
       <Group justify="space-between" wrap="nowrap" gap="xs">
-        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+        {/* Wraps rather than truncates: on a phone the title goes under its type badge, whole. */}
+        <Group gap={6} style={{ minWidth: 0 }}>
           <Badge variant="light" color="gray" style={{ flexShrink: 0 }}>
             {TYPE_LABELS[lesson.type] ?? lesson.type}
           </Badge>
-          <Text size="sm" truncate>
+          <Text size="sm" style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
             {lesson.title}
           </Text>
           {lesson.isPreview && (

@@ -1,6 +1,6 @@
 import { Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core'
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
-import { earnings, earningsKeys } from '../../api/earnings.ts'
+import { earnings, earningsKeys, movementLabel } from '../../api/earnings.ts'
 import { DataTable } from '../../components/DataTable.tsx'
 import { QueryState } from '../../components/states.tsx'
 import { formatAmount } from '../../lib/money.ts'
@@ -71,10 +71,7 @@ export default function EarningsPage() {
         striped
         columns={[
           { header: 'Date', cell: (e) => new Date(e.createdAt).toLocaleDateString() },
-          {
-            header: 'What',
-            cell: (e) => e.transactionDescription || e.description || e.transactionKind.replace(/_/g, ' '),
-          },
+          { header: 'What', cell: (e) => movementLabel(e) },
           { header: 'Amount', align: 'right', cell: (e) => formatAmount(e.amountMinor, e.currency) },
         ]}
       />

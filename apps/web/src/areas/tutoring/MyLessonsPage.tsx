@@ -3,9 +3,12 @@ import { Link, useSearchParams } from 'react-router'
 import { useSession } from '../../api/session.tsx'
 import { LessonList } from './LessonList.tsx'
 
-/** The learner's lessons: join, add to calendar, confirm, cancel (with the policy's refund), reschedule, dispute. */
+/**
+ * The learner's lessons: join, add to calendar, confirm, cancel (with the policy's refund), reschedule,
+ * dispute. A tutor's own teaching lives in the console's Bookings tab: this page points there.
+ */
 export default function MyLessonsPage() {
-  const { signedIn } = useSession()
+  const { signedIn, me } = useSession()
   const [params] = useSearchParams()
   const booked = params.get('booked')
   if (!signedIn)
@@ -20,6 +23,15 @@ export default function MyLessonsPage() {
   return (
     <Stack>
       <Title order={1}>My lessons</Title>
+      {me?.roles.includes('tutor') && (
+        <Text size="sm" c="dimmed">
+          The lessons you book as a learner. Lessons you teach are in the{' '}
+          <Anchor component={Link} to="/tutor?tab=bookings">
+            tutor console&apos;s Bookings
+          </Anchor>
+          .
+        </Text>
+      )}
       {booked && (
         <Alert variant="default" color="blue.9" title="Payment received">
           Your lesson is booked as soon as the payment is recorded; it appears below. The tutor is paid after

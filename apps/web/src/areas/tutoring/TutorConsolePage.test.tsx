@@ -33,8 +33,8 @@ const entry = (id: string, amountMinor: number) => ({
   account: 'payable',
   amountMinor,
   currency: 'EUR',
-  description: '',
-  transactionDescription: `Lesson ${id}`,
+  description: `Lesson ${id} delivered (booking bkg_${id}0123456789): your earnings`,
+  transactionDescription: `Lesson delivered (booking bkg_${id}0123456789): escrow released`,
   createdAt: '2026-11-20T10:00:00Z',
 })
 
@@ -107,7 +107,8 @@ describe('tutor console: earnings', () => {
     expect(escrow.textContent).not.toContain('Free')
     expect(escrow.textContent).toMatch(/0[.,]00/)
     const movements = await screen.findByRole('table', { name: 'Movements' })
-    expect(movements.textContent).toContain('Lesson 2')
+    expect(movements.textContent).toContain('Lesson 2 delivered: your earnings')
+    expect(movements.textContent).not.toContain('bkg_')
     expect(movements.textContent).not.toContain('Free')
     expect(await screen.findByText(/· sandbox$/)).toBeTruthy()
     expect(document.body.textContent).not.toContain('Free')

@@ -17,7 +17,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
-import { earnings, earningsKeys } from '../../api/earnings.ts'
+import { earnings, earningsKeys, movementLabel } from '../../api/earnings.ts'
 import { ApiError } from '../../api/problem.ts'
 import { useSession } from '../../api/session.tsx'
 import { tutoringApi, type Availability } from '../../api/tutoring.ts'
@@ -281,7 +281,7 @@ function EarningsTab() {
           striped
           columns={[
             { header: 'Date', cell: (e) => formatInZone(e.createdAt, zone) },
-            { header: 'What', cell: (e) => e.transactionDescription || e.transactionKind },
+            { header: 'What', cell: (e) => movementLabel(e) },
             { header: 'Account', cell: (e) => e.account },
             { header: 'Amount', align: 'right', cell: (e) => formatAmount(e.amountMinor, e.currency) },
           ]}

@@ -30,7 +30,7 @@ import { ErrorState, Loading } from '../../components/states.tsx'
 import { FormError } from '../../components/FormError.tsx'
 import { SlotPicker } from './SlotPicker.tsx'
 import { reputation } from './TutorCard.tsx'
-import { idempotencyKey } from './time.ts'
+import { browserTimeZone, formatInZone, idempotencyKey } from './time.ts'
 import { UserFacingError } from '../../api/problem.ts'
 
 interface Held {
@@ -124,6 +124,8 @@ function BookingPanel({ profile }: { profile: TutorProfile }) {
     )
   }
   if (held) {
+    // The zone My lessons shows the lesson in, named: the picker's zone may have been another one.
+    const zone = browserTimeZone()
     const until = held.booking.holdExpiresAt
       ? new Date(held.booking.holdExpiresAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
       : ''
@@ -131,7 +133,7 @@ function BookingPanel({ profile }: { profile: TutorProfile }) {
     return (
       <Stack>
         <Alert variant="default" color="blue.9" title="Slot held for you">
-          {new Date(held.booking.startsAt).toLocaleString([], { dateStyle: 'full', timeStyle: 'short' })},{' '}
+          {formatInZone(held.booking.startsAt, zone, { weekday: 'long', month: 'long' })} ({zone}),{' '}
           {held.booking.minutes} minutes. It stays yours until {until} while you pay.
         </Alert>
         <Text>
