@@ -93,3 +93,20 @@ export async function serveChild(
     process.exit(1)
   }
 }
+
+/** A Fastify app as a bench child: listens on an ephemeral 127.0.0.1 port, closes on stop. */
+export function serveApp(app: {
+  listen(options: { host: string; port: number }): Promise<unknown>
+  server: Server
+  close(): Promise<unknown>
+}): Promise<void> {
+  return serveChild(
+    async () => {
+      await app.listen({ host: '127.0.0.1', port: 0 })
+      return app.server
+    },
+    async () => {
+      await app.close()
+    },
+  )
+}

@@ -1,13 +1,7 @@
 import pino from 'pino'
-import { newId, type App, type Database, type EventHandler, type Logger } from '@learnmesh/kernel'
-import {
-  createTestDatabase,
-  createTestLogger,
-  createTestPrincipals,
-  outboxEvents,
-  type TestUser,
-} from '@learnmesh/kernel/testing'
-import { loadTutoringConfig, type TutoringConfig } from './config.ts'
+import { newId, type Database, type EventHandler } from '@learnmesh/kernel'
+import { createTestService, type TestUser } from '@learnmesh/kernel/testing'
+import { loadTutoringConfig } from './config.ts'
 import type { TutoringDeps } from './deps.ts'
 import { buildApp } from './app.ts'
 import { tutoringService } from './service.ts'
@@ -25,22 +19,17 @@ export type { TestUser }
 export async function createTestTutoring(
   options: { env?: Record<string, string>; logs?: string[]; now?: Date; database?: Database } = {},
 ) {
-  const database: Database = options.database ?? (await createTestDatabase(tutoringService.migrations))
-  const config: TutoringConfig = loadTutoringConfig({ PUBLIC_URL: 'http://web.test', ...options.env })
-  const logger: Logger = createTestLogger('tutoring', options.logs)
-  const principals = await createTestPrincipals()
-  const { signer, verifier, orgA, orgB, user, token } = principals
-  let wakes = 0
   let now: Date | null = options.now ?? null
-  const deps: TutoringDeps = {
-    database,
-    config,
-    logger,
-    wakeRelay: () => void wakes++,
-    now: () => (now ? new Date(now.getTime()) : new Date()),
-  }
-  const app: App = await buildApp(deps, { verifier })
-  await app.ready()
+  const base = await createTestService({
+    service: tutoringService,
+    loadConfig: loadTutoringConfig,
+    deps: (d): TutoringDeps => ({ ...d, now: () => (now ? new Date(now.getTime()) : new Date()) }),
+    buildApp,
+    env: options.env,
+    logs: options.logs,
+    database: options.database,
+  })
+  const { database, deps, user } = base
   const handlers = tutoringHandlers(deps)
 
   /** Delivers an event to tutoring's handler of its type, in one transaction (as the inbox does). */
@@ -120,30 +109,12 @@ export async function createTestTutoring(
   }
 
   return {
-    app,
-    database,
-    db: database.db,
-    config,
-    deps,
-    signer,
-    orgA,
-    orgB,
-    user,
-    token,
-    call: principals.caller(app),
+    ...base,
     deliver,
     tutor,
     /** Moves the service's clock (null: the real time again). */
     setNow(d: Date | null) {
       now = d
-    },
-    /** How many times the relay was woken (events were written). */
-    wakes: () => wakes,
-    /** Rows of the outbox, oldest first. */
-    events: (type?: string) => outboxEvents(database, 'tutoring', type),
-    async close() {
-      await app.close()
-      if (!options.database) await database.close()
     },
   }
 }
