@@ -154,6 +154,26 @@ describe('happy', () => {
     const mine = await api('/learning/enrollments', { token })
     expect(mine.status).toBe(200)
     expect(mine.body.items).toHaveLength(1)
+    // The demo seed signed in as the learner too; its session says so (not a test library's name).
+    const sessions = await api('/identity/sessions', { token })
+    const agents = (sessions.body.items as { userAgent: string | null }[]).map((x) => x.userAgent)
+    expect(agents).toContain('learnmesh demo seed')
+    expect(agents).not.toContain('lightMyRequest')
+    // Its video lessons play in the web app: the file is the web app's own (same origin, so the
+    // content security policy's media-src 'self' allows it), and it is served.
+    const free = mine.body.items[0].courseId as string
+    const outline = await api(`/learning/learn/courses/${free}`, { token })
+    const video = (outline.body.sections as { lessons: { id: string; type: string }[] }[])
+      .flatMap((s) => s.lessons)
+      .find((l) => l.type === 'video')!
+    const lesson = await api(`/learning/learn/courses/${free}/lessons/${video.id}`, { token })
+    expect(lesson.status).toBe(200)
+    const videoUrl = new URL(lesson.body.content.url as string)
+    expect(videoUrl.pathname).toBe('/media/learnmesh-sample-lesson.webm')
+    const media = await fetch(`${run.url}${videoUrl.pathname}`)
+    expect(media.status).toBe(200)
+    expect(media.headers.get('content-type')).toContain('video/webm')
+    await media.arrayBuffer()
 
     // Commerce made a product and a price from learning.course.published.
     const prices = await api(`/commerce/prices?productType=course&ref=${paid.id}`, { token })

@@ -20,7 +20,11 @@ export async function send(
   body: unknown,
   token?: string,
 ): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
+  // The seed signs in as the demo people: their sessions list says where ("learnmesh demo seed").
+  const headers: Record<string, string> = {
+    'user-agent': 'learnmesh demo seed',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  }
   if ('gatewayUrl' in target) {
     const res = await fetch(`${target.gatewayUrl}/api/${service}${path}`, {
       method,
@@ -64,12 +68,24 @@ export async function seedDemoLearning(
   }
   const request: SeedRequest = async (as, method, path, body) =>
     send(target, 'learning', method, path, body, await tokenOf(as))
-  const seeded = await seedLearning(request)
+  const seeded = await seedLearning(request, demoVideo())
   const short = await seedShortPaidCourse(request)
   return {
     created: seeded.created || short !== undefined,
     courseIds: [...seeded.courseIds, ...(short ? [short] : [])],
   }
+}
+
+/**
+ * The demo video: a 6-second file the web app itself serves (`apps/web/public/media`), same origin,
+ * so the web app's content security policy (`media-src 'self'`) lets it play.
+ */
+function demoVideo(): { url: string; durationSeconds: number } {
+  const publicUrl = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(
+    /\/+$/,
+    '',
+  )
+  return { url: `${publicUrl}/media/learnmesh-sample-lesson.webm`, durationSeconds: 6 }
 }
 
 /** The short paid course's slug (a learner can buy and finish it in minutes: the learner journey's course). */
@@ -94,10 +110,6 @@ async function seedShortPaidCourse(request: SeedRequest): Promise<string | undef
   }
   const mine = await call<{ items: { slug: string }[] }>('instructor', 'GET', '/courses?limit=50')
   if (mine.items.some((c) => c.slug === SHORT_COURSE_SLUG)) return undefined
-  const publicUrl = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(
-    /\/+$/,
-    '',
-  )
   const categories = await call<{ items: { id: string; slug: string }[] }>('admin', 'GET', '/categories')
   const course = await call('instructor', 'POST', '/courses', {
     title: 'Git in 15 Minutes',
@@ -129,11 +141,12 @@ async function seedShortPaidCourse(request: SeedRequest): Promise<string | undef
         'movable name pointing at a commit.\n\n```sh\ngit switch -c feature\ngit commit -am "Add the feature"\n```\n',
     },
   })
+  const video = demoVideo()
   await lesson({
     type: 'video',
     title: 'A first commit',
-    durationSeconds: 6,
-    content: { type: 'video', url: `${publicUrl}/media/learnmesh-sample-lesson.webm`, durationSeconds: 6 },
+    durationSeconds: video.durationSeconds,
+    content: { type: 'video', ...video },
   })
   const question = (body: Record<string, unknown>) =>
     call('instructor', 'POST', `/courses/${course.id}/questions`, body)

@@ -21,16 +21,19 @@ export const DEMO_COURSE_SLUGS = [
   'data-storytelling',
 ] as const
 
-const VIDEO_URL = 'https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.mp4'
-
 /**
  * Demo courses for `npm start`, made through learning's own HTTP API (so they are exactly what an
  * instructor could build): a free course with every lesson type (text, video, resource, quiz,
  * assignment, a prerequisite), a paid course, and an organization-only course; the instructor
  * authors, the admin publishes (review is on by default), and the demo learner is enrolled in
  * the free course with its first lesson done. Idempotent: does nothing when the courses exist.
+ * `video` is the demo video lessons' file: one the web app serves itself (same origin), so its
+ * content security policy lets it play.
  */
-export async function seedLearning(request: SeedRequest): Promise<{ created: boolean; courseIds: string[] }> {
+export async function seedLearning(
+  request: SeedRequest,
+  video: { url: string; durationSeconds: number },
+): Promise<{ created: boolean; courseIds: string[] }> {
   const call = async <T = Record<string, unknown>>(
     as: SeedActor,
     method: 'GET' | 'POST' | 'PUT' | 'PATCH',
@@ -108,8 +111,8 @@ export async function seedLearning(request: SeedRequest): Promise<{ created: boo
   await lesson(ts.id, start, {
     type: 'video',
     title: 'Setting up your editor',
-    durationSeconds: 5,
-    content: { type: 'video', url: VIDEO_URL, durationSeconds: 5 },
+    durationSeconds: video.durationSeconds,
+    content: { type: 'video', url: video.url, durationSeconds: video.durationSeconds },
   })
   await lesson(ts.id, start, {
     type: 'resource',
@@ -241,8 +244,8 @@ export async function seedLearning(request: SeedRequest): Promise<{ created: boo
   await lesson(node.id, ops, {
     type: 'video',
     title: 'Graceful shutdown in practice',
-    durationSeconds: 5,
-    content: { type: 'video', url: VIDEO_URL, durationSeconds: 5 },
+    durationSeconds: video.durationSeconds,
+    content: { type: 'video', url: video.url, durationSeconds: video.durationSeconds },
   })
   await publish(node.id)
 
