@@ -195,6 +195,18 @@ export interface CancellationQuote {
   lateCancelRefundPercent: number
 }
 
+/** `GET /tutoring/booking-policy`: the deployment's booking rules. */
+export interface BookingPolicy {
+  holdMinutes: number
+  minNoticeHours: number
+  horizonDays: number
+  freeCancelHours: number
+  lateCancelRefundPercent: number
+  noShowGraceMinutes: number
+  noShowReportHours: number
+  autoCompleteHours: number
+}
+
 export interface Credit {
   id: string
   tutorUserId: string
@@ -263,6 +275,7 @@ export const tutoringApi = {
   confirm: (id: string) => api.request<Booking>(`/tutoring/bookings/${enc(id)}/confirm`, { body: {} }),
   complete: (id: string) => api.request<Booking>(`/tutoring/bookings/${enc(id)}/complete`, { body: {} }),
   cancellation: (id: string) => api.request<CancellationQuote>(`/tutoring/bookings/${enc(id)}/cancellation`),
+  policy: () => api.request<BookingPolicy>('/tutoring/booking-policy'),
   cancel: (id: string, reason?: string) =>
     api.request<Booking>(`/tutoring/bookings/${enc(id)}/cancel`, { body: reason ? { reason } : {} }),
   reschedule: (id: string, startsAt: string) =>

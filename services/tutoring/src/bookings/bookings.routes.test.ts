@@ -200,6 +200,32 @@ describe('happy', () => {
     expect((await t.call(learner, 'GET', '/bookings?when=past')).json().items).toEqual([])
   })
 
+  it('publishes the booking rules to anyone, as configured', async () => {
+    const res = await t.call(null, 'GET', '/booking-policy')
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({
+      holdMinutes: t.config.BOOKING_HOLD_MINUTES,
+      minNoticeHours: t.config.BOOKING_MIN_NOTICE_HOURS,
+      horizonDays: t.config.BOOKING_HORIZON_DAYS,
+      freeCancelHours: 24,
+      lateCancelRefundPercent: 50,
+      noShowGraceMinutes: 10,
+      noShowReportHours: 24,
+      autoCompleteHours: 48,
+    })
+    const strict = await createTestTutoring({
+      env: { FREE_CANCEL_HOURS: '12', LATE_CANCEL_REFUND_PERCENT: '0' },
+    })
+    try {
+      expect((await strict.call(null, 'GET', '/booking-policy')).json()).toMatchObject({
+        freeCancelHours: 12,
+        lateCancelRefundPercent: 0,
+      })
+    } finally {
+      await strict.close()
+    }
+  })
+
   it('shows the learner and the tutor by name, for both of them and for org admins', async () => {
     const { tutorId, user: tutor } = await t.tutor({ displayName: 'Ada Lovelace' })
     const learner = t.user()

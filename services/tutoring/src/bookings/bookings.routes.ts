@@ -1,8 +1,10 @@
 import { requireAuth, requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { TutoringDeps } from '../deps.ts'
 import { presentBooking, presentCredit, presentDispute } from './bookings.presenter.ts'
+import { NO_SHOW_GRACE_MINUTES, NO_SHOW_REPORT_HOURS } from './bookings.policy.ts'
 import {
   BookingPage,
+  BookingPolicySchema,
   BookingParams,
   BookingSchema,
   CancelBody,
@@ -108,6 +110,31 @@ export async function bookingsRoutes(app: App, deps: TutoringDeps): Promise<void
     },
     async (request) =>
       await show(await s.complete(requireAuth(request), request.params.id, traceparentOf(request))),
+  )
+
+  app.get(
+    '/booking-policy',
+    {
+      schema: {
+        tags,
+        summary:
+          'The booking rules: hold time, notice, cancellation refunds, no-show window, auto-completion',
+        response: { 200: BookingPolicySchema },
+      },
+    },
+    async () => {
+      const c = deps.config
+      return {
+        holdMinutes: c.BOOKING_HOLD_MINUTES,
+        minNoticeHours: c.BOOKING_MIN_NOTICE_HOURS,
+        horizonDays: c.BOOKING_HORIZON_DAYS,
+        freeCancelHours: c.FREE_CANCEL_HOURS,
+        lateCancelRefundPercent: c.LATE_CANCEL_REFUND_PERCENT,
+        noShowGraceMinutes: NO_SHOW_GRACE_MINUTES,
+        noShowReportHours: NO_SHOW_REPORT_HOURS,
+        autoCompleteHours: c.AUTO_CONFIRM_HOURS,
+      }
+    },
   )
 
   app.get(

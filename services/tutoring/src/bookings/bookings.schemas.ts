@@ -258,3 +258,23 @@ export const CreditSchema = Type.Object({
 
 /** `GET /credits`. */
 export const CreditList = Type.Object({ items: Type.Array(CreditSchema) })
+
+/** `GET /booking-policy`: the rules a learner agrees to when booking (the deployment's configuration). */
+export const BookingPolicySchema = Type.Object({
+  /** A held slot waits this many minutes for its payment. */
+  holdMinutes: Type.Integer(),
+  /** Lessons start at least this many hours after they are booked or moved. */
+  minNoticeHours: Type.Integer(),
+  /** Lessons can be booked up to this many days ahead. */
+  horizonDays: Type.Integer(),
+  /** A learner cancelling or moving a lesson at least this many hours before it starts gets everything back. */
+  freeCancelHours: Type.Integer(),
+  /** Share of the price refunded to a learner who cancels later (0–100). */
+  lateCancelRefundPercent: Type.Integer(),
+  /** A no-show is reported from this many minutes after the start … */
+  noShowGraceMinutes: Type.Integer(),
+  /** … until this many hours after the end. */
+  noShowReportHours: Type.Integer(),
+  /** A lesson nobody disputed completes (and the tutor is paid) this many hours after its end. */
+  autoCompleteHours: Type.Integer(),
+})

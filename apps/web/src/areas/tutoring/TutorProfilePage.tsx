@@ -29,6 +29,7 @@ import {
 import { ErrorState, Loading } from '../../components/states.tsx'
 import { FormError } from '../../components/FormError.tsx'
 import { SlotPicker } from './SlotPicker.tsx'
+import { BookingTerms } from './BookingTerms.tsx'
 import { reputation } from './TutorCard.tsx'
 import { browserTimeZone, formatInZone, idempotencyKey } from './time.ts'
 import { UserFacingError } from '../../api/problem.ts'
@@ -180,6 +181,7 @@ function BookingPanel({ profile }: { profile: TutorProfile }) {
         selected={slot}
         onSelect={setSlot}
       />
+      <BookingTerms slot={slot} />
       <FormError error={hold.error} />
       {signedIn ? (
         <Button onClick={() => hold.mutate()} disabled={!slot} loading={hold.isPending}>
