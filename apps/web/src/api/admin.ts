@@ -72,6 +72,10 @@ export interface Order {
   couponCodes: string[]
   createdAt: string
   paidAt: string | null
+  /** Number of lines. */
+  itemCount: number
+  /** Titles of the first lines (at most 5), in checkout order. */
+  itemTitles: string[]
 }
 export interface Refund {
   id: string
@@ -145,8 +149,6 @@ export interface TutoringKpis {
 }
 
 const enc = encodeURIComponent
-/** A fresh Idempotency-Key for one user action (a retry of the same mutation reuses it). */
-export const idempotencyKey = (): string => crypto.randomUUID()
 
 export const account = {
   updateProfile: (displayName: string) =>
@@ -217,12 +219,7 @@ export const platformAdmin = {
   },
 }
 
-/** `2026-03-01T…` → a short local date and time. */
-export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-}
-
-/** Identity's `POST /admin/users/:id/disable` and `/enable` exist; GET /orders/:id items carry titles. */
+/** A role's label (`org_admin` → its name in ROLES); an unknown role as it is. */
 export function roleLabel(role: string): string {
   return ROLES.find((r) => r.value === role)?.label ?? role
 }

@@ -59,6 +59,10 @@ export interface OrderSummary {
   couponCodes: string[]
   createdAt: string
   paidAt: string | null
+  /** Number of lines. */
+  itemCount: number
+  /** Titles of the first lines (at most 5), in checkout order. */
+  itemTitles: string[]
 }
 export interface Order extends OrderSummary {
   items: {
@@ -93,11 +97,6 @@ export interface Invoice {
 export interface Page<T> {
   items: T[]
   nextCursor: string | null
-}
-
-/** A fresh Idempotency-Key (checkout and confirm require one; a retry of the same click reuses it). */
-export function idempotencyKey(): string {
-  return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`
 }
 
 /** Requests that need headers the shared client does not send (Idempotency-Key). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { count } from './text.ts'
+import { count, firstTitles } from './text.ts'
 
 describe('count', () => {
   it('uses the singular for exactly one and the plural otherwise', () => {
@@ -11,5 +11,13 @@ describe('count', () => {
   it('takes an irregular plural', () => {
     expect(count(1, 'person', 'people')).toBe('1 person')
     expect(count(2, 'person', 'people')).toBe('2 people')
+  })
+})
+
+describe('firstTitles', () => {
+  it('joins the titles and says how many more there are', () => {
+    expect(firstTitles(['Pottery', 'Glazing'])).toBe('Pottery, Glazing')
+    expect(firstTitles(['Pottery', 'Glazing'], 2)).toBe('Pottery, Glazing')
+    expect(firstTitles(['Pottery', 'Glazing'], 5)).toBe('Pottery, Glazing and 3 more')
   })
 })

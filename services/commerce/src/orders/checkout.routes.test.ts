@@ -67,6 +67,21 @@ describe('happy', () => {
     expect((await t.call(u, 'GET', '/orders/mine')).json().items).toHaveLength(1)
   })
 
+  it('a replay of an answer stored before orders listed their lines still answers in full (not a 5xx)', async () => {
+    const u = t.user()
+    await kit.add(u, (await kit.product({ title: 'Pottery basics' })).price.id)
+    const first = await kit.checkout(u, {}, 'key-replay-old')
+    // The answer as it was stored before itemCount/itemTitles existed.
+    await t.database.query(
+      sql`update commerce.idempotency_keys set response_body = response_body - 'itemCount' - 'itemTitles' where key = 'key-replay-old'`,
+    )
+    const again = await kit.checkout(u, {}, 'key-replay-old')
+    expect(again.statusCode).toBe(201)
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    expect(again.json()).toEqual(first.json())
+    expect(again.json()).toMatchObject({ itemCount: 1, itemTitles: ['Pottery basics'] })
+  })
+
   it('a free order (100% coupon) is paid at once with its event and no payment or ledger posting', async () => {
     const u = t.user()
     const p = await kit.product({ amount: 2500 })
@@ -168,6 +183,24 @@ describe('happy', () => {
     expect(admin.items).toHaveLength(3)
     const detail = await t.call(kit.admin, 'GET', `/orders/${page2.items[0].id}`)
     expect(detail.json().items).toHaveLength(1)
+  })
+
+  it('order lists name each order by its lines: a line count and the first five titles, in checkout order', async () => {
+    const u = t.user()
+    const titled = async (title: string) => (await kit.product({ title })).price.id
+    const small = await kit.paidOrder(u, [await titled('Pottery basics'), await titled('Glazing at home')])
+    const sixTitles = ['One', 'Two', 'Three', 'Four', 'Five', 'Six'].map((n) => `Course ${n}`)
+    const big = await kit.paidOrder(u, await Promise.all(sixTitles.map(titled)))
+    const expected = [
+      { id: big.id, itemCount: 6, itemTitles: sixTitles.slice(0, 5) },
+      { id: small.id, itemCount: 2, itemTitles: ['Pottery basics', 'Glazing at home'] },
+    ]
+    expect((await t.call(u, 'GET', '/orders/mine')).json().items).toMatchObject(expected)
+    const admin = (await t.call(kit.admin, 'GET', `/orders?userId=${u.userId}`)).json()
+    expect(admin.items).toMatchObject(expected)
+    const detail = (await t.call(u, 'GET', `/orders/${big.id}`)).json()
+    expect(detail).toMatchObject({ itemCount: 6, itemTitles: sixTitles.slice(0, 5) })
+    expect(detail.items.map((i: { title: string }) => i.title)).toEqual(sixTitles)
   })
 
   it('confirm re-drives nothing on a paid order and returns it', async () => {

@@ -41,6 +41,7 @@ import {
   createOrdersRepository,
   type NewPaymentRow,
   type OrderItemRow,
+  type OrderLinesGlance,
   type OrderRow,
   type PaymentRow,
 } from './orders.repository.ts'
@@ -54,6 +55,13 @@ export interface OrderDetail {
   items: Awaited<ReturnType<typeof ordersRepo.items>>
   payments: PaymentRow[]
   refunds: Awaited<ReturnType<typeof ordersRepo.refundsOf>>
+}
+
+/** A page of orders with a glance at their lines, newest first. */
+export interface OrderSummaryPage {
+  items: (OrderRow & OrderLinesGlance)[]
+  /** The last order's id when there are more. */
+  nextCursor: string | null
 }
 
 /** What createOrder wrote: the order, its items and (unless free) its payment, as inserted. */
@@ -115,6 +123,19 @@ export function createCheckoutService(
       await ordersRepo.refundsOf(handle, order.id),
     ]
     return { order, items, payments: pays, refunds }
+  }
+
+  /** Cuts `rows` (read with limit + 1) to a page and adds each order's lines glance (one query for the page). */
+  async function summaryPage(rows: OrderRow[], limit: number): Promise<OrderSummaryPage> {
+    const page = rows.slice(0, limit)
+    const glances = await ordersRepo.linesGlance(
+      db,
+      page.map((o) => o.id),
+    )
+    return {
+      items: page.map((o) => ({ ...o, ...(glances.get(o.id) ?? { itemCount: 0, itemTitles: [] }) })),
+      nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+    }
   }
 
   /** The order if the caller owns it or is an org admin of its org; 404 otherwise. */
@@ -542,16 +563,23 @@ export function createCheckoutService(
       })
       return detail(principal.orgId, visible.id)
     },
-    /** The caller's orders, newest first. */
-    listMine(principal: Principal, opts: { after?: string; limit: number }): Promise<OrderRow[]> {
-      return ordersRepo.listForUser(db, principal.orgId, principal.userId, opts)
+    /** A page of the caller's orders, newest first. */
+    async listMine(principal: Principal, opts: { after?: string; limit: number }): Promise<OrderSummaryPage> {
+      const rows = await ordersRepo.listForUser(db, principal.orgId, principal.userId, {
+        ...opts,
+        limit: opts.limit + 1,
+      })
+      return summaryPage(rows, opts.limit)
     },
-    /** An org's orders with filters (org admins). */
-    listOrg(
+    /** A page of an org's orders with filters (org admins), newest first. */
+    async listOrg(
       orgId: string,
       opts: { status?: string; userId?: string; from?: Date; to?: Date; after?: string; limit: number },
-    ): Promise<OrderRow[]> {
-      return ordersRepo.listForOrg(db, orgId, opts)
+    ): Promise<OrderSummaryPage> {
+      return summaryPage(
+        await ordersRepo.listForOrg(db, orgId, { ...opts, limit: opts.limit + 1 }),
+        opts.limit,
+      )
     },
     /** Expires abandoned orders whose payment never reached the provider (job). */
     async expireAbandoned(tx: Tx, before: Date): Promise<number> {

@@ -7,7 +7,7 @@ import type { TestCommerce, TestUser } from '../test-helpers.ts'
 export function checkoutKit(t: TestCommerce, orgId = t.orgA) {
   const admin = t.user(['org_admin'], orgId)
 
-  /** A product with one price (course by default, EUR 49.99). */
+  /** A product with one price (course titled 'A course' by default, EUR 49.99). */
   async function product(
     opts: {
       type?: 'course' | 'tutoring_lesson' | 'tutoring_package' | 'subscription_plan'
@@ -16,6 +16,7 @@ export function checkoutKit(t: TestCommerce, orgId = t.orgA) {
       lessonCount?: number
       interval?: 'month' | 'year'
       payeeUserId?: string | null
+      title?: string
       as?: TestUser
     } = {},
   ) {
@@ -24,7 +25,7 @@ export function checkoutKit(t: TestCommerce, orgId = t.orgA) {
     const p = await t.call(as, 'POST', '/products', {
       type,
       ref: newId(type === 'course' ? 'crs' : type === 'subscription_plan' ? 'pln' : 'tut'),
-      title: `A ${type}`,
+      title: opts.title ?? `A ${type}`,
       payeeUserId:
         opts.payeeUserId === undefined
           ? type === 'subscription_plan'

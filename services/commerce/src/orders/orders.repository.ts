@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm'
 import type { DbOrTx, Tx } from '@learnmesh/kernel'
 import { orderItems, orders, payments, providerEvents, refunds } from '../db/schema.ts'
 import type { OrderStatus } from './order-state.ts'
@@ -13,6 +13,14 @@ export type PaymentRow = typeof payments.$inferSelect
 export type NewPaymentRow = typeof payments.$inferInsert
 /** A refunds row. */
 export type RefundRow = typeof refunds.$inferSelect
+/** What a list shows of an order's lines: how many, and the titles of the first few in checkout order. */
+export interface OrderLinesGlance {
+  itemCount: number
+  itemTitles: string[]
+}
+
+/** Most line titles an order summary carries (itemCount tells how many more there are). */
+export const SUMMARY_TITLES = 5
 
 /** Data access for orders, their items, payments and refunds. */
 export function createOrdersRepository() {
@@ -42,6 +50,37 @@ export function createOrdersRepository() {
     /** Items of an order, in checkout order. */
     async items(db: DbOrTx, orderId: string): Promise<OrderItemRow[]> {
       return db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(orderItems.id)
+    },
+    /**
+     * The line count and the first SUMMARY_TITLES line titles (checkout order) of each order, in one
+     * query for a whole page; an order without lines is absent from the map.
+     */
+    async linesGlance(db: DbOrTx, orderIds: string[]): Promise<Map<string, OrderLinesGlance>> {
+      const glances = new Map<string, OrderLinesGlance>()
+      if (orderIds.length === 0) return glances
+      const ranked = db
+        .select({
+          orderId: orderItems.orderId,
+          title: orderItems.title,
+          n: sql<number>`(row_number() over (partition by ${orderItems.orderId} order by ${orderItems.id}))::int`.as(
+            'n',
+          ),
+          count: sql<number>`(count(*) over (partition by ${orderItems.orderId}))::int`.as('count'),
+        })
+        .from(orderItems)
+        .where(inArray(orderItems.orderId, orderIds))
+        .as('ranked')
+      const rows = await db
+        .select()
+        .from(ranked)
+        .where(lte(ranked.n, SUMMARY_TITLES))
+        .orderBy(ranked.orderId, ranked.n)
+      for (const r of rows) {
+        const glance = glances.get(r.orderId) ?? { itemCount: Number(r.count), itemTitles: [] }
+        glance.itemTitles.push(r.title)
+        glances.set(r.orderId, glance)
+      }
+      return glances
     },
     /**
      * Moves an order from `from` to `to` (the caller validated the transition): conditional on the

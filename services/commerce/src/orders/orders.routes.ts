@@ -4,7 +4,7 @@ import type { Idempotency, IdempotentRequest, IdempotentResponse } from '../shar
 import type { PaymentsCore } from '../payments/payments.service.ts'
 import type { RefundsService } from '../refunds/refunds.service.ts'
 import type { SelfRefunds } from '../refunds/self-refund.ts'
-import { presentOrder, presentOrderSummary, presentRefund } from './orders.presenter.ts'
+import { presentOrder, presentOrderPage, presentRefund, withLinesGlance } from './orders.presenter.ts'
 import {
   CheckoutBody,
   IdempotencyHeaders,
@@ -53,10 +53,10 @@ async function idempotent<T>(
   return answer(reply, result)
 }
 
-/** Sets the (maybe stored) response's status and returns its body. */
+/** Sets the (maybe stored) response's status and returns its body (an older stored order completed). */
 function answer<T>(reply: FastifyReply, result: IdempotentResponse<T>): T {
   reply.code(result.status)
-  return result.body
+  return withLinesGlance(result.body)
 }
 
 /** Checkout, orders, refunds and the sandbox's action page. */
@@ -151,12 +151,7 @@ export function ordersRoutes(
     async (request) => {
       const p = requireAuth(request)
       const { limit, after } = request.query
-      const rows = await s.checkout.listMine(p, { limit: limit + 1, ...(after ? { after } : {}) })
-      const items = rows.slice(0, limit)
-      return {
-        items: items.map(presentOrderSummary),
-        nextCursor: rows.length > limit ? items[items.length - 1]!.id : null,
-      }
+      return presentOrderPage(await s.checkout.listMine(p, { limit, ...(after ? { after } : {}) }))
     },
   )
 
@@ -174,19 +169,15 @@ export function ordersRoutes(
     async (request) => {
       const p = requireRole(request, 'org_admin')
       const { limit, after, status, userId, from, to } = request.query
-      const rows = await s.checkout.listOrg(p.orgId, {
-        limit: limit + 1,
+      const page = await s.checkout.listOrg(p.orgId, {
+        limit,
         ...(after ? { after } : {}),
         ...(status ? { status } : {}),
         ...(userId ? { userId } : {}),
         ...(from ? { from: new Date(from) } : {}),
         ...(to ? { to: new Date(to) } : {}),
       })
-      const items = rows.slice(0, limit)
-      return {
-        items: items.map(presentOrderSummary),
-        nextCursor: rows.length > limit ? items[items.length - 1]!.id : null,
-      }
+      return presentOrderPage(page)
     },
   )
 

@@ -112,6 +112,10 @@ export const OrderSummarySchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   /** When it was paid. */
   paidAt: Nullable(Type.String({ format: 'date-time' })),
+  /** Number of lines. */
+  itemCount: Type.Integer(),
+  /** Titles of the first lines (at most 5), in checkout order: itemCount tells whether there are more. */
+  itemTitles: Type.Array(Type.String()),
 })
 
 /** An order with lines, payments and refunds. */

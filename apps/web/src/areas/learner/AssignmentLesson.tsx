@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { learn, type Submission } from '../../api/learner.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { ErrorState, Loading } from '../../components/states.tsx'
-import { formatDate, ToneAlert, ToneBadge } from './shared.tsx'
+import { ToneAlert, ToneBadge } from './shared.tsx'
+import { formatDate } from '../../lib/dates.ts'
 import { TextLesson } from './TextLesson.tsx'
 
 /** Links typed one per line (or separated by spaces/commas) → the list the API takes. */

@@ -3,14 +3,8 @@ import { useForm } from '@mantine/form'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { lazy, Suspense, useRef, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
-import {
-  cart as cartApi,
-  checkoutOptions,
-  idempotencyKey,
-  orders,
-  type Cart,
-  type Order,
-} from '../../api/learner.ts'
+import { cart as cartApi, checkoutOptions, orders, type Cart, type Order } from '../../api/learner.ts'
+import { idempotencyKey } from '../../lib/ids.ts'
 import { errorMessage } from '../../api/problem.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'

@@ -4,7 +4,8 @@ import { Link } from 'react-router'
 import { downloadFile, learn, type Certificate } from '../../api/learner.ts'
 import { errorMessage } from '../../api/problem.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
-import { formatDate, SignedIn, ToneBadge } from './shared.tsx'
+import { SignedIn, ToneBadge } from './shared.tsx'
+import { formatDate } from '../../lib/dates.ts'
 
 function CertificateCard({ c }: { c: Certificate }) {
   const pdf = useMutation({

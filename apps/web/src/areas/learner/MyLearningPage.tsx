@@ -3,7 +3,8 @@ import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { learn, type Enrollment } from '../../api/learner.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
-import { formatDate, SignedIn, ToneBadge } from './shared.tsx'
+import { SignedIn, ToneBadge } from './shared.tsx'
+import { formatDate } from '../../lib/dates.ts'
 
 const STATUS_LABEL: Record<Enrollment['status'], string> = {
   active: 'In progress',

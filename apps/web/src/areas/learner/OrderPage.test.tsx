@@ -1,36 +1,17 @@
 // @vitest-environment jsdom
-import { cleanup, configure, screen } from '@testing-library/react'
+import { configure, screen } from '@testing-library/react'
 import { Route, Routes } from 'react-router'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { api } from '../../api/client.ts'
+import { describe, expect, it } from 'vitest'
 import { installDomStubs } from '../../test-setup.ts'
-import { renderPage } from '../../test-render.tsx'
+import { renderPage, stubApi } from '../../test-render.tsx'
+import { LEARNER_ME, orderSummary } from '../../test-fixtures.ts'
 import OrderPage from './OrderPage.tsx'
 
 installDomStubs()
 configure({ asyncUtilTimeout: 5000 })
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
-
-const ME = {
-  user: { id: 'usr_learner', email: 'lea@example.com', displayName: 'Lea', platformAdmin: false },
-  orgId: 'org_1',
-  roles: ['learner'],
-}
 const ORDER = {
-  id: 'ord_01a21f7e66b07dafb9118e2a8255cdb3',
-  userId: 'usr_learner',
-  status: 'paid',
-  currency: 'EUR',
-  subtotalMinor: 2000,
-  discountMinor: 0,
-  taxMinor: 0,
-  totalMinor: 2000,
-  refundedMinor: 0,
-  couponCodes: [],
-  createdAt: '2026-11-28T00:11:00Z',
-  paidAt: '2026-11-28T00:11:01Z',
+  ...orderSummary('ord_01a21f7e66b07dafb9118e2a8255cdb3', ['30-minute lesson with Theo Tutor']),
   payments: [],
   items: [
     {
@@ -50,20 +31,7 @@ const ORDER = {
   ],
 }
 
-beforeEach(() => {
-  api.tokens.set({ accessToken: 'a', refreshToken: 'refresh-token-1234567890', expiresIn: 900 } as never)
-  vi.stubGlobal('fetch', async (input: RequestInfo | URL) => {
-    const path = String(input).split('?')[0]
-    if (path === '/api/identity/me') return json(ME)
-    if (path === `/api/commerce/orders/${ORDER.id}`) return json(ORDER)
-    return json({ status: 404, detail: 'No route' }, 404)
-  })
-})
-afterEach(() => {
-  cleanup()
-  api.tokens.clear()
-  vi.unstubAllGlobals()
-})
+stubApi((path) => ({ '/api/identity/me': LEARNER_ME, [`/api/commerce/orders/${ORDER.id}`]: ORDER })[path])
 
 describe('order page', () => {
   it('says when the order was placed and never shows its raw id', async () => {

@@ -6,7 +6,8 @@ import { ApiError } from '../../api/problem.ts'
 import { ErrorState, Loading } from '../../components/states.tsx'
 import NotFoundPage from '../../pages/NotFoundPage.tsx'
 import { formatAmount } from '../../lib/money.ts'
-import { formatDate, SignedIn, ToneAlert, ToneBadge } from './shared.tsx'
+import { SignedIn, ToneAlert, ToneBadge } from './shared.tsx'
+import { formatDate } from '../../lib/dates.ts'
 
 const STATUS_COLORS: Record<string, string> = {
   paid: 'green',

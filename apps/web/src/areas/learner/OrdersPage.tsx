@@ -6,7 +6,9 @@ import { errorMessage } from '../../api/problem.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
 import { OrderStatus } from './OrderPage.tsx'
 import { formatAmount } from '../../lib/money.ts'
-import { formatDate, SignedIn, ToneAlert } from './shared.tsx'
+import { firstTitles } from '../../lib/text.ts'
+import { SignedIn, ToneAlert } from './shared.tsx'
+import { formatDate } from '../../lib/dates.ts'
 
 function InvoiceButton({ invoice }: { invoice: Invoice }) {
   const download = useMutation({
@@ -79,9 +81,16 @@ function OrdersView() {
                 {items.map((o) => (
                   <Table.Tr key={o.id}>
                     <Table.Td>
-                      <Anchor component={Link} to={`/orders/${o.id}`}>
-                        {formatDate(o.createdAt)}
+                      <Anchor component={Link} to={`/orders/${o.id}`} lineClamp={2}>
+                        {o.itemTitles.length > 0
+                          ? firstTitles(o.itemTitles, o.itemCount)
+                          : formatDate(o.createdAt)}
                       </Anchor>
+                      {o.itemTitles.length > 0 && (
+                        <Text size="xs" c="dimmed">
+                          {formatDate(o.createdAt)}
+                        </Text>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       <OrderStatus status={o.status} />

@@ -74,6 +74,8 @@ const order = (status: string, clientSecret: string | null): Order => ({
   couponCodes: [],
   createdAt: '2026-11-27T10:00:00Z',
   paidAt: status === 'paid' ? '2026-11-27T10:01:00Z' : null,
+  itemCount: 0,
+  itemTitles: [],
   items: [],
   payments: [
     {

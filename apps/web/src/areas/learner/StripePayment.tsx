@@ -3,7 +3,8 @@ import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-
 import { loadStripe, type Stripe } from '@stripe/stripe-js'
 import { useMutation } from '@tanstack/react-query'
 import { useMemo, useRef, useState } from 'react'
-import { idempotencyKey, orders, type Cart, type Order } from '../../api/learner.ts'
+import { orders, type Cart, type Order } from '../../api/learner.ts'
+import { idempotencyKey } from '../../lib/ids.ts'
 import { UserFacingError } from '../../api/problem.ts'
 import { FormError } from '../../components/FormError.tsx'
 

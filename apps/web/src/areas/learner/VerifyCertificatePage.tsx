@@ -4,7 +4,8 @@ import { useParams } from 'react-router'
 import { learn } from '../../api/learner.ts'
 import { ApiError } from '../../api/problem.ts'
 import { ErrorState, Loading } from '../../components/states.tsx'
-import { formatDate, ToneAlert } from './shared.tsx'
+import { ToneAlert } from './shared.tsx'
+import { formatDate } from '../../lib/dates.ts'
 
 /** The public verification page (no sign-in): what learning's `GET /certificates/verify/:code` says. */
 export default function VerifyCertificatePage() {

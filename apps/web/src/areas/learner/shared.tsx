@@ -4,11 +4,6 @@ import { Link, useLocation } from 'react-router'
 import { useSession } from '../../api/session.tsx'
 import { Loading } from '../../components/states.tsx'
 
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return ''
-  return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' })
-}
-
 /** A signed-in page: a sign-in prompt (returning here afterwards) for visitors, the page otherwise. */
 export function SignedIn({ title, children }: { title: string; children: ReactNode }) {
   const { signedIn, loading } = useSession()

@@ -20,6 +20,7 @@ import { useSearchParams } from 'react-router'
 import { studio, type Assignment, type Submission } from '../../api/studio.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
+import { formatDateTime } from '../../lib/dates.ts'
 import { notify } from './notify.ts'
 import { StudioFrame } from './StudioFrame.tsx'
 
@@ -128,7 +129,7 @@ function SubmissionCard({ assignment, submission }: { assignment: Assignment; su
           </Group>
         </Group>
         <Text size="xs" c="dimmed">
-          Submitted {new Date(submission.submittedAt).toLocaleString()}
+          Submitted {formatDateTime(submission.submittedAt)}
         </Text>
         {submission.text && (
           <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>

@@ -5,6 +5,7 @@ import { useSession } from '../../api/session.tsx'
 import { studio, type StudioCourseDetail } from '../../api/studio.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { ErrorState, Loading } from '../../components/states.tsx'
+import { formatDateTime } from '../../lib/dates.ts'
 import { courseKey } from './keys.ts'
 import { notify } from './notify.ts'
 
@@ -194,7 +195,7 @@ export function PublishPanel({ course }: { course: StudioCourseDetail }) {
                   <Table.Td>v{v.version}</Table.Td>
                   <Table.Td>{v.title}</Table.Td>
                   <Table.Td>{v.lessonCount}</Table.Td>
-                  <Table.Td>{new Date(v.publishedAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(v.publishedAt)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

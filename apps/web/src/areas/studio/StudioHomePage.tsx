@@ -18,6 +18,7 @@ import { Link, useNavigate } from 'react-router'
 import { useSession } from '../../api/session.tsx'
 import { studio, type StudioCourse } from '../../api/studio.ts'
 import { FormError } from '../../components/FormError.tsx'
+import { formatDateTime } from '../../lib/dates.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
 import { CourseStatus } from './CourseStatus.tsx'
 import { StudioFrame } from './StudioFrame.tsx'
@@ -79,7 +80,7 @@ function CourseItem({ course }: { course: StudioCourse }) {
         )}
         <CourseStatus course={course} />
         <Text size="xs" c="dimmed">
-          Updated {new Date(course.updatedAt).toLocaleString()}
+          Updated {formatDateTime(course.updatedAt)}
           {course.myRole !== 'owner' ? ` · ${course.myRole.replace('_', '-')}` : ''}
         </Text>
       </Stack>

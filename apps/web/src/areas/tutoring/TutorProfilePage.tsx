@@ -31,7 +31,8 @@ import { FormError } from '../../components/FormError.tsx'
 import { SlotPicker } from './SlotPicker.tsx'
 import { BookingTerms } from './BookingTerms.tsx'
 import { reputation } from './TutorCard.tsx'
-import { browserTimeZone, formatInZone, idempotencyKey } from './time.ts'
+import { browserTimeZone, formatInZone } from './time.ts'
+import { idempotencyKey } from '../../lib/ids.ts'
 import { UserFacingError } from '../../api/problem.ts'
 
 interface Held {

@@ -128,10 +128,3 @@ export function downloadText(filename: string, text: string, type: string): void
   a.remove()
   setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
-
-/** A fresh idempotency key for one checkout attempt. */
-export function idempotencyKey(): string {
-  return typeof crypto !== 'undefined' && 'randomUUID' in crypto
-    ? crypto.randomUUID()
-    : `${Date.now()}-${Math.random().toString(36).slice(2)}`
-}

@@ -4,10 +4,13 @@ import { notifications } from '@mantine/notifications'
 import { CLOSE } from '../Guard.tsx'
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRef, useState } from 'react'
-import { formatDateTime, idempotencyKey, platformAdmin, type Order } from '../../../api/admin.ts'
+import { platformAdmin, type Order } from '../../../api/admin.ts'
+import { idempotencyKey } from '../../../lib/ids.ts'
+import { formatDateTime } from '../../../lib/dates.ts'
 import { DataTable } from '../../../components/DataTable.tsx'
 import { FormError } from '../../../components/FormError.tsx'
 import { formatAmount, toMajor, toMinor, currencyDigits } from '../../../lib/money.ts'
+import { firstTitles } from '../../../lib/text.ts'
 import { PlatformShell } from './PlatformShell.tsx'
 
 function RefundForm({ order, onDone }: { order: Order; onDone: () => void }) {
@@ -136,7 +139,10 @@ export default function RefundsPage() {
                 header: 'Order',
                 cell: (o) => (
                   <>
-                    <Text size="xs" ff="monospace">
+                    <Text size="sm" lineClamp={2}>
+                      {firstTitles(o.itemTitles, o.itemCount)}
+                    </Text>
+                    <Text size="xs" ff="monospace" c="dimmed">
                       {o.id}
                     </Text>
                     <Badge size="xs" variant="light">

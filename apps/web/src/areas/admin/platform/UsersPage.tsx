@@ -10,7 +10,8 @@ import {
   useQueryClient,
 } from '@tanstack/react-query'
 import { useState } from 'react'
-import { formatDateTime, platformAdmin, roleLabel } from '../../../api/admin.ts'
+import { platformAdmin, roleLabel } from '../../../api/admin.ts'
+import { formatDateTime } from '../../../lib/dates.ts'
 import { FormError } from '../../../components/FormError.tsx'
 import { DataTable } from '../../../components/DataTable.tsx'
 import { ErrorState, Loading } from '../../../components/states.tsx'
