@@ -53,6 +53,13 @@ export const CommerceConfigSchema = Type.Object({
     description:
       'Cron expression (UTC) of the payout run; each run pays every payable balance >= PAYOUT_MINIMUM_MINOR. Default: Mondays 06:00.',
   }),
+  PAYOUT_REQUESTS_PER_DAY: Type.Integer({
+    default: 3,
+    minimum: 1,
+    maximum: 100,
+    description:
+      'How many times a payee may ask to be paid now (POST /earnings/me/payouts) in any 24 hours; only requests that paid something count.',
+  }),
   PAYOUT_PROVIDER: Type.Union([Type.Literal('sandbox'), Type.Literal('stripe'), Type.Literal('stellar')], {
     default: 'sandbox',
     description:

@@ -54,14 +54,32 @@ interface Page<T> {
 
 const base = '/commerce/earnings/me'
 
+/** GET /earnings/me. */
+export interface Earnings {
+  payeeUserId: string
+  balances: EarningsBalance[]
+  /** Available balances below this (per currency, minor units) are not paid out. */
+  payoutMinimumMinor: number
+}
+
 export const earnings = {
-  balances: () => api.request<{ payeeUserId: string; balances: EarningsBalance[] }>(base),
+  balances: () => api.request<Earnings>(base),
   /** Newest first; `after` is the previous page's `nextCursor`. */
   entries: ({ limit, after }: { limit: number; after?: string }) =>
     api.request<Page<EarningsEntry>>(`${base}/entries`, { query: { limit, after } }),
   /** Newest first. */
   payouts: ({ limit }: { limit: number }) =>
     api.request<Page<Payout>>(`${base}/payouts`, { query: { limit } }),
+  /**
+   * Pays the available balance of each currency ≥ the minimum now. One `idempotencyKey` per click:
+   * a retry of the same click never pays twice. Refusals are problems with a `reason`
+   * (`below_minimum`, `payout_pending`, `no_payout_account`, `payout_request_limit`).
+   */
+  requestPayout: (idempotencyKey: string) =>
+    api.request<{ periodEnd: string; payouts: Payout[] }>(`${base}/payouts`, {
+      body: {},
+      headers: { 'idempotency-key': idempotencyKey },
+    }),
   /** 404 while the payee has registered none (payouts then use the platform's default rail). */
   payoutAccount: () => api.request<PayoutAccount>(`${base}/payout-account`),
 }

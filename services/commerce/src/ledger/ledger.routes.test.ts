@@ -69,6 +69,7 @@ describe('happy', () => {
     expect(me.json()).toEqual({
       payeeUserId: instructor.userId,
       balances: [{ currency: 'EUR', availableMinor: 800 + 1600 + 2400, pendingEscrowMinor: 0 }],
+      payoutMinimumMinor: t.config.PAYOUT_MINIMUM_MINOR,
     })
     const first = await t.call(instructor, 'GET', '/earnings/me/entries?limit=2')
     expect(first.statusCode).toBe(200)

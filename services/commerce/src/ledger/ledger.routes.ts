@@ -1,5 +1,7 @@
 import { requireAuth, requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
+import { IdempotencyHeaders } from '../orders/orders.schemas.ts'
+import { createPayoutRequests, PAYOUT_REQUEST_PATH } from '../payouts/payout-requests.ts'
 import { presentEarningsEntry, presentPayout } from './ledger.presenter.ts'
 import {
   AccountsQuery,
@@ -10,6 +12,7 @@ import {
   EntriesResponse,
   PayoutsQuery,
   PayoutsResponse,
+  RequestPayoutBody,
   RunPayoutsBody,
   RunPayoutsResponse,
   StatementQuery,
@@ -37,6 +40,7 @@ function page<T, R>(rows: T[], limit: number, cursor: (row: T) => string, presen
 /** Earnings, payouts and statements for payees; balances, trial balance and payout runs for org admins. */
 export async function ledgerRoutes(app: App, deps: CommerceDeps): Promise<void> {
   const s = createLedgerService(deps)
+  const payoutRequests = createPayoutRequests(deps)
 
   app.get(
     '/earnings/me',
@@ -84,6 +88,32 @@ export async function ledgerRoutes(app: App, deps: CommerceDeps): Promise<void> 
       const p = requireAuth(request)
       const rows = await s.payouts(p, { ...request.query, payee: p.userId })
       return page(rows, request.query.limit, (r) => r.id, presentPayout)
+    },
+  )
+
+  app.post(
+    PAYOUT_REQUEST_PATH,
+    {
+      schema: {
+        tags: earningsTags,
+        security: bearer,
+        summary: 'Pay out my available balance now (Idempotency-Key required)',
+        description:
+          "Pays the caller's available balance in each currency >= PAYOUT_MINIMUM_MINOR through the payout provider, as the scheduled run would, with the period ending now. Header `Idempotency-Key` is required: the same key replays the answer (`Idempotent-Replayed: true`) and never pays twice. Refusals change nothing and carry a `reason`: 409 `payout_pending` (one of the caller's payouts is still pending), `no_payout_account` (the rail needs one), `below_minimum`; 429 `payout_request_limit` (PAYOUT_REQUESTS_PER_DAY requests paid something in the last 24 hours).",
+        headers: IdempotencyHeaders,
+        body: RequestPayoutBody,
+        response: { 201: RunPayoutsResponse, ...problems(400, 401, 409, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const p = requireAuth(request)
+      const result = await payoutRequests.request(
+        p,
+        request.headers['idempotency-key'],
+        traceparentOf(request),
+      )
+      if (result.replayed) reply.header('idempotent-replayed', 'true')
+      return reply.code(201).send(result.body)
     },
   )
 

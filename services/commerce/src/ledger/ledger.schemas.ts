@@ -19,6 +19,8 @@ export const EarningsResponse = Type.Object({
   payeeUserId: Type.String(),
   /** One entry per currency the caller has earned in. */
   balances: Type.Array(EarningsBalanceSchema),
+  /** PAYOUT_MINIMUM_MINOR: an available balance below it is not paid out (by the run or on request). */
+  payoutMinimumMinor: Type.Integer(),
 })
 
 /** One movement on the caller's payable or escrow account. */
@@ -142,6 +144,9 @@ export const RunPayoutsResponse = Type.Object({
   /** Payouts created by this run (empty when nothing was due or the period was already paid). */
   payouts: Type.Array(PayoutSchema),
 })
+
+/** POST /earnings/me/payouts body: an empty object (the caller is the payee; nothing to choose). */
+export const RequestPayoutBody = Type.Object({}, { additionalProperties: false })
 
 /** An account with its balance. */
 export const AccountSchema = Type.Object({

@@ -35,6 +35,7 @@ export function createLedgerService(deps: CommerceDeps, options: { provider?: Pa
           availableMinor: -(balances.find((b) => b.currency === currency)?.balanceMinor ?? 0),
           pendingEscrowMinor: escrow.find((e) => e.currency === currency)?.heldMinor ?? 0,
         })),
+        payoutMinimumMinor: deps.config.PAYOUT_MINIMUM_MINOR,
       }
     },
 

@@ -13,6 +13,8 @@ export type PayoutRow = typeof payouts.$inferSelect
 export interface PayoutRunInput {
   /** Only this organization (admin "run now"); all organizations when absent (the scheduled job). */
   orgId?: string
+  /** Only this payee (a payee's own "pay out now"); every payee when absent. */
+  payeeUserId?: string
   /** End of the period; payouts are unique per (org, payee, currency, periodEnd). */
   periodEnd: Date
   minimumMinor: number
@@ -46,6 +48,7 @@ export async function reservePayouts(
       and(
         eq(ledgerAccounts.kind, 'payable'),
         input.orgId ? eq(ledgerAccounts.orgId, input.orgId) : undefined,
+        input.payeeUserId ? eq(ledgerAccounts.ownerId, input.payeeUserId) : undefined,
       ),
     )
     .groupBy(ledgerAccounts.id)
@@ -112,7 +115,7 @@ export async function reservePayouts(
 }
 
 /** The payee's account at this rail (payout_accounts), or null. */
-async function destinationOf(
+export async function destinationOf(
   tx: Pick<Tx, 'select'>,
   provider: PayoutProvider,
   orgId: string,
@@ -249,7 +252,7 @@ export async function runPayouts(
 export async function sendPendingPayouts(
   deps: Pick<CommerceDeps, 'database' | 'logger' | 'wakeRelay'>,
   provider: PayoutProvider,
-  options: { orgId?: string; traceparent?: string | null } = {},
+  options: { orgId?: string; payeeUserId?: string; traceparent?: string | null } = {},
 ): Promise<PayoutRow[]> {
   const db = deps.database.db
   const pending = await db
@@ -260,6 +263,7 @@ export async function sendPendingPayouts(
         eq(payouts.status, 'pending'),
         eq(payouts.provider, provider.name),
         options.orgId ? eq(payouts.orgId, options.orgId) : undefined,
+        options.payeeUserId ? eq(payouts.payeeUserId, options.payeeUserId) : undefined,
       ),
     )
     .orderBy(payouts.createdAt)

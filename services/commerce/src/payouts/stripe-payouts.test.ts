@@ -200,6 +200,72 @@ describe('errors', () => {
   })
 })
 
+describe('pay out now (POST /earnings/me/payouts) on the Stripe rail', () => {
+  const payOut = (payee: ReturnType<typeof t.user>) =>
+    t.call(payee, 'POST', '/earnings/me/payouts', {}, { 'idempotency-key': newId('k') })
+  /** An earner whose Stripe payout account is registered. */
+  const connectedEarner = async (gross?: number) => {
+    const e = await earner(gross)
+    await connect(e.payee)
+    return e
+  }
+
+  it('pays by a Connect transfer keyed by the payout id and settles', async () => {
+    const { orgId, payee } = await connectedEarner(10_000)
+    const res = await payOut(payee)
+    expect(res.statusCode, res.body).toBe(201)
+    const [payout] = res.json().payouts
+    expect(payout).toMatchObject({ status: 'paid', amountMinor: 8000, provider: 'stripe' })
+    expect(transfersFor(payout.id)).toHaveLength(1)
+    expect(server.requests.filter((r) => r.idempotencyKey === payout.id)).toHaveLength(1)
+    expect(await available(payee)).toBe(0)
+    expect(await payoutsOf(orgId)).toHaveLength(1)
+    expect(await ledgerInvariants(t.database)).toEqual({ unbalanced: [], total: 0 })
+  })
+
+  it('Stripe unreachable: the reservation committed before sending stays pending, a new request is refused, the next run pays once', async () => {
+    const { orgId, payee, admin } = await connectedEarner()
+    server.behaviour.failNext = 3 // the SDK's retries included
+    const res = await payOut(payee)
+    expect(res.statusCode, res.body).toBe(201)
+    expect(res.json().payouts[0]).toMatchObject({ status: 'pending' })
+    // Had the transfer been sent inside the reserving transaction, its failure would have rolled it back.
+    expect(await payoutsOf(orgId)).toMatchObject([{ status: 'pending', amount_minor: 8000 }])
+    expect(await available(payee)).toBe(0)
+    const again = await payOut(payee)
+    expect(again.statusCode).toBe(409)
+    expect(again.json().reason).toBe('payout_pending')
+    expect((await run(admin)).statusCode).toBe(200)
+    const rows = await payoutsOf(orgId)
+    expect(rows).toMatchObject([{ status: 'paid' }])
+    expect(transfersFor(rows[0]!.id)).toHaveLength(1)
+  })
+
+  it('Stripe refuses the transfer: 201 with the payout failed, the money back on the balance', async () => {
+    const { orgId, payee } = await connectedEarner()
+    server.behaviour.transferError = 'balance_insufficient'
+    try {
+      const res = await payOut(payee)
+      expect(res.statusCode).toBe(201)
+      expect(res.json().payouts[0]).toMatchObject({ status: 'failed' })
+    } finally {
+      server.behaviour.transferError = null
+    }
+    expect(await available(payee)).toBe(8000)
+    expect(await payoutsOf(orgId)).toMatchObject([{ status: 'failed' }])
+    expect(await ledgerInvariants(t.database)).toEqual({ unbalanced: [], total: 0 })
+  })
+
+  it('without a Stripe payout account: 409 no_payout_account and nothing reserved', async () => {
+    const { orgId, payee } = await earner()
+    const res = await payOut(payee)
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toMatchObject({ reason: 'no_payout_account', provider: 'stripe' })
+    expect(await payoutsOf(orgId)).toEqual([])
+    expect(await available(payee)).toBe(8000)
+  })
+})
+
 describe('security', () => {
   it('payout accounts: only acct_ ids connected to the platform, only the configured rail', async () => {
     const { payee } = await earner()

@@ -2,7 +2,9 @@ import { Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core'
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { earnings, earningsKeys, movementLabel } from '../../api/earnings.ts'
 import { DataTable } from '../../components/DataTable.tsx'
+import { PayoutNow } from '../../components/PayoutNow.tsx'
 import { QueryState } from '../../components/states.tsx'
+import { formatDate } from '../../lib/dates.ts'
 import { formatAmount } from '../../lib/money.ts'
 import { StudioFrame } from './StudioFrame.tsx'
 
@@ -55,6 +57,7 @@ export default function EarningsPage() {
           </SimpleGrid>
         )}
       </QueryState>
+      <PayoutNow />
       <Title order={2} size="h4">
         Movements
       </Title>
@@ -70,7 +73,7 @@ export default function EarningsPage() {
         minWidth={520}
         striped
         columns={[
-          { header: 'Date', cell: (e) => new Date(e.createdAt).toLocaleDateString() },
+          { header: 'Date', cell: (e) => formatDate(e.createdAt) },
           { header: 'What', cell: (e) => movementLabel(e) },
           { header: 'Amount', align: 'right', cell: (e) => formatAmount(e.amountMinor, e.currency) },
         ]}
@@ -90,8 +93,7 @@ export default function EarningsPage() {
               <Card key={p.id} withBorder padding="sm">
                 <Text fw={600}>{formatAmount(p.amountMinor, p.currency)}</Text>
                 <Text size="sm" c="dimmed">
-                  {new Date(p.periodStart).toLocaleDateString()} –{' '}
-                  {new Date(p.periodEnd).toLocaleDateString()} ·{' '}
+                  {formatDate(p.periodStart)} – {formatDate(p.periodEnd)} ·{' '}
                   <Badge size="sm" variant="dot">
                     {p.status}
                   </Badge>

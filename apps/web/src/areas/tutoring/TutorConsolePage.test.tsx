@@ -80,6 +80,7 @@ describe('tutor console: earnings', () => {
         json({
           payeeUserId: 'usr_tutor',
           balances: [{ currency: 'EUR', availableMinor: 1600, pendingEscrowMinor: 0 }],
+          payoutMinimumMinor: 5000,
         }),
       '/api/commerce/earnings/me/entries': () =>
         json({ items: [entry('1', 1600), entry('2', 0)], nextCursor: null }),

@@ -24,6 +24,7 @@ import { tutoringApi, type Availability } from '../../api/tutoring.ts'
 import { DataTable } from '../../components/DataTable.tsx'
 import { Empty, ErrorState, Loading, QueryState } from '../../components/states.tsx'
 import { FormError } from '../../components/FormError.tsx'
+import { PayoutNow } from '../../components/PayoutNow.tsx'
 import { formatAmount } from '../../lib/money.ts'
 import { AvailabilityEditor } from './AvailabilityEditor.tsx'
 import { LessonList } from './LessonList.tsx'
@@ -240,7 +241,7 @@ function EarningsTab() {
         </Title>
         <Text size="sm" c="dimmed">
           Learners pay upfront; the money waits in escrow until the lesson is completed, then your share
-          becomes available and is paid out on the next payout run.
+          becomes available and is paid out on the next payout run, or now when you ask below.
         </Text>
         <QueryState
           query={balances}
@@ -302,10 +303,7 @@ function EarningsTab() {
             development).
           </Text>
         )}
-        <Text size="sm" c="dimmed">
-          Payouts run on the organization&apos;s schedule and gather every available balance above the
-          minimum; there is nothing to request.
-        </Text>
+        <PayoutNow />
         <QueryState query={payouts} isEmpty={() => payouts.data?.items.length === 0} empty="No payouts yet.">
           {() =>
             payouts.data?.items.map((p) => (
