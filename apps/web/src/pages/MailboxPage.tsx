@@ -5,6 +5,7 @@ import { Link, useParams } from 'react-router'
 import { communication } from '../api/endpoints.ts'
 import { ApiError } from '../api/problem.ts'
 import { Empty, ErrorState, Loading } from '../components/states.tsx'
+import { formatDateTime } from '../lib/dates.ts'
 
 /** Plain text with its URLs as links; links to this site open in the app. */
 function LinkedText({ text }: { text: string }) {
@@ -39,7 +40,7 @@ function MailView({ id }: { id: string }) {
           {mail.data.subject}
         </Title>
         <Text size="sm" c="dimmed">
-          To {mail.data.to} · {new Date(mail.data.createdAt).toLocaleString()}
+          To {mail.data.to} · {formatDateTime(mail.data.createdAt)}
         </Text>
         <LinkedText text={mail.data.text} />
       </Stack>
@@ -100,7 +101,7 @@ export default function MailboxPage() {
                         {m.template}
                       </Badge>
                       <Text size="xs" c="dimmed">
-                        {new Date(m.createdAt).toLocaleString()}
+                        {formatDateTime(m.createdAt)}
                       </Text>
                     </Group>
                   </Card>

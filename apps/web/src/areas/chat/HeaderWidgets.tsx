@@ -16,6 +16,7 @@ import { Link, useNavigate } from 'react-router'
 import { notifications, type AppNotification } from '../../api/chat.ts'
 import { errorMessage } from '../../api/problem.ts'
 import { useSession } from '../../api/session.tsx'
+import { formatDate } from '../../lib/dates.ts'
 import { realtime } from './realtime.ts'
 import { bell, loaded, markedAllRead, markedRead, received, useBell, LATEST } from './unread.ts'
 
@@ -45,7 +46,7 @@ export function ago(iso: string, now = Date.now()): string {
   if (s < 60) return 'just now'
   if (s < 3600) return `${Math.floor(s / 60)} min ago`
   if (s < 86_400) return `${Math.floor(s / 3600)} h ago`
-  return new Date(iso).toLocaleDateString()
+  return formatDate(iso)
 }
 
 export function NotificationBell() {
