@@ -165,6 +165,12 @@ export interface Submission {
   learnerName: string | null
 }
 
+/** A submission in the grading queue across courses (`GET /learning/submissions`). */
+export interface QueuedSubmission extends Submission {
+  courseTitle: string
+  assignmentTitle: string
+}
+
 interface Page<T> {
   items: T[]
   nextCursor: string | null
@@ -231,6 +237,10 @@ export const studio = {
     api.request<Assignment>(`${c(id)}/assignments`, { body }),
   updateAssignment: (assignmentId: string, body: Partial<AssignmentBody>) =>
     api.request<Assignment>(`/learning/assignments/${assignmentId}`, { method: 'PATCH', body }),
+  assignment: (assignmentId: string) => api.request<Assignment>(`/learning/assignments/${assignmentId}`),
+  /** My grading queue: submissions of every course I own or co-teach, oldest first. */
+  gradingQueue: (query: { status?: 'submitted' | 'graded'; cursor?: string; limit?: number } = {}) =>
+    api.request<Page<QueuedSubmission>>('/learning/submissions', { query: { limit: 20, ...query } }),
   submissions: (assignmentId: string, query: { status?: 'submitted' | 'graded'; cursor?: string } = {}) =>
     api.request<Page<Submission>>(`/learning/assignments/${assignmentId}/submissions`, {
       query: { limit: 50, ...query },

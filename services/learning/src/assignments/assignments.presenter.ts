@@ -1,4 +1,4 @@
-import type { AssignmentRow, SubmissionRow } from './assignments.repository.ts'
+import type { AssignmentRow, QueueRow, SubmissionRow } from './assignments.repository.ts'
 import { rubricMaxPoints, type LatePolicy } from './grading.ts'
 
 /** An assignment as the API shows it. */
@@ -50,4 +50,13 @@ export function presentGraderSubmission(
   assignment: AssignmentRow,
 ) {
   return { ...presentSubmission(row, assignment), learnerName: row.learnerName }
+}
+
+/** A grading-queue entry: the grader's view of the submission, with its course and assignment titles. */
+export function presentQueueItem(row: QueueRow) {
+  return {
+    ...presentGraderSubmission({ ...row.submission, learnerName: row.learnerName }, row.assignment),
+    courseTitle: row.courseTitle,
+    assignmentTitle: row.assignment.title,
+  }
 }

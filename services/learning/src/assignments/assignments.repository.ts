@@ -1,11 +1,19 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { DbOrTx } from '@learnmesh/kernel'
-import { assignments, enrollments, lessonProgress, people, submissions } from '../db/schema.ts'
+import { assignments, courses, enrollments, lessonProgress, people, submissions } from '../db/schema.ts'
+import { taughtCourseIds } from '../shared/access.ts'
 
 /** An assignments row. */
 export type AssignmentRow = typeof assignments.$inferSelect
 /** A submissions row. */
 export type SubmissionRow = typeof submissions.$inferSelect
+/** A grading-queue row: the submission with its assignment, its course's title and the learner's name. */
+export type QueueRow = {
+  submission: SubmissionRow
+  assignment: AssignmentRow
+  courseTitle: string
+  learnerName: string | null
+}
 
 /** Data access for assignments and submissions; every query is scoped by organization. */
 export function createAssignmentsRepository() {
@@ -141,6 +149,40 @@ export function createAssignmentsRepository() {
         .orderBy(asc(submissions.id))
         .limit(input.limit)
       return rows.map((r) => ({ ...r.s, learnerName: r.learnerName }))
+    },
+    /**
+     * A page of the grading queue across courses (keyset on the time-ordered id, oldest first):
+     * every course of the organization, or with `graderId` only the courses that person owns or
+     * co-teaches. One query: the assignment, the course title and the learner's name are joined.
+     */
+    async queue(
+      db: DbOrTx,
+      input: { orgId: string; graderId?: string; status: string; cursor?: string; limit: number },
+    ): Promise<QueueRow[]> {
+      const rows = await db
+        .select({
+          submission: submissions,
+          assignment: assignments,
+          courseTitle: courses.title,
+          learnerName: people.displayName,
+        })
+        .from(submissions)
+        .innerJoin(assignments, eq(assignments.id, submissions.assignmentId))
+        .innerJoin(courses, and(eq(courses.id, submissions.courseId), eq(courses.orgId, submissions.orgId)))
+        .leftJoin(people, eq(people.userId, submissions.userId))
+        .where(
+          and(
+            eq(submissions.orgId, input.orgId),
+            eq(submissions.status, input.status),
+            input.graderId
+              ? inArray(submissions.courseId, taughtCourseIds(db, input.orgId, input.graderId))
+              : undefined,
+            input.cursor ? gt(submissions.id, input.cursor) : undefined,
+          ),
+        )
+        .orderBy(asc(submissions.id))
+        .limit(input.limit)
+      return rows
     },
     /** Records a grade. */
     async grade(

@@ -1,6 +1,11 @@
 import { requireAuth, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
 import type { LearningDeps } from '../deps.ts'
-import { presentAssignment, presentGraderSubmission, presentSubmission } from './assignments.presenter.ts'
+import {
+  presentAssignment,
+  presentGraderSubmission,
+  presentQueueItem,
+  presentSubmission,
+} from './assignments.presenter.ts'
 import {
   AssignmentListSchema,
   AssignmentParams,
@@ -8,6 +13,8 @@ import {
   CourseParams,
   CreateAssignmentBody,
   GradeBody,
+  GradingQueuePageSchema,
+  GradingQueueQuery,
   MySubmissionsSchema,
   SubmissionPageSchema,
   SubmissionParams,
@@ -154,6 +161,25 @@ export function assignmentsRoutes(app: App, deps: LearningDeps): void {
         items: page.items.map((r) => presentGraderSubmission(r, page.assignment)),
         nextCursor: page.nextCursor,
       }
+    },
+  )
+
+  app.get(
+    '/submissions',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary:
+          'My grading queue across courses, oldest first (courses I own or co-teach; org admins: scope=org for all)',
+        querystring: GradingQueueQuery,
+        response: { 200: GradingQueuePageSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const principal = requireAuth(request)
+      const page = await s.queue(principal, request.query)
+      return { items: page.items.map(presentQueueItem), nextCursor: page.nextCursor }
     },
   )
 

@@ -227,3 +227,37 @@ export const SubmissionPageSchema = Type.Object({
   /** Pass as `cursor` for the next page; null on the last one. */
   nextCursor: Nullable(Type.String()),
 })
+
+/** GET /submissions query: the caller's grading queue. */
+export const GradingQueueQuery = Type.Object(
+  {
+    /** `submitted` (waiting for a grade, the default) or `graded`. */
+    status: Type.Optional(
+      Type.Union([Type.Literal('submitted'), Type.Literal('graded')], { default: 'submitted' }),
+    ),
+    /** `mine` (default): courses the caller owns or co-teaches; `org`: every course of the organization (org admins). */
+    scope: Type.Optional(Type.Union([Type.Literal('mine'), Type.Literal('org')], { default: 'mine' })),
+    /** Page size (1–100, default 20). */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    /** `nextCursor` of the previous page. */
+    cursor: Type.Optional(IdString('sub', 'Cursor')),
+  },
+  { additionalProperties: false },
+)
+
+/** A submission in the grading queue: where it belongs, by name. */
+export const GradingQueueItemSchema = Type.Object({
+  ...GraderSubmissionSchema.properties,
+  /** The course's title. */
+  courseTitle: Type.String(),
+  /** The assignment's title. */
+  assignmentTitle: Type.String(),
+})
+
+/** A page of the grading queue, oldest submission first. */
+export const GradingQueuePageSchema = Type.Object({
+  /** This page. */
+  items: Type.Array(GradingQueueItemSchema),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: Nullable(Type.String()),
+})

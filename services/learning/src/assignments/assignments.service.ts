@@ -4,7 +4,12 @@ import { learningSubmissionGraded } from '@learnmesh/contracts'
 import type { Static } from '@learnmesh/kernel'
 import type { LearningDeps } from '../deps.ts'
 import { cohorts, outbox } from '../db/schema.ts'
-import { loadSnapshot, requireActiveEnrollment, requireEditableCourse } from '../shared/access.ts'
+import {
+  isCourseAdmin,
+  loadSnapshot,
+  requireActiveEnrollment,
+  requireEditableCourse,
+} from '../shared/access.ts'
 import { snapshotLessons, type CourseSnapshot, type SnapshotLesson } from '../shared/snapshot.ts'
 import { completeLesson } from '../progress/completion.ts'
 import {
@@ -33,6 +38,13 @@ function assignmentLesson(snapshot: CourseSnapshot, assignmentId: string): Snaps
   return snapshotLessons(snapshot).find(
     (l) => l.content.type === 'assignment' && l.content.assignmentId === assignmentId,
   )
+}
+
+/** Cuts a `limit + 1` fetch to a page: the cursor of the next page is the last id shown. */
+function toPage<T>(rows: T[], limit: number, idOf: (row: T) => string) {
+  const more = rows.length > limit
+  const items = more ? rows.slice(0, limit) : rows
+  return { items, nextCursor: more ? idOf(items[items.length - 1]!) : null }
 }
 
 /** Same criteria in the same order (jsonb does not keep key order, so compare field by field). */
@@ -253,9 +265,30 @@ export function createAssignmentsService(deps: LearningDeps) {
         ...(query.cursor ? { cursor: query.cursor } : {}),
         limit: limit + 1,
       })
-      const more = rows.length > limit
-      const items = more ? rows.slice(0, limit) : rows
-      return { items, assignment, nextCursor: more ? items[items.length - 1]!.id : null }
+      return { ...toPage(rows, limit, (r) => r.id), assignment }
+    },
+
+    /**
+     * The caller's grading queue across courses, oldest submission first: the courses they own or
+     * co-teach, or with scope `org` every course of the organization (org admins; anyone else 403).
+     * Someone who teaches nothing gets an empty list.
+     */
+    async queue(
+      principal: Principal,
+      query: { status?: 'submitted' | 'graded'; scope?: 'mine' | 'org'; limit?: number; cursor?: string },
+    ) {
+      const wholeOrg = query.scope === 'org'
+      if (wholeOrg && !isCourseAdmin(principal))
+        throw new AppError('forbidden', "Only an org admin can see the whole organization's grading queue")
+      const limit = query.limit ?? 20
+      const rows = await repo.queue(database.db, {
+        orgId: principal.orgId,
+        ...(wholeOrg ? {} : { graderId: principal.userId }),
+        status: query.status ?? 'submitted',
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        limit: limit + 1,
+      })
+      return toPage(rows, limit, (r) => r.submission.id)
     },
 
     /** One submission: its learner, or a grader of the course. */

@@ -14,6 +14,7 @@ import {
   quizzes,
   sections,
 } from '../db/schema.ts'
+import { taughtCourseIds } from '../shared/access.ts'
 
 /** A draft course row. */
 export type CourseRow = typeof courses.$inferSelect
@@ -118,17 +119,7 @@ export function createCoursesRepository() {
         input.status ? eq(courses.status, input.status) : undefined,
         input.reviewPending ? isNotNull(courses.reviewRequestedAt) : undefined,
         input.after ? lt(courses.id, input.after) : undefined,
-        input.userId
-          ? inArray(
-              courses.id,
-              db
-                .select({ id: courseInstructors.courseId })
-                .from(courseInstructors)
-                .where(
-                  and(eq(courseInstructors.userId, input.userId), eq(courseInstructors.orgId, input.orgId)),
-                ),
-            )
-          : undefined,
+        input.userId ? inArray(courses.id, taughtCourseIds(db, input.orgId, input.userId)) : undefined,
       )
       return db.select().from(courses).where(where).orderBy(desc(courses.id)).limit(input.limit)
     },

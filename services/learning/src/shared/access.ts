@@ -107,3 +107,15 @@ export async function requireEditableCourse(
   if (!member) throw new AppError('not_found', 'Course not found')
   return course
 }
+
+/**
+ * The ids of the courses a user owns or co-teaches in an organization, as a subquery (for
+ * `inArray(x.courseId, …)`): the list form of `requireEditableCourse` without its org-admin rule,
+ * which callers apply themselves.
+ */
+export function taughtCourseIds(db: DbOrTx, orgId: string, userId: string) {
+  return db
+    .select({ id: courseInstructors.courseId })
+    .from(courseInstructors)
+    .where(and(eq(courseInstructors.userId, userId), eq(courseInstructors.orgId, orgId)))
+}

@@ -7,12 +7,13 @@ import { canAuthor } from './access.ts'
 
 const SECTIONS = [
   { to: '/studio', label: 'Courses' },
+  { to: '/studio/to-grade', label: 'To grade' },
   { to: '/studio/grading', label: 'Grading' },
   { to: '/studio/earnings', label: 'Earnings' },
 ]
 
 /**
- * The studio's frame: its own navigation (courses, grading, earnings) and the access check — signed
+ * The studio's frame: its own navigation (courses, to grade, grading, earnings) and the access check — signed
  * out people are asked to sign in, members without an authoring role are told why they see nothing.
  * The services check every request again; this only keeps people from a page of errors.
  */

@@ -12,7 +12,7 @@ import {
 } from '@mantine/core'
 import { useForm } from '@mantine/form'
 import { useDisclosure } from '@mantine/hooks'
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query'
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { useSession } from '../../api/session.tsx'
@@ -21,6 +21,7 @@ import { FormError } from '../../components/FormError.tsx'
 import { formatDateTime } from '../../lib/dates.ts'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
 import { CourseStatus } from './CourseStatus.tsx'
+import { gradingQueueKey } from './keys.ts'
 import { StudioFrame } from './StudioFrame.tsx'
 
 function CreateCourse({ opened, onClose }: { opened: boolean; onClose: () => void }) {
@@ -88,6 +89,25 @@ function CourseItem({ course }: { course: StudioCourse }) {
   )
 }
 
+// The home page asks for one page of this size: past it, the count reads "50+".
+const COUNT_UP_TO = 50
+
+/** "3 submissions to grade", linking to the queue; nothing while loading, on error or at zero. */
+function ToGradeCount() {
+  const queue = useQuery({
+    queryKey: [...gradingQueueKey, 'count'],
+    queryFn: () => studio.gradingQueue({ limit: COUNT_UP_TO }),
+  })
+  const n = queue.data?.items.length ?? 0
+  if (n === 0) return null
+  const count = queue.data?.nextCursor ? `${COUNT_UP_TO}+` : String(n)
+  return (
+    <Anchor component={Link} to="/studio/to-grade" fw={600} w="fit-content">
+      {count} {n === 1 && !queue.data?.nextCursor ? 'submission' : 'submissions'} to grade
+    </Anchor>
+  )
+}
+
 /** Studio home: the courses I own or co-teach (org admins: the organization's, and the review queue). */
 export default function StudioHomePage() {
   const { me } = useSession()
@@ -106,6 +126,7 @@ export default function StudioHomePage() {
   return (
     <StudioFrame title="Your courses" actions={<Button onClick={open}>New course</Button>}>
       <CreateCourse opened={opened} onClose={close} />
+      {me && <ToGradeCount />}
       {isAdmin && (
         <SegmentedControl
           aria-label="Which courses"

@@ -8,6 +8,7 @@ const StudioHomePage = lazy(() => import('./StudioHomePage.tsx'))
 const CourseBuilderPage = lazy(() => import('./CourseBuilderPage.tsx'))
 const QuizEditorPage = lazy(() => import('./QuizEditorPage.tsx'))
 const GradingPage = lazy(() => import('./GradingPage.tsx'))
+const ToGradePage = lazy(() => import('./ToGradePage.tsx'))
 const EarningsPage = lazy(() => import('./EarningsPage.tsx'))
 
 export const area: Area = {
@@ -15,6 +16,7 @@ export const area: Area = {
     { path: '/studio', element: <StudioHomePage /> },
     { path: '/studio/courses/:courseId', element: <CourseBuilderPage /> },
     { path: '/studio/courses/:courseId/quizzes/:quizId', element: <QuizEditorPage /> },
+    { path: '/studio/to-grade', element: <ToGradePage /> },
     { path: '/studio/grading', element: <GradingPage /> },
     { path: '/studio/earnings', element: <EarningsPage /> },
   ],
