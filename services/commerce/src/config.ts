@@ -135,6 +135,13 @@ export const CommerceConfigSchema = Type.Object({
     maximum: 59,
     description: 'How often (seconds) the platform account’s incoming payments are read from Horizon.',
   }),
+  STELLAR_PAYMENT_WINDOW_HOURS: Type.Integer({
+    default: 24,
+    minimum: 1,
+    maximum: 720,
+    description:
+      'An order waiting for its Stellar payment is cancelled this many hours after checkout (its coupons come back); a payment landing later is recorded for reconciliation, not captured.',
+  }),
   COURSE_REFUND_WINDOW_DAYS: Type.Integer({
     default: 14,
     minimum: 0,

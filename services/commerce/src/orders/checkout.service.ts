@@ -447,6 +447,15 @@ export function createCheckoutService(
     return event.channel
   }
 
+  /** Cancels unpaid orders (their open payments first) and gives their coupons back. */
+  async function cancelUnpaid(tx: Tx, rows: OrderRow[]): Promise<number> {
+    for (const order of rows) {
+      await payments.cancelOpenPayments(tx, order.id)
+      await ordersRepo.setStatus(tx, order.id, order.status, assertTransition(order.status, 'cancelled'))
+      await couponsRepo.releaseForOrder(tx, order.id)
+    }
+    return rows.length
+  }
   return {
     detail,
     visibleOrder,
@@ -583,13 +592,15 @@ export function createCheckoutService(
     },
     /** Expires abandoned orders whose payment never reached the provider (job). */
     async expireAbandoned(tx: Tx, before: Date): Promise<number> {
-      const rows = await ordersRepo.abandoned(tx, before, 100)
-      for (const order of rows) {
-        await payments.cancelOpenPayments(tx, order.id)
-        await ordersRepo.setStatus(tx, order.id, order.status, assertTransition(order.status, 'cancelled'))
-        await couponsRepo.releaseForOrder(tx, order.id)
-      }
-      return rows.length
+      return cancelUnpaid(tx, await ordersRepo.abandoned(tx, before, 100))
+    },
+    /**
+     * Expires orders whose Stellar payment request was never paid (created before `before`): the
+     * payment request and the order are cancelled and their coupons come back. A payment that lands
+     * later finds a closed order and is recorded for reconciliation, like any late payment.
+     */
+    async expireUnpaidStellar(tx: Tx, before: Date): Promise<number> {
+      return cancelUnpaid(tx, await ordersRepo.awaitingStellar(tx, before, 100))
     },
   }
 }

@@ -179,6 +179,25 @@ export function createOrdersRepository() {
         .limit(limit)
         .for('update', { skipLocked: true })
     },
+    /**
+     * Orders still waiting for a Stellar payment (`requires_action`, every payment a Stellar request
+     * not yet paid) created before `before`, locked, skipping rows another sweeper holds.
+     */
+    async awaitingStellar(tx: Tx, before: Date, limit: number): Promise<OrderRow[]> {
+      return tx
+        .select()
+        .from(orders)
+        .where(
+          and(
+            eq(orders.status, 'requires_action'),
+            sql`${orders.createdAt} < ${before.toISOString()}::timestamptz`,
+            sql`exists (select 1 from ${payments} p where p.order_id = ${orders.id})`,
+            sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and (p.provider <> 'stellar' or p.status not in ('requires_payment', 'requires_action')))`,
+          ),
+        )
+        .limit(limit)
+        .for('update', { skipLocked: true })
+    },
     /** Records a provider webhook event; false when it was already recorded (replay or duplicate). */
     async recordProviderEvent(tx: Tx, provider: string, eventId: string, type: string): Promise<boolean> {
       const inserted = await tx

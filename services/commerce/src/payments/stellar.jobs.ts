@@ -7,13 +7,15 @@ import { createStellarWatcher } from './stellar.watch.ts'
 
 /** Name of the recurring job that reads incoming Stellar payments. */
 export const STELLAR_WATCH_JOB = 'commerce.stellar.watch'
+/** Name of the recurring job that cancels orders whose Stellar payment never came. */
+export const STELLAR_EXPIRE_JOB = 'commerce.stellar.expire_unpaid'
 
 /** Cron (with seconds) of the watcher: every STELLAR_POLL_SECONDS seconds. */
 export function stellarWatchCron(pollSeconds: number): string {
   return `*/${pollSeconds} * * * * *`
 }
 
-/** The watcher job, only when PAYMENT_PROVIDER is stellar. */
+/** The watcher job and the unpaid-order expiry, only when PAYMENT_PROVIDER is stellar. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function stellarJobs(deps: CommerceDeps): (JobDefinition<any> | RecurringJob)[] {
   if (deps.config.PAYMENT_PROVIDER !== 'stellar') return []
@@ -31,6 +33,15 @@ export function stellarJobs(deps: CommerceDeps): (JobDefinition<any> | Recurring
           deps.logger.info({ outcomes }, 'stellar payments read')
           if (outcomes.captured) deps.wakeRelay()
         }
+      },
+    }),
+    defineRecurring({
+      name: STELLAR_EXPIRE_JOB,
+      cron: '*/10 * * * *',
+      async handle(tx) {
+        const before = new Date(Date.now() - deps.config.STELLAR_PAYMENT_WINDOW_HOURS * 3_600_000)
+        const n = await area.checkout.expireUnpaidStellar(tx, before)
+        if (n > 0) deps.logger.info({ orders: n }, 'unpaid stellar orders cancelled')
       },
     }),
   ]

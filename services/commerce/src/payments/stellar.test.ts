@@ -13,7 +13,7 @@ import {
 } from '../testing/horizon-server.ts'
 import { createStellarClient, memoFor } from './stellar.client.ts'
 import { stellarSettings } from './stellar.config.ts'
-import { STELLAR_WATCH_JOB, stellarJobs } from './stellar.jobs.ts'
+import { STELLAR_EXPIRE_JOB, STELLAR_WATCH_JOB, stellarJobs } from './stellar.jobs.ts'
 import { createStellarWatcher, type StellarWatcher } from './stellar.watch.ts'
 
 let h: HorizonTestServer
@@ -185,6 +185,50 @@ describe('happy', () => {
 })
 
 describe('errors', () => {
+  it('an order whose payment never came is cancelled after STELLAR_PAYMENT_WINDOW_HOURS, its coupon comes back, and a late payment is not captured', async () => {
+    const user = t.user()
+    const c = await kit.coupon({ maxRedemptions: 1 })
+    await kit.add(user, (await kit.product({ amount: 1500, currency: 'USD' })).price.id)
+    await t.call(user, 'POST', '/cart/coupons', { code: c.code })
+    const res = await kit.checkout(user)
+    expect(res.statusCode, res.body).toBe(201)
+    const order = res.json() as { id: string; payments: { nextAction: { url: string } }[] }
+    const uri = order.payments[0]!.nextAction.url
+    const fresh = await stellarOrder(1600)
+    const redeemed = async () =>
+      (
+        await t.database.query<{ n: number }>(
+          sql`select redeemed_count as n from commerce.coupons where id = ${c.id}`,
+        )
+      )[0]!.n
+    expect(await redeemed()).toBe(1)
+
+    const expire = stellarJobs(t.deps).find((j) => j.name === STELLAR_EXPIRE_JOB) as RecurringJob
+    const ctx = { id: 'job_test', name: STELLAR_EXPIRE_JOB, attempt: 1, runAt: new Date(), key: null }
+    // Within the window nothing happens.
+    await t.db.transaction((tx) => expire.handle(tx, ctx))
+    expect(await orderState(order.id)).toMatchObject({ status: 'requires_action' })
+    // Checked out 25 hours ago (default window: 24 h).
+    await t.database.query(
+      sql`update commerce.orders set created_at = now() - interval '25 hours' where id = ${order.id}`,
+    )
+    await t.db.transaction((tx) => expire.handle(tx, ctx))
+    expect(await orderState(order.id)).toMatchObject({
+      status: 'cancelled',
+      paidEvents: 0,
+      payment: { status: 'cancelled' },
+    })
+    expect(await orderState(fresh.order.id)).toMatchObject({ status: 'requires_action' })
+    expect(await redeemed()).toBe(0)
+
+    // Paying the stale request afterwards records the money for reconciliation; nothing is captured.
+    const before = await kit.ledger()
+    await payFromWallet(h, learner(), { uri })
+    expect((await poll()).outcomes).toEqual({ order_closed: 1 })
+    expect(await orderState(order.id)).toMatchObject({ status: 'cancelled', paidEvents: 0 })
+    expect(await kit.ledger()).toEqual(before)
+  })
+
   it('underpaid, wrong asset, unknown memo, no memo: recorded, nothing captured', async () => {
     const { order, uri } = await stellarOrder(3000)
     const wallet = learner()
