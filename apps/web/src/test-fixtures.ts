@@ -1,4 +1,4 @@
-import type { OrderSummary } from './api/learner.ts'
+import type { CartLine, OrderSummary } from './api/learner.ts'
 
 /** A learner's identity/me answer (Lea, learner of org_1). */
 export const LEARNER_ME = {
@@ -24,5 +24,25 @@ export function orderSummary(id: string, itemTitles: string[], itemCount = itemT
     paidAt: '2026-11-28T00:11:01Z',
     itemCount,
     itemTitles,
+  }
+}
+
+/** A cart line: one available course ("Git in 15 Minutes", 12.00 unless `over` says otherwise). */
+export function cartLine(over: Partial<CartLine> = {}): CartLine {
+  return {
+    priceId: 'pri_1',
+    productId: 'prd_1',
+    productType: 'course',
+    productRef: 'crs_1',
+    title: 'Git in 15 Minutes',
+    reference: null,
+    quantity: 1,
+    lessonCount: 1,
+    unitAmountMinor: 1200,
+    subtotalMinor: 1200,
+    discountMinor: 0,
+    totalMinor: 1200,
+    available: true,
+    ...over,
   }
 }

@@ -2,29 +2,15 @@
 import { MantineProvider } from '@mantine/core'
 import { cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Cart, CartLine } from '../../api/learner.ts'
+import type { Cart } from '../../api/learner.ts'
+import { cartLine } from '../../test-fixtures.ts'
 import { installDomStubs } from '../../test-setup.ts'
 import { CartLines, CartTotals } from './CartSummary.tsx'
 
 installDomStubs()
 afterEach(cleanup)
 
-const line = (over: Partial<CartLine> = {}): CartLine => ({
-  priceId: 'pri_1',
-  productId: 'prd_1',
-  productType: 'course',
-  productRef: 'crs_1',
-  title: 'Git in 15 Minutes',
-  reference: null,
-  quantity: 1,
-  lessonCount: 1,
-  unitAmountMinor: 1200,
-  subtotalMinor: 1200,
-  discountMinor: 0,
-  totalMinor: 1200,
-  available: true,
-  ...over,
-})
+const line = cartLine
 const cart = (over: Partial<Cart> = {}): Cart => ({
   id: 'crt_1',
   currency: 'USD',

@@ -13,6 +13,7 @@ import type { ReactNode } from 'react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Cart, Order } from '../../api/learner.ts'
 import { installDomStubs } from '../../test-setup.ts'
+import { cartLine } from '../../test-fixtures.ts'
 
 const stripe = vi.hoisted(() => ({
   loadStripe: vi.fn((key: string) => Promise.resolve({ key })),
@@ -38,23 +39,7 @@ installDomStubs()
 const cart: Cart = {
   id: 'crt_1',
   currency: 'EUR',
-  items: [
-    {
-      priceId: 'pri_1',
-      productId: 'prd_1',
-      productType: 'course',
-      productRef: 'crs_1',
-      title: 'Git in 15 Minutes',
-      reference: null,
-      quantity: 1,
-      lessonCount: 1,
-      unitAmountMinor: 1900,
-      subtotalMinor: 1900,
-      discountMinor: 0,
-      totalMinor: 1900,
-      available: true,
-    },
-  ],
+  items: [cartLine({ unitAmountMinor: 1900, subtotalMinor: 1900, totalMinor: 1900 })],
   coupons: [],
   subtotalMinor: 1900,
   discountMinor: 0,
