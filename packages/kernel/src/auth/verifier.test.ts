@@ -166,6 +166,61 @@ describe('security', () => {
       .sign(privateKey)
     await rejects(v.verify(noOrg), /organization/)
   })
+  it('rejects a token missing a required claim, or with a critical header it does not understand', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k4' }
+    const v = createTokenVerifier({ jwks: async () => ({ keys: [jwk] }), issuer: 'i', audience: 'a' })
+    const base = () =>
+      new SignJWT({ org: 'o', sid: 's' })
+        .setIssuer('i')
+        .setAudience('a')
+        .setSubject('usr_1')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+    const noNbf = await base().setProtectedHeader({ alg: 'EdDSA', kid: 'k4', typ: 'at+jwt' }).sign(privateKey)
+    await rejects(v.verify(noNbf), /'nbf' is missing/)
+    // jose will not sign an unknown critical extension: signed by hand (the same way without it verifies).
+    const now = Math.floor(Date.now() / 1000)
+    const part = (o: object) => base64url.encode(JSON.stringify(o))
+    const claims = part({
+      org: 'o',
+      sid: 's',
+      iss: 'i',
+      aud: 'a',
+      sub: 'usr_1',
+      iat: now,
+      nbf: now,
+      exp: now + 300,
+    })
+    const byHand = async (header: object) => {
+      const input = `${part(header)}.${claims}`
+      const sig = await crypto.subtle.sign('Ed25519', privateKey, new TextEncoder().encode(input))
+      return `${input}.${base64url.encode(new Uint8Array(sig))}`
+    }
+    await expect(v.verify(await byHand({ alg: 'EdDSA', kid: 'k4', typ: 'at+jwt' }))).resolves.toMatchObject({
+      userId: 'usr_1',
+    })
+    const crit = await byHand({ alg: 'EdDSA', kid: 'k4', typ: 'at+jwt', crit: ['exp-ext'], 'exp-ext': 1 })
+    await rejects(v.verify(crit), /signature or format/)
+    const good = await base()
+      .setNotBefore('0s')
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k4', typ: 'application/at+jwt' })
+      .sign(privateKey)
+    await expect(v.verify(good)).resolves.toMatchObject({ userId: 'usr_1', orgId: 'o' })
+  })
+  it('skips a JWKS entry that is not a usable Ed25519 public key, and still uses the others', async () => {
+    const signer = await createTestSigner()
+    const jwks = await signer.jwks()
+    const v = createTokenVerifier({
+      jwks: async () => ({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: '!!', kid: 'broken' }, ...jwks.keys] }),
+      issuer: signer.issuer,
+      audience: signer.audience,
+    })
+    await expect(v.verify(await signer.sign({ sub: 'usr_1', org: 'o' }))).resolves.toMatchObject({
+      userId: 'usr_1',
+    })
+    await rejects(v.verify(await signer.sign({ sub: 'usr_1', org: 'o' }, { kid: 'broken' })), /unknown key/)
+  })
   it('rejects an ID token or any token whose typ is not at+jwt', async () => {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k3' }
