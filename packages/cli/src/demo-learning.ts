@@ -137,7 +137,7 @@ async function seedShortPaidCourse(request: SeedRequest): Promise<string | undef
     content: {
       type: 'text',
       markdown:
-        '# Commits and branches\n\nA **commit** is a snapshot of your files with a message. A **branch** is a ' +
+        'A **commit** is a snapshot of your files with a message. A **branch** is a ' +
         'movable name pointing at a commit.\n\n```sh\ngit switch -c feature\ngit commit -am "Add the feature"\n```\n',
     },
   })

@@ -104,7 +104,7 @@ export async function seedLearning(
     content: {
       type: 'text',
       markdown:
-        '# Why TypeScript?\n\nTypeScript is JavaScript with a type checker. It catches mistakes **before** your code ' +
+        'TypeScript is JavaScript with a type checker. It catches mistakes **before** your code ' +
         'runs, documents intent, and makes editors smarter.\n\n```ts\nfunction greet(name: string) {\n  return `Hello, ${name}`\n}\n```\n',
     },
   })
@@ -271,7 +271,7 @@ export async function seedLearning(
     durationSeconds: 240,
     content: {
       type: 'text',
-      markdown: '# Start with the question\n\nEvery chart answers one question. Write it down first.',
+      markdown: 'Every chart answers one question. Write it down first.',
     },
   })
   await publish(story.id)
