@@ -57,7 +57,17 @@ export const commercePaymentRefunded = defineEvent({
     currency: Type.String({ minLength: 3, maxLength: 3 }),
     amountMinor: Type.Integer({ minimum: 1 }),
     full: Type.Boolean(),
-    revokedItems: Type.Array(Type.Object({ productType: Type.String(), productRef: Type.String() })),
+    revokedItems: Type.Array(
+      Type.Object({
+        productType: Type.String(),
+        productRef: Type.String(),
+        /**
+         * The order line (`oit_...`) revoked: tells apart two lines with the same product (two lessons
+         * with one tutor). Optional: events published before it was added lack it.
+         */
+        orderItemId: Type.Optional(Type.String()),
+      }),
+    ),
   }),
 })
 

@@ -142,6 +142,13 @@ export const CommerceConfigSchema = Type.Object({
     description:
       'An order waiting for its Stellar payment is cancelled this many hours after checkout (its coupons come back); a payment landing later is recorded for reconciliation, not captured.',
   }),
+  CARD_PAYMENT_WINDOW_HOURS: Type.Integer({
+    default: 24,
+    minimum: 1,
+    maximum: 720,
+    description:
+      'An order whose card payment is still open (3-D Secure abandoned, never confirmed) this many hours after it started is cancelled: the PaymentIntent is cancelled at the provider and the coupons come back; a payment that succeeded meanwhile is captured instead.',
+  }),
   COURSE_REFUND_WINDOW_DAYS: Type.Integer({
     default: 14,
     minimum: 0,

@@ -129,7 +129,13 @@ describe('happy', () => {
     expect(await tutoring.order(u, order.id)).toMatchObject({ status: 'refunded', refundedMinor: 2250 })
     expect((await tutoring.refundEvents(order.id))[0]!.payload).toMatchObject({
       full: true,
-      revokedItems: [{ productType: 'tutoring_lesson', productRef: `tut:${tutor.tutorId}:45` }],
+      revokedItems: [
+        {
+          orderItemId: order.items[0]!.id,
+          productType: 'tutoring_lesson',
+          productRef: `tut:${tutor.tutorId}:45`,
+        },
+      ],
     })
   })
 

@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm'
 import type { DbOrTx } from '@learnmesh/kernel'
-import { escrowHolds, ledgerAccounts, ledgerEntries, ledgerTransactions, payouts } from '../db/schema.ts'
+import {
+  escrowHolds,
+  ledgerAccounts,
+  ledgerEntries,
+  ledgerTransactions,
+  orderItems,
+  payouts,
+} from '../db/schema.ts'
 import type { AccountKind } from './ledger.core.ts'
 
 /** An account with its derived balance (debit-positive). */
@@ -23,6 +30,12 @@ export interface EntryRow {
   currency: string
   memo: string
   createdAt: Date
+  /** What the transaction is about: payment, refund, booking or payout id. */
+  transactionRef: string
+  /** The order line the entry posts, with its order and title (null when it posts none). */
+  orderItemId: string | null
+  orderId: string | null
+  itemTitle: string | null
 }
 
 /** A ledger transaction row. */
@@ -61,6 +74,7 @@ export function createLedgerRepository() {
       kinds: AccountKind[],
       page: { limit: number; before?: number; currency?: string },
     ): Promise<EntryRow[]> {
+      // The line's order and title (same org only) let the presenter write a label a person can read.
       return db
         .select({
           id: ledgerEntries.id,
@@ -72,10 +86,18 @@ export function createLedgerRepository() {
           currency: ledgerEntries.currency,
           memo: ledgerEntries.memo,
           createdAt: ledgerEntries.createdAt,
+          transactionRef: ledgerTransactions.ref,
+          orderItemId: ledgerEntries.orderItemId,
+          orderId: orderItems.orderId,
+          itemTitle: orderItems.title,
         })
         .from(ledgerEntries)
         .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
         .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
+        .leftJoin(
+          orderItems,
+          and(eq(orderItems.id, ledgerEntries.orderItemId), eq(orderItems.orgId, ledgerEntries.orgId)),
+        )
         .where(
           and(
             eq(ledgerAccounts.orgId, orgId),

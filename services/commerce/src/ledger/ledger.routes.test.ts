@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId, sql, type Tx } from '@learnmesh/kernel'
 import { createTestCommerce, type TestCommerce, type TestUser } from '../test-helpers.ts'
+import { checkoutKit } from '../orders/checkout.test-kit.ts'
 import { ledgerHandlers } from './ledger.handlers.ts'
 import { ledgerJobs } from './ledger.jobs.ts'
 import { postPaymentCaptured, postRefund, type PostingLine } from './postings.ts'
@@ -79,6 +80,43 @@ describe('happy', () => {
     const second = await t.call(instructor, 'GET', `/earnings/me/entries?limit=2&after=${body.nextCursor}`)
     expect(second.json().items.map((i: { amountMinor: number }) => i.amountMinor)).toEqual([800])
     expect(second.json().nextCursor).toBeNull()
+  })
+
+  it('entries read as labels naming the course sold, never an id; the ids have their own fields', async () => {
+    const kit = checkoutKit(t)
+    const instructor = t.user(['instructor'])
+    const course = await kit.product({ amount: 5000, title: 'Intro to Rust', payeeUserId: instructor.userId })
+    const order = await kit.paidOrder(t.user(), [course.price.id])
+    const refund = await t.call(
+      kit.admin,
+      'POST',
+      `/orders/${order.id}/refunds`,
+      { reason: 'customer request' },
+      { 'idempotency-key': newId('key') },
+    )
+    expect(refund.statusCode, refund.body).toBe(201)
+    const res = await t.call(instructor, 'GET', '/earnings/me/entries')
+    expect(res.statusCode).toBe(200)
+    const [clawback, sale] = res.json().items
+    expect(sale).toMatchObject({
+      transactionKind: 'payment_captured',
+      transactionRef: order.payments[0]!.id,
+      description: 'Course sale (Intro to Rust): your 80% share',
+      transactionDescription: 'Payment captured (sandbox)',
+      orderId: order.id,
+      orderItemId: order.items[0]!.id,
+      itemTitle: 'Intro to Rust',
+    })
+    expect(clawback).toMatchObject({
+      transactionKind: 'refund',
+      transactionRef: refund.json().refund.id,
+      description: 'Refund of a course sale (Intro to Rust): clawed back from your earnings',
+      transactionDescription: 'Refund (Intro to Rust)',
+      orderId: order.id,
+    })
+    for (const e of res.json().items) {
+      expect(`${e.description} ${e.transactionDescription}`).not.toMatch(/\b[a-z]{2,4}_[A-Za-z0-9]{6,}/)
+    }
   })
 
   it('a delivered lesson releases its share of escrow: 80% to the tutor, 20% commission; a redelivery changes nothing', async () => {

@@ -31,16 +31,24 @@ export const EarningsEntrySchema = Type.Object({
   transactionId: Type.String(),
   /** payment_captured | refund | escrow_release | payout | payout_settled | payout_failed. */
   transactionKind: Type.String(),
+  /** What the transaction is about: the payment (`pay_…`), refund (`rfd_…`), booking (`bkg_…`) or payout (`pyt_…`) id. */
+  transactionRef: Type.String(),
   /** `payable` (your earnings) or `escrow` (held for your lessons). */
   account: Type.String(),
   /** From the payee's point of view: positive adds to the account, negative takes from it. */
   amountMinor: Type.Integer(),
   /** ISO 4217 currency. */
   currency: Type.String(),
-  /** What the movement is. */
+  /** What the movement is, for a person: names the line's title, never an id ("Course sale (Intro to Rust): your 80% share"). */
   description: Type.String(),
-  /** What the transaction as a whole is. */
+  /** What the transaction as a whole is, for a person (no ids either). */
   transactionDescription: Type.String(),
+  /** The order the movement comes from (`ord_…`); null for payouts. */
+  orderId: Type.Union([Type.String(), Type.Null()]),
+  /** The order line it posts (`oit_…`); null for payouts. */
+  orderItemId: Type.Union([Type.String(), Type.Null()]),
+  /** That line's title (the course, lesson or package sold); null for payouts. */
+  itemTitle: Type.Union([Type.String(), Type.Null()]),
   /** When it was posted (ISO 8601). */
   createdAt: Type.String({ format: 'date-time' }),
 })

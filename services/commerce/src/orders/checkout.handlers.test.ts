@@ -53,7 +53,11 @@ describe('happy', () => {
     ])
     const events = (await t.events('commerce.payment.refunded')).filter((e) => e.payload.orderId === order.id)
     expect(events[0]!.payload.revokedItems).toEqual([
-      { productType: 'course', productRef: course.product.ref },
+      {
+        orderItemId: order.items.find((i) => i.productRef === course.product.ref)!.id,
+        productType: 'course',
+        productRef: course.product.ref,
+      },
     ])
     // A second rejection (another event id for the same line) changes nothing.
     await deliver('learning.enrollment.rejected', payload)

@@ -63,7 +63,9 @@ describe('happy', () => {
     expect(events[0]!.payload).toMatchObject({
       amountMinor: 3000,
       full: false,
-      revokedItems: [{ productType: 'tutoring_lesson', productRef: `tut:${x.tutor.tutorId}:60` }],
+      revokedItems: [
+        { orderItemId: x.line.id, productType: 'tutoring_lesson', productRef: `tut:${x.tutor.tutorId}:60` },
+      ],
     })
     const inv = await ledgerInvariants(t.database)
     expect(inv.unbalanced).toEqual([])

@@ -198,6 +198,35 @@ export function createOrdersRepository() {
         .limit(limit)
         .for('update', { skipLocked: true })
     },
+    /**
+     * Orders still waiting for a card payment (`pending_payment` / `requires_action`) whose every
+     * payment is an open (`requires_payment` / `requires_action`) payment of `provider` created
+     * before `before`, oldest first. NOT locked: the caller asks the provider about each one before
+     * it locks anything (lockPayable), so no row lock is held across the network.
+     */
+    async withAbandonedPayments(tx: Tx, provider: string, before: Date, limit: number): Promise<OrderRow[]> {
+      return tx
+        .select()
+        .from(orders)
+        .where(
+          and(
+            inArray(orders.status, ['pending_payment', 'requires_action']),
+            sql`exists (select 1 from ${payments} p where p.order_id = ${orders.id})`,
+            sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and (p.provider <> ${provider} or p.status not in ('requires_payment', 'requires_action') or p.created_at >= ${before.toISOString()}::timestamptz))`,
+          ),
+        )
+        .orderBy(orders.createdAt)
+        .limit(limit)
+    },
+    /** The order locked when it can still be paid; undefined when closed or when another transaction holds it (SKIP LOCKED). */
+    async lockPayable(tx: Tx, id: string): Promise<OrderRow | undefined> {
+      const [r] = await tx
+        .select()
+        .from(orders)
+        .where(and(eq(orders.id, id), inArray(orders.status, ['pending_payment', 'requires_action'])))
+        .for('update', { skipLocked: true })
+      return r
+    },
     /** Records a provider webhook event; false when it was already recorded (replay or duplicate). */
     async recordProviderEvent(tx: Tx, provider: string, eventId: string, type: string): Promise<boolean> {
       const inserted = await tx

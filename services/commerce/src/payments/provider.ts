@@ -79,6 +79,13 @@ export interface PaymentProvider {
   createPayment(input: CreatePaymentInput): Promise<ProviderPaymentResult>
   /** Server-side confirmation after the client acted (Stripe: PaymentIntent confirm). Optional. */
   confirm?(input: { providerRef: string; paymentMethod: string | null }): Promise<ProviderPaymentResult>
+  /**
+   * Cancels an open payment the customer abandoned (Stripe: PaymentIntent cancel) and answers its
+   * state: `failed` once cancelled (or already cancelled); `succeeded` when the customer paid
+   * meanwhile, which the caller applies instead of cancelling. Unset: nothing at the provider can
+   * be paid without us (the sandbox), so the payment is only cancelled here.
+   */
+  cancel?(input: { providerRef: string }): Promise<ProviderPaymentResult>
   /** Refunds (part of) a captured payment; idempotent on `refundId`. */
   refund(input: {
     refundId: string

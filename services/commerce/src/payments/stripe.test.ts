@@ -2,42 +2,25 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
 import { ConfigError, sql } from '@learnmesh/kernel'
-import { createTestCommerce, type TestCommerce, type TestUser } from '../test-helpers.ts'
+import type { TestCommerce, TestUser } from '../test-helpers.ts'
 import { checkoutKit } from '../orders/checkout.test-kit.ts'
 import { loadCommerceConfig } from '../config.ts'
-import {
-  startStripeServer,
-  stripeTestPaymentMethods as pm,
-  type StripeTestServer,
-} from '../testing/stripe-server.ts'
+import { stripeTestPaymentMethods as pm, type StripeTestServer } from '../testing/stripe-server.ts'
 import { createStripeProvider, mapPaymentIntent } from './stripe.ts'
+import { startStripeCommerce } from './stripe.test-kit.ts'
 
 let server: StripeTestServer
 let t: TestCommerce
 let kit: ReturnType<typeof checkoutKit>
+let stripe: Awaited<ReturnType<typeof startStripeCommerce>>
 const logs: string[] = []
 
 beforeAll(async () => {
-  server = await startStripeServer()
-  t = await createTestCommerce({
-    env: {
-      PAYMENT_PROVIDER: 'stripe',
-      STRIPE_SECRET_KEY: server.secretKey,
-      STRIPE_WEBHOOK_SECRET: server.webhookSecret,
-      STRIPE_API_URL: server.url,
-    },
-    logs,
-  })
+  stripe = await startStripeCommerce(logs)
+  ;({ server, t } = stripe)
   kit = checkoutKit(t)
-  server.setDeliverer(async (rawBody, headers) => {
-    const res = await t.app.inject({ method: 'POST', url: '/webhooks/stripe', payload: rawBody, headers })
-    return res.statusCode
-  })
 })
-afterAll(async () => {
-  await t.close()
-  await server.close()
-})
+afterAll(() => stripe.close())
 
 type OrderDetail = {
   id: string

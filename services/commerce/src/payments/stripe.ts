@@ -136,7 +136,9 @@ function declined(err: unknown, paymentId: string): ProviderPaymentResult | null
 
 /**
  * The Stripe adapter (PaymentIntents). `createPayment` creates (and, with a `pm_…`, confirms) a
- * PaymentIntent with our payment id as idempotency key; refunds use our refund id. Webhooks are
+ * PaymentIntent with our payment id as idempotency key; refunds use our refund id; `cancel`
+ * cancels an abandoned PaymentIntent (reason `abandoned`) or, when Stripe refuses because it
+ * succeeded or was cancelled already, answers its current state. Webhooks are
  * verified by the official SDK over the raw body (`stripe-signature`, 300 s tolerance) before
  * anything is read. Network errors and 5xx throw `StripeCallError` (the caller keeps the payment
  * or refund pending and retries with the same key).
@@ -194,6 +196,23 @@ export function createStripeProvider(
       } catch (err) {
         const answer = declined(err, input.providerRef)
         if (answer) return answer
+        throw asCallError(err)
+      }
+    },
+    async cancel(input) {
+      try {
+        return mapPaymentIntent(
+          await stripe.paymentIntents.cancel(input.providerRef, { cancellation_reason: 'abandoned', expand }),
+        )
+      } catch (err) {
+        // Succeeded, processing or already cancelled: Stripe refuses; its current state is the answer.
+        if (!(err instanceof Stripe.errors.StripeError) || err.code !== 'payment_intent_unexpected_state') {
+          throw asCallError(err)
+        }
+      }
+      try {
+        return mapPaymentIntent(await stripe.paymentIntents.retrieve(input.providerRef, { expand }))
+      } catch (err) {
         throw asCallError(err)
       }
     },

@@ -49,8 +49,8 @@ describe('happy', () => {
       amountMinor: 13_000,
       full: true,
       revokedItems: [
-        { productType: 'course', productRef: course.product.ref },
-        { productType: 'tutoring_package', productRef: pkg.product.ref },
+        { orderItemId: order.items[0]!.id, productType: 'course', productRef: course.product.ref },
+        { orderItemId: order.items[1]!.id, productType: 'tutoring_package', productRef: pkg.product.ref },
       ],
     })
     const after = await kit.ledger()
@@ -74,7 +74,7 @@ describe('happy', () => {
     const events = await refundEvents(order.id)
     expect(events.map((e) => e.payload.revokedItems)).toEqual([
       [],
-      [{ productType: 'course', productRef: courseLine.productRef }],
+      [{ orderItemId: courseLine.id, productType: 'course', productRef: courseLine.productRef }],
     ])
     const rest = await refund(order.id, { reason: 'everything else' })
     expect(rest.json()).toMatchObject({ refund: { amountMinor: 9000 }, order: { status: 'refunded' } })

@@ -133,7 +133,7 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
           i.refundedMinor >= i.amountMinor &&
           (touched.has(i.id) || (full && i.amountMinor === 0)),
       )
-      .map((i) => ({ productType: i.productType, productRef: i.productRef }))
+      .map((i) => ({ orderItemId: i.id, productType: i.productType, productRef: i.productRef }))
     await writeEvent(tx, outbox, commercePaymentRefunded, {
       aggregateId: order.id,
       orgId: order.orgId,

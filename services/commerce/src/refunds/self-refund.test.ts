@@ -55,7 +55,7 @@ describe('happy', () => {
     expect(res.json().order).toMatchObject({ status: 'partially_refunded', refundedMinor: 3000 })
     const events = (await t.events('commerce.payment.refunded')).filter((e) => e.payload.orderId === order.id)
     expect(events.map((e) => e.payload.revokedItems)).toEqual([
-      [{ productType: 'course', productRef: a.product.ref }],
+      [{ orderItemId: line.id, productType: 'course', productRef: a.product.ref }],
     ])
     expect((await kit.ledger()).sum).toBe(0)
   })

@@ -299,6 +299,29 @@ export async function startStripeServer(
     return pi
   }
 
+  /** Stripe's cancel: only an intent not yet succeeded, processing or cancelled (400 `payment_intent_unexpected_state` otherwise). */
+  function cancelPaymentIntent(pi: Obj, p: Params): Obj {
+    const cancellable = [
+      'requires_payment_method',
+      'requires_confirmation',
+      'requires_action',
+      'requires_capture',
+    ]
+    if (!cancellable.includes(pi.status as string)) {
+      throw new StripeHttpError(400, {
+        type: 'invalid_request_error',
+        code: 'payment_intent_unexpected_state',
+        message: `You cannot cancel this PaymentIntent because it has a status of ${pi.status as string}.`,
+        payment_intent: { ...pi },
+      })
+    }
+    pi.status = 'canceled'
+    pi.cancellation_reason = str(p, 'cancellation_reason', false) ?? null
+    pi.canceled_at = now()
+    pi.next_action = null
+    return pi
+  }
+
   function createRefund(p: Params): Obj {
     const piId = str(p, 'payment_intent')!
     const pi = paymentIntents.get(piId)
@@ -422,10 +445,11 @@ export async function startStripeServer(
   function route(method: string, path: string, p: Params, query: URLSearchParams): Obj {
     let m: RegExpExecArray | null
     if (method === 'POST' && path === '/v1/payment_intents') return view(createPaymentIntent(p), expandOf(p))
-    if ((m = /^\/v1\/payment_intents\/([\w]+)(\/confirm)?$/.exec(path))) {
+    if ((m = /^\/v1\/payment_intents\/([\w]+)(\/confirm|\/cancel)?$/.exec(path))) {
       const pi = paymentIntents.get(m[1]!)
       if (!pi) throw missing('payment_intent', m[1]!)
       if (method === 'GET' && !m[2]) return view(pi, expandOf(query))
+      if (method === 'POST' && m[2] === '/cancel') return view(cancelPaymentIntent(pi, p), expandOf(p))
       if (method === 'POST' && m[2]) {
         if (!['requires_payment_method', 'requires_confirmation'].includes(pi.status as string)) {
           throw new StripeHttpError(400, {
