@@ -146,6 +146,10 @@ describe.runIf(ready)('cluster mode: chat through the gateway across two communi
     await db.query(
       sql`insert into communication.people (user_id, org_id, display_name, email) values (${a}, ${orgId}, 'A', 'a@x.test'), (${b}, ${orgId}, 'B', 'b@x.test')`,
     )
+    // Direct conversations are between contacts only: a booked lesson makes b a's tutor.
+    await db.query(
+      sql`insert into communication.lessons (booking_id, org_id, tutor_user_id, learner_id, starts_at, ends_at, status) values (${newId('bkg')}, ${orgId}, ${b}, ${a}, now(), now() + interval '1 hour', 'booked')`,
+    )
     await db.close()
     const tokenA = await signer.sign({ sub: a, org: orgId, roles: ['learner'] })
     const tokenB = await signer.sign({ sub: b, org: orgId, roles: ['tutor'] })

@@ -115,6 +115,13 @@ CREATE TABLE "communication"."lessons" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "communication"."listed_tutors" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"active" boolean NOT NULL,
+	"listed_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "communication"."messages" (
 	"id" text PRIMARY KEY NOT NULL,
 	"conversation_id" text NOT NULL,
@@ -242,6 +249,7 @@ CREATE UNIQUE INDEX "notifications_source_key" ON "communication"."notifications
 CREATE INDEX "notifications_user_idx" ON "communication"."notifications" USING btree ("org_id","user_id","id");--> statement-breakpoint
 CREATE INDEX "notifications_digest_idx" ON "communication"."notifications" USING btree ("digest_pending","user_id");--> statement-breakpoint
 CREATE INDEX "outbox_unpublished_idx" ON "communication"."outbox" USING btree ("seq") WHERE published_at is null;--> statement-breakpoint
+CREATE INDEX "people_org_name_idx" ON "communication"."people" USING btree ("org_id",lower("display_name"));--> statement-breakpoint
 CREATE UNIQUE INDEX "push_subscriptions_endpoint" ON "communication"."push_subscriptions" USING btree ("endpoint");--> statement-breakpoint
 CREATE INDEX "push_subscriptions_user_idx" ON "communication"."push_subscriptions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "sequence_enrollments_user_seq" ON "communication"."sequence_enrollments" USING btree ("user_id","sequence_id");--> statement-breakpoint

@@ -33,6 +33,7 @@ export const communicationConsumes = [
   'tutoring.lesson.rescheduled',
   'tutoring.lesson.cancelled',
   'tutoring.lesson.completed',
+  'tutoring.tutor.listed',
 ]
 
 /**

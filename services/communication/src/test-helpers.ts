@@ -21,7 +21,7 @@ import { communicationHandlers } from './consumers.ts'
 import { communicationJobs } from './jobs.ts'
 import { createMailer } from './email/mailer.ts'
 import { createRealtimeHub } from './realtime/hub.ts'
-import { emails, people } from './db/schema.ts'
+import { emails, lessons, people } from './db/schema.ts'
 
 export type { TestUser }
 
@@ -72,6 +72,7 @@ export async function createTestCommunication(
     orgId: string | null,
     payload: Record<string, unknown>,
     id = newId('evt'),
+    occurredAt = new Date().toISOString(),
   ) {
     const h = handlers.find((x: EventHandler) => x.event.type === type)
     if (!h) throw new Error(`communication has no handler for ${type}`)
@@ -80,7 +81,7 @@ export async function createTestCommunication(
       type,
       version: 1,
       producer: type.split('.')[0],
-      occurredAt: new Date().toISOString(),
+      occurredAt,
       orgId,
       traceparent: null,
       payload,
@@ -100,6 +101,34 @@ export async function createTestCommunication(
     return email
   }
 
+  /** A booked lesson between a tutor and a learner (as tutoring.lesson.booked would have told it): chat contacts. */
+  async function lesson(tutor: TestUser, learner: TestUser) {
+    const startsAt = new Date(Date.now() + 86_400_000)
+    await database.db.insert(lessons).values({
+      bookingId: newId('bkg'),
+      orgId: tutor.orgId,
+      tutorUserId: tutor.userId,
+      learnerId: learner.userId,
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + 3_600_000),
+      status: 'booked',
+    })
+  }
+
+  /** Delivers learning.enrollment.created: `learner` enrolled (free) in `courseId` of their org. */
+  async function enroll(learner: TestUser, courseId: string) {
+    return deliver('learning.enrollment.created', learner.orgId, {
+      enrollmentId: newId('enr'),
+      courseId,
+      userId: learner.userId,
+      courseVersion: 1,
+      source: 'free',
+      sourceRef: null,
+      cohortId: null,
+      expiresAt: null,
+    })
+  }
+
   return {
     app,
     database,
@@ -114,6 +143,8 @@ export async function createTestCommunication(
     principals,
     deliver,
     person,
+    lesson,
+    enroll,
     /** Moves the service's clock (null: the real time again). */
     setNow(d: Date | null) {
       now = d

@@ -42,6 +42,27 @@ export interface Conversation {
   createdAt: string
 }
 
+/** Why someone is among the people I can message. */
+export interface ContactReason {
+  /** your_tutor, your_learner, instructor, course_learner, conversation, listed_tutor, organization. */
+  kind: string
+  course: string | null
+  /** In words: "Your tutor", "Instructor of Algebra I". */
+  label: string
+}
+
+/** Someone I may start a conversation with. */
+export interface Contact {
+  userId: string
+  displayName: string
+  reasons: ContactReason[]
+}
+
+export interface ContactPage {
+  items: Contact[]
+  nextCursor: string | null
+}
+
 export interface HistoryPage {
   items: ChatMessage[]
   nextCursor: string | null
@@ -104,6 +125,12 @@ const c = (id: string) => `/communication/conversations/${encodeURIComponent(id)
 export const chat = {
   conversations: (signal?: AbortSignal) =>
     api.request<{ items: Conversation[] }>('/communication/conversations', { signal }),
+  /** The people I may message, by name (`q`: part of the name). */
+  contacts: (q: { q?: string; cursor?: string; limit?: number } = {}, signal?: AbortSignal) =>
+    api.request<ContactPage>('/communication/contacts', {
+      query: { q: q.q || undefined, cursor: q.cursor, limit: q.limit ?? 20 },
+      signal,
+    }),
   openDirect: (userId: string) =>
     api.request<Conversation>('/communication/conversations/direct', { method: 'POST', body: { userId } }),
   createGroup: (title: string, memberIds: string[]) =>

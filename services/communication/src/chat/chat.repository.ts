@@ -9,6 +9,43 @@ export type MessageRow = typeof messages.$inferSelect
 /** A participant row. */
 export type ParticipantRow = typeof conversationParticipants.$inferSelect
 
+/** Why someone is a contact (see docs/chat.md, "Who you can message"). */
+export type ContactKind =
+  | 'your_tutor'
+  | 'your_learner'
+  | 'instructor'
+  | 'course_learner'
+  | 'conversation'
+  | 'listed_tutor'
+  | 'organization'
+
+/** One contact: a person of the org with every reason they are one (course title where a course is why). */
+export interface ContactRow {
+  userId: string
+  displayName: string
+  /** lower(display_name) as the database computes it (the keyset). */
+  sortName: string
+  reasons: { kind: ContactKind; course: string | null }[]
+}
+
+/** What `contacts` searches: whose contacts, how (name filter, keyset cursor, page size), or one person only. */
+export interface ContactQuery {
+  orgId: string
+  userId: string
+  /** Org staff: every person of the org is a contact. */
+  staff: boolean
+  /** Case-insensitive substring of the display name (already trimmed, non-empty). */
+  q?: string
+  /** Only this person (openDirect's check). */
+  only?: string
+  /** Keyset: after (lower(display_name), user_id). */
+  after?: { name: string; userId: string }
+  limit: number
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern. */
+const likeEscape = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`)
+
 /** Drizzle queries of chat; plain rows out. */
 export const chatRepository = {
   /** A conversation of the org that `userId` participates in (with their participant row), else null. */
@@ -35,6 +72,65 @@ export const chatRepository = {
       .select({ userId: people.userId })
       .from(people)
       .where(and(eq(people.orgId, orgId), inArray(people.userId, userIds)))
+  },
+
+  /**
+   * The people `userId` may start a conversation with, from what communication knows: lessons
+   * (tutor ↔ learner), course channels (learner → instructors; instructor → everyone in the
+   * channel), conversations they share, listed tutors, and for staff the whole org. Only people of
+   * the org communication knows by name; never oneself. Ordered by name, then id (keyset).
+   */
+  async contacts(db: DbOrTx, c: ContactQuery): Promise<ContactRow[]> {
+    const org = c.orgId
+    const me = c.userId
+    const staff = c.staff
+      ? sql`union all select user_id, 'organization', null from communication.people where org_id = ${org}`
+      : sql``
+    const res = await db.execute(sql`
+      with c(user_id, kind, course) as (
+        select learner_id, 'your_learner', null::text from communication.lessons
+          where org_id = ${org} and tutor_user_id = ${me}
+        union all
+        select tutor_user_id, 'your_tutor', null from communication.lessons
+          where org_id = ${org} and learner_id = ${me}
+        union all
+        select other.user_id, case when other.role = 'instructor' then 'instructor' else 'course_learner' end,
+            cv.title
+          from communication.conversation_participants mine
+          join communication.conversations cv on cv.id = mine.conversation_id and cv.kind = 'course'
+          join communication.conversation_participants other on other.conversation_id = mine.conversation_id
+          where mine.user_id = ${me} and mine.org_id = ${org}
+            and (other.role = 'instructor' or mine.role = 'instructor')
+        union all
+        select other.user_id, 'conversation', null
+          from communication.conversation_participants mine
+          join communication.conversations cv on cv.id = mine.conversation_id and cv.kind <> 'course'
+          join communication.conversation_participants other on other.conversation_id = mine.conversation_id
+          where mine.user_id = ${me} and mine.org_id = ${org}
+        union all
+        select user_id, 'listed_tutor', null from communication.listed_tutors where org_id = ${org} and active
+        ${staff}
+      )
+      select p.user_id, p.display_name, lower(p.display_name) as sort_name,
+          jsonb_agg(distinct jsonb_build_object('kind', c.kind, 'course', c.course)) as reasons
+        from c join communication.people p on p.user_id = c.user_id and p.org_id = ${org}
+        where c.user_id <> ${me}
+          ${c.only === undefined ? sql`` : sql`and c.user_id = ${c.only}`}
+          ${c.q === undefined ? sql`` : sql`and p.display_name ilike ${`%${likeEscape(c.q)}%`} escape '\'`}
+          ${c.after === undefined ? sql`` : sql`and (lower(p.display_name), p.user_id) > (${c.after.name}, ${c.after.userId})`}
+        group by p.user_id, p.display_name
+        order by lower(p.display_name), p.user_id
+        limit ${c.limit}
+    `)
+    const { rows } = res as unknown as {
+      rows: { user_id: string; display_name: string; sort_name: string; reasons: ContactRow['reasons'] }[]
+    }
+    return rows.map((r) => ({
+      userId: r.user_id,
+      displayName: r.display_name,
+      sortName: r.sort_name,
+      reasons: r.reasons,
+    }))
   },
 
   async findDirect(db: DbOrTx, orgId: string, directKey: string) {

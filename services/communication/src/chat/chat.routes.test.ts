@@ -18,6 +18,7 @@ describe('chat over HTTP', () => {
     const tutor = t.user(['tutor'])
     await t.person(learner)
     await t.person(tutor)
+    await t.lesson(tutor, learner)
     const res = await t.call(learner, 'POST', '/conversations/direct', { userId: tutor.userId })
     expect(res.statusCode).toBe(200)
     return { learner, tutor, conversationId: res.json().id as string }
@@ -74,6 +75,7 @@ describe('chat over HTTP', () => {
       const tutor = t.user(['tutor'])
       await t.person(learner, 'Lea Learner')
       await t.person(tutor, 'Tom Tutor')
+      await t.lesson(tutor, learner)
       const opened = await t.call(learner, 'POST', '/conversations/direct', { userId: tutor.userId })
       const conversationId = opened.json().id as string
       expect(opened.json().participants).toEqual(

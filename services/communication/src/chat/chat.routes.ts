@@ -2,6 +2,8 @@ import { requireAuth, bearer, problems, type App } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
 import { createChatService } from './chat.service.ts'
 import {
+  ContactPage,
+  ContactsQuery,
   ConversationList,
   ConversationParams,
   ConversationSchema,
@@ -29,7 +31,8 @@ export async function chatRoutes(app: App, deps: CommunicationDeps): Promise<voi
       schema: {
         tags,
         security: bearer,
-        summary: 'Open (or find) my direct conversation with someone of my organization',
+        summary:
+          'Open (or find) my direct conversation with one of my contacts (see GET /contacts); anyone else: 404',
         body: CreateDirectBody,
         response: { 200: ConversationSchema, ...problems(400, 401, 404, 422) },
       },
@@ -52,6 +55,21 @@ export async function chatRoutes(app: App, deps: CommunicationDeps): Promise<voi
       const c = await s.createGroup(requireAuth(request), request.body.title, request.body.memberIds)
       return reply.code(201).send(c)
     },
+  )
+
+  app.get(
+    '/contacts',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary:
+          'People I may start a conversation with (my tutors, learners, course instructors, earlier conversations, listed tutors; org staff: everyone of the org), by name',
+        querystring: ContactsQuery,
+        response: { 200: ContactPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => s.contacts(requireAuth(request), request.query),
   )
 
   app.get(

@@ -149,3 +149,52 @@ export const ReadResponse = Type.Object({
   lastReadMessageId: Type.Union([MessageId, Type.Null()]),
   unreadCount: Type.Integer({ minimum: 0 }),
 })
+
+/** GET /contacts: people I may start a conversation with, by name. */
+export const ContactsQuery = Type.Object(
+  {
+    /** Part of the name, any case (empty: everyone, by name). */
+    q: Type.Optional(Type.String({ maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
+    limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
+    /** The previous page's `nextCursor`. */
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$' })),
+  },
+  { additionalProperties: false },
+)
+/** A contacts search. */
+export type ContactsQueryInput = Static<typeof ContactsQuery>
+
+/** Why someone is a contact. */
+export const ContactReasonSchema = Type.Object({
+  /** your_tutor | your_learner | instructor | course_learner | conversation | listed_tutor | organization */
+  kind: Type.Union([
+    Type.Literal('your_tutor'),
+    Type.Literal('your_learner'),
+    Type.Literal('instructor'),
+    Type.Literal('course_learner'),
+    Type.Literal('conversation'),
+    Type.Literal('listed_tutor'),
+    Type.Literal('organization'),
+  ]),
+  /** The course, for `instructor` and `course_learner`. */
+  course: Type.Union([Type.String(), Type.Null()]),
+  /** The reason in words ("Your tutor", "Instructor of Algebra I"). */
+  label: Type.String(),
+})
+
+/** A person I may message. */
+export const ContactSchema = Type.Object({
+  userId: Type.String(),
+  displayName: Type.String(),
+  /** Why (at most 5, most personal first). */
+  reasons: Type.Array(ContactReasonSchema),
+})
+/** A contact as clients see it. */
+export type ContactView = Static<typeof ContactSchema>
+
+/** A page of contacts, by name. */
+export const ContactPage = Type.Object({
+  items: Type.Array(ContactSchema),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+})

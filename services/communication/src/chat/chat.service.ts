@@ -1,12 +1,91 @@
 import { AppError, newId, type Tx } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
-import { chatRepository as repo, type ConversationRow, type MessageRow } from './chat.repository.ts'
-import type { ConversationView, MessageView, SendInput } from './chat.schemas.ts'
+import {
+  chatRepository as repo,
+  type ContactRow,
+  type ConversationRow,
+  type MessageRow,
+} from './chat.repository.ts'
+import type {
+  ContactView,
+  ContactsQueryInput,
+  ConversationView,
+  MessageView,
+  SendInput,
+} from './chat.schemas.ts'
 
-/** Who acts: the verified token's user and organization. */
+/** Who acts: the verified token's user and organization (roles: org staff see the whole org). */
 export interface ChatActor {
   userId: string
   orgId: string
+  roles?: readonly string[]
+  platformAdmin?: boolean
+}
+
+/** Org staff may message (and find) every member of their own organization. */
+const isStaff = (a: ChatActor) => a.platformAdmin === true || (a.roles ?? []).includes('org_admin')
+
+/** Reasons shown per contact at most (an instructor may teach someone in many courses). */
+const MAX_REASONS = 5
+
+const reasonOrder: ContactView['reasons'][number]['kind'][] = [
+  'your_tutor',
+  'your_learner',
+  'instructor',
+  'course_learner',
+  'conversation',
+  'listed_tutor',
+  'organization',
+]
+
+function reasonLabel(r: ContactRow['reasons'][number]): string {
+  switch (r.kind) {
+    case 'your_tutor':
+      return 'Your tutor'
+    case 'your_learner':
+      return 'Your learner'
+    case 'instructor':
+      return `Instructor of ${r.course ?? 'your course'}`
+    case 'course_learner':
+      return `Learner in ${r.course ?? 'your course'}`
+    case 'conversation':
+      return 'Earlier conversation'
+    case 'listed_tutor':
+      return 'Offers tutoring'
+    case 'organization':
+      return 'Member of your organization'
+  }
+}
+
+/** A contact row → what clients see: reasons most personal first, labelled, capped. */
+function presentContact(c: ContactRow): ContactView {
+  const reasons = [...c.reasons]
+    .sort(
+      (a, b) =>
+        reasonOrder.indexOf(a.kind) - reasonOrder.indexOf(b.kind) ||
+        (a.course ?? '').localeCompare(b.course ?? ''),
+    )
+    .slice(0, MAX_REASONS)
+  return {
+    userId: c.userId,
+    displayName: c.displayName,
+    reasons: reasons.map((r) => ({ kind: r.kind, course: r.course, label: reasonLabel(r) })),
+  }
+}
+
+/** The keyset position after a contact: base64url of `[lower(name), userId]`. */
+const encodeCursor = (c: ContactRow) =>
+  Buffer.from(JSON.stringify([c.sortName, c.userId])).toString('base64url')
+
+function decodeCursor(cursor: string): { name: string; userId: string } {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string')
+      return { name: v[0], userId: v[1] }
+  } catch {
+    // fall through: a cursor we did not make
+  }
+  throw new AppError('bad_request', 'Invalid cursor: pass the nextCursor of the previous page')
 }
 
 /** Messages returned by one `resume` per conversation at most (older gaps: page the history). */
@@ -103,6 +182,20 @@ export function createChatService(deps: CommunicationDeps) {
     )
   }
 
+  /** Direct conversations follow the contacts rule: someone you have no reason to know stays unreachable. */
+  async function requireContact(actor: ChatActor, otherId: string) {
+    const found = await repo.contacts(db, {
+      orgId: actor.orgId,
+      userId: actor.userId,
+      staff: isStaff(actor),
+      only: otherId,
+      limit: 1,
+    })
+    if (found.length === 0) {
+      throw new AppError('not_found', 'You can only message your contacts (see /contacts)')
+    }
+  }
+
   async function requireKnown(actor: ChatActor, userIds: string[]) {
     const known = new Set((await repo.knownPeople(db, actor.orgId, userIds)).map((p) => p.userId))
     const missing = userIds.filter((id) => !known.has(id))
@@ -112,11 +205,11 @@ export function createChatService(deps: CommunicationDeps) {
   }
 
   return {
-    /** The direct conversation between the actor and another person of their org (created once). */
+    /** The direct conversation between the actor and one of their contacts (created once). */
     async createDirect(actor: ChatActor, otherId: string): Promise<ConversationView> {
       if (otherId === actor.userId)
         throw new AppError('unprocessable', 'A direct conversation needs someone else')
-      await requireKnown(actor, [otherId])
+      await requireContact(actor, otherId)
       const directKey = [actor.userId, otherId].sort().join(':')
       const created = await db.transaction(async (tx) => {
         const existing = await repo.findDirect(tx, actor.orgId, directKey)
@@ -161,6 +254,27 @@ export function createChatService(deps: CommunicationDeps) {
       })
       announce(row.id, [actor.userId, ...others])
       return view(actor, row)
+    },
+
+    /**
+     * The people I may start a conversation with (see docs/chat.md "Who you can message"),
+     * searched by name, a page at a time (keyset on name, then id).
+     */
+    async contacts(actor: ChatActor, query: ContactsQueryInput) {
+      const q = query.q?.trim()
+      const rows = await repo.contacts(db, {
+        orgId: actor.orgId,
+        userId: actor.userId,
+        staff: isStaff(actor),
+        ...(q ? { q } : {}),
+        ...(query.cursor ? { after: decodeCursor(query.cursor) } : {}),
+        limit: query.limit + 1,
+      })
+      const page = rows.slice(0, query.limit)
+      return {
+        items: page.map(presentContact),
+        nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null,
+      }
     },
 
     /** My conversations, most recent activity first, with unread counts. */

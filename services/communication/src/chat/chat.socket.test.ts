@@ -23,6 +23,7 @@ describe('chat over Socket.IO', () => {
     const learner = t.user()
     const tutor = t.user(['tutor'])
     await t.people(learner, tutor)
+    await t.lesson(tutor, learner)
     const conversationId = (
       await t.call(learner, 'POST', '/conversations/direct', { userId: tutor.userId })
     ).json().id as string
@@ -73,16 +74,7 @@ describe('chat over Socket.IO', () => {
       const { conversationId } = await instructorAdded
       const learnerAdded = next<{ conversationId: string }>(sl, 'conversation:added')
       const notified = next<{ type: string; title: string }>(sl, 'notification:new')
-      await t.deliver('learning.enrollment.created', t.orgA, {
-        enrollmentId: newId('enr'),
-        courseId,
-        userId: learner.userId,
-        courseVersion: 1,
-        source: 'free',
-        sourceRef: null,
-        cohortId: null,
-        expiresAt: null,
-      })
+      await t.enroll(learner, courseId)
       expect((await learnerAdded).conversationId).toBe(conversationId)
       expect(await notified).toMatchObject({
         type: 'learning.enrolled',

@@ -10,6 +10,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
 import { inboxTable, jobsTable, outboxTable } from '@learnmesh/kernel'
 
 /** Everything communication owns lives in this schema; no other service reads it. */
@@ -23,12 +24,31 @@ export const inbox = inboxTable(communication)
 export const jobs = jobsTable(communication)
 
 /** People communication can reach (identity.user.registered): their address and name. */
-export const people = communication.table('people', {
+export const people = communication.table(
+  'people',
+  {
+    userId: text('user_id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    displayName: text('display_name').notNull(),
+    email: text('email').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  // Chat contacts search and page people of one org by name.
+  (t) => [index('people_org_name_idx').on(t.orgId, sql`lower(${t.displayName})`)],
+)
+
+/**
+ * Tutors who offer lessons (tutoring.tutor.listed): anyone of their org may message them before
+ * booking (a tutor's public page has a "Message" link). Newest listing event wins.
+ */
+export const listedTutors = communication.table('listed_tutors', {
+  /** The tutor's user id. */
   userId: text('user_id').primaryKey(),
   orgId: text('org_id').notNull(),
-  displayName: text('display_name').notNull(),
-  email: text('email').notNull(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+  /** False once the tutor is not bookable any more. */
+  active: boolean('active').notNull(),
+  /** When the applied listing event happened (older deliveries are ignored). */
+  listedAt: ts('listed_at').notNull(),
 })
 
 /** Course titles (learning.course.published), for messages about enrollments and completions. */

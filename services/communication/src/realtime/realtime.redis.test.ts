@@ -97,6 +97,7 @@ describe.skipIf(!haveRedis)('chat across replicas (Socket.IO Redis adapter)', ()
       const b = t.user(['tutor'])
       await t.person(a)
       await t.person(b)
+      await t.lesson(b, a)
       const conversationId = (await t.call(a, 'POST', '/conversations/direct', { userId: b.userId })).json()
         .id
       const sa = await one.socketFor(a)

@@ -130,16 +130,7 @@ describe('email sequences (onboarding)', () => {
       const t0 = new Date('2026-12-02T09:00:00Z')
       const { u, email } = await register(t0)
       await advanceTo(new Date(t0.getTime() + 25 * HOUR))
-      await t.deliver('learning.enrollment.created', u.orgId, {
-        enrollmentId: newId('enr'),
-        courseId: newId('crs'),
-        userId: u.userId,
-        courseVersion: 1,
-        source: 'free',
-        sourceRef: null,
-        cohortId: null,
-        expiresAt: null,
-      })
+      await t.enroll(u, newId('crs'))
       await advanceTo(new Date(t0.getTime() + 200 * HOUR))
       expect((await sequenceMails(email)).map((m) => m.template)).toEqual(['sequence.onboarding.1'])
       expect(await enrollment(u)).toMatchObject({ status: 'stopped', stopReason: 'goal', nextStep: 1 })

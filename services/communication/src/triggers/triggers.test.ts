@@ -89,16 +89,7 @@ describe('event triggers and email delivery', () => {
         currency: 'EUR',
         publishedBy: newId('usr'),
       })
-      await t.deliver('learning.enrollment.created', learner.orgId, {
-        enrollmentId: newId('enr'),
-        courseId,
-        userId: learner.userId,
-        courseVersion: 1,
-        source: 'free',
-        sourceRef: null,
-        cohortId: null,
-        expiresAt: null,
-      })
+      await t.enroll(learner, courseId)
       await t.runJobs()
       const list = await t.call(learner, 'GET', '/notifications')
       expect(list.json()).toMatchObject({

@@ -75,7 +75,8 @@ function ConversationList({
   if (items.length === 0) {
     return (
       <Empty>
-        No conversations yet. Message a tutor from their profile, or join a course to see its channel.
+        No conversations yet. Start one with “New conversation” (your tutors, learners and instructors are
+        there), or join a course to see its channel.
       </Empty>
     )
   }
@@ -729,7 +730,12 @@ export default function ChatPage() {
 
   return (
     <Stack>
-      <Title order={1}>Messages</Title>
+      <Group justify="space-between">
+        <Title order={1}>Messages</Title>
+        <Button component={Link} to="/chat/new">
+          New conversation
+        </Button>
+      </Group>
       {list.isPending ? (
         <Loading label="Loading conversations…" />
       ) : list.isError ? (

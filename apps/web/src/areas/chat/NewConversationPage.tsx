@@ -1,14 +1,98 @@
-import { Anchor, Stack, Text, Title } from '@mantine/core'
-import { useQueryClient } from '@tanstack/react-query'
+import { Anchor, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core'
+import { useDebouncedValue } from '@mantine/hooks'
+import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { Link, useNavigate, useSearchParams } from 'react-router'
 import { chat, type Conversation } from '../../api/chat.ts'
 import { useSession } from '../../api/session.tsx'
-import { ErrorState, Loading } from '../../components/states.tsx'
-import { conversationHref } from './links.ts'
+import { ErrorState, Loading, LoadMore, QueryState } from '../../components/states.tsx'
+import { chatWithHref, conversationHref } from './links.ts'
 import { SignInNeeded } from './shared.tsx'
 
-/** `/chat/new?with=<userId>`: opens (or finds) my direct conversation with that person, then shows it. */
+/** Who appears in the picker (the server's rule, services/communication/docs/chat.md). */
+const WHO =
+  'People you can message: your tutors and learners, the instructors of your courses (instructors: their learners), tutors who offer lessons, and anyone you already have a conversation with. Organization admins can find everyone in their organization.'
+
+/**
+ * The people I may message, searched by name; choosing one opens the conversation with them (the
+ * `?with=` flow below).
+ */
+export function ContactPicker() {
+  const [search, setSearch] = useState('')
+  const [q] = useDebouncedValue(search.trim(), 250)
+  const contacts = useInfiniteQuery({
+    queryKey: ['chat', 'contacts', q],
+    queryFn: ({ pageParam, signal }) =>
+      chat.contacts({ q, ...(pageParam ? { cursor: pageParam } : {}) }, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // Typing keeps the previous results on screen until the new ones arrive.
+    placeholderData: keepPreviousData,
+  })
+  const items = contacts.data?.pages.flatMap((p) => p.items) ?? []
+  return (
+    <Stack>
+      <TextInput
+        label="Find a person"
+        description={WHO}
+        placeholder="Type part of a name"
+        type="search"
+        maxLength={100}
+        value={search}
+        onChange={(e) => setSearch(e.currentTarget.value)}
+      />
+      <QueryState
+        query={contacts}
+        loadingLabel="Looking for people…"
+        isEmpty={() => items.length === 0}
+        empty={
+          q
+            ? `No one whose name contains “${q}” among the people you can message.`
+            : 'No one yet. Once you book a lesson, join a course or someone messages you, they appear here.'
+        }
+      >
+        {() => (
+          <Stack
+            component="ul"
+            gap={4}
+            aria-label="People you can message"
+            style={{ listStyle: 'none', padding: 0, margin: 0 }}
+          >
+            {items.map((c) => (
+              <li key={c.userId}>
+                <UnstyledButton
+                  component={Link}
+                  to={chatWithHref(c.userId)}
+                  p="sm"
+                  w="100%"
+                  aria-label={`Message ${c.displayName} (${c.reasons.map((r) => r.label).join(', ')})`}
+                  style={{
+                    borderRadius: 8,
+                    display: 'block',
+                    border: '1px solid var(--mantine-color-gray-3)',
+                  }}
+                >
+                  <Text fw={500} size="sm">
+                    {c.displayName}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {c.reasons.map((r) => r.label).join(' · ')}
+                  </Text>
+                </UnstyledButton>
+              </li>
+            ))}
+          </Stack>
+        )}
+      </QueryState>
+      <LoadMore pages={contacts} label="More people" />
+    </Stack>
+  )
+}
+
+/**
+ * `/chat/new`: find someone to message. `/chat/new?with=<userId>`: opens (or finds) my direct
+ * conversation with that person, then shows it.
+ */
 export default function NewConversationPage() {
   const [params] = useSearchParams()
   const withId = params.get('with')?.trim() ?? ''
@@ -44,13 +128,7 @@ export default function NewConversationPage() {
     <Stack maw={560}>
       <Title order={1}>New conversation</Title>
       {!withId ? (
-        <Text>
-          Open a conversation from someone&apos;s profile (a tutor&apos;s page has a “Message” link), or go to{' '}
-          <Anchor component={Link} to="/chat">
-            your conversations
-          </Anchor>
-          .
-        </Text>
+        <ContactPicker />
       ) : withId === me?.user.id ? (
         <Text>You cannot start a conversation with yourself.</Text>
       ) : error ? (
