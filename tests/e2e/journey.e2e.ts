@@ -78,8 +78,13 @@ describe('first journey: sign up, verify by the dev mailbox, sign in, search, op
     const course = seeded.items[0]!
     const word = course.title.split(/\s+/).find((w) => w.length >= 4) ?? course.title
     await page.goto(`${platform.url}/catalog`)
-    // A reload: the session survives through the stored refresh token
+    // A reload: the session survives through the HttpOnly refresh cookie, which page scripts never see
     await page.getByRole('button', { name: 'account menu' }).waitFor()
+    const refreshCookie = (await context.cookies()).find((c) => c.name === 'lm_refresh')
+    expect(refreshCookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/identity/auth' })
+    const visible = await page.evaluate(() => JSON.stringify({ ...localStorage, cookie: document.cookie }))
+    expect(visible).toContain('learnmesh.signedIn')
+    expect(visible).not.toContain(refreshCookie!.value)
     await page.getByRole('searchbox', { name: 'Search' }).fill(word)
     await page.waitForURL(/[?&]q=/)
     await page.locator('[data-testid="catalog-results"][aria-busy="false"]').waitFor()

@@ -125,6 +125,27 @@ describe.each(['embedded', 'cluster'] as const)('%s mode', (mode) => {
       expect(cookie.headers['set-cookie']).toEqual(['a=1; Path=/; HttpOnly', 'b=2; Path=/; HttpOnly'])
     })
 
+    it('forwards the Cookie, Origin and token-transport headers a cookie refresh depends on', async () => {
+      const res = await gateway.inject({
+        method: 'POST',
+        url: '/api/echo/echo',
+        payload: { name: 'a' },
+        headers: {
+          cookie: 'lm_refresh=abc; theme=dark',
+          origin: 'http://localhost:3000',
+          'sec-fetch-site': 'same-origin',
+          'x-token-transport': 'cookie',
+        },
+      })
+      expect(res.statusCode).toBe(201)
+      expect(seen[0]!.headers).toMatchObject({
+        cookie: 'lm_refresh=abc; theme=dark',
+        origin: 'http://localhost:3000',
+        'sec-fetch-site': 'same-origin',
+        'x-token-transport': 'cookie',
+      })
+    })
+
     it('leaves body limits and media types to the service: its own 413 and 415 reach the client', async () => {
       const big = await gateway.inject({
         method: 'POST',

@@ -9,6 +9,7 @@ import { orgsRoutes } from './orgs/orgs.routes.ts'
 import { keysRoutes } from './keys/keys.routes.ts'
 import { adminRoutes } from './admin/admin.routes.ts'
 import oidcRoutes from './oidc/oidc.routes.ts'
+import { createRefreshCookies } from './shared/refresh-cookie.ts'
 
 /**
  * Builds identity's HTTP app: kernel chassis (problem+json, strict bodies, OpenAPI), the bearer
@@ -28,13 +29,15 @@ export async function buildApp(
     readyChecks: { database: () => database.ping() },
   })
   await app.register(authPlugin, { verifier: options.verifier })
-  authRoutes(app, identity)
+  // Browsers ask for the refresh token in an HttpOnly cookie (X-Token-Transport: cookie).
+  const cookies = createRefreshCookies(config)
+  authRoutes(app, { auth: identity.auth, tokens: identity.tokens, cookies })
   sessionsRoutes(app, identity)
   usersRoutes(app, identity)
   totpRoutes(app, identity)
-  orgsRoutes(app, identity)
+  orgsRoutes(app, { orgs: identity.orgs, tokens: identity.tokens, cookies })
   keysRoutes(app, { keys: identity.keys, isLive: identity.tokens.isLive })
   adminRoutes(app, { admin: identity.admin, isLive: identity.tokens.isLive })
-  await app.register(oidcRoutes, { deps: identity.deps }) // OIDC plug-in point (src/oidc/, owned by the OIDC work)
+  await app.register(oidcRoutes, { deps: identity.deps, cookies }) // OIDC plug-in point (src/oidc/, owned by the OIDC work)
   return app
 }

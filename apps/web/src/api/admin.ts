@@ -57,7 +57,7 @@ export interface AdminUserDetail {
   user: AdminUser
   status: string
   liveSessions: number
-  memberships: { orgId: string; roles: string[] }[]
+  memberships: { orgId: string; orgName: string; roles: string[] }[]
 }
 export interface Order {
   id: string

@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { apiUrl, createApiClient, REFRESH_LOCK, type RefreshLocks } from './client.ts'
 import { ApiError, NetworkError } from './problem.ts'
-import { createTokenStore, type StorageEvents, type TokenPair } from './tokens.ts'
+import {
+  createTokenStore,
+  LEGACY_REFRESH_KEY,
+  SIGNED_IN_KEY,
+  type StorageEvents,
+  type TokenPair,
+} from './tokens.ts'
 
-const REFRESH_KEY = 'learnmesh.refreshToken'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 afterEach(() => {
@@ -13,6 +18,7 @@ afterEach(() => {
 function memoryStorage() {
   const map = new Map<string, string>()
   return {
+    map,
     getItem: (k: string) => map.get(k) ?? null,
     setItem: (k: string, v: string) => void map.set(k, v),
     removeItem: (k: string) => void map.delete(k),
@@ -31,14 +37,23 @@ const problem = (status: number, code: string, detail: string, extra: object = {
 interface Call {
   url: string
   auth: string | undefined
-  body: unknown
+  body: Record<string, string> | undefined
+  /** The refresh cookie the browser sent with the call. */
+  cookie: string | undefined
+  transport: string | undefined
 }
 
-/** A fake gateway: identity rotates refresh tokens; /things needs an unexpired access token. */
+/**
+ * A fake gateway and the browser's cookie jar: identity keeps the refresh token in an HttpOnly
+ * cookie (read and rotated with `x-token-transport: cookie`), /things needs an unexpired access token.
+ */
 function fakeServer() {
   const calls: Call[] = []
   let generation = 1
+  let session = 'ses_1'
   let current = { access: 'access-1', refresh: 'refresh-token-0001' }
+  /** The browser's lm_refresh cookie, shared by every tab. */
+  let jar: string | undefined = current.refresh
   const validAccess = new Set([current.access])
   const used = new Set<string>()
   let refreshDelay = 0
@@ -46,21 +61,26 @@ function fakeServer() {
     const url = String(input)
     const headers = (init?.headers ?? {}) as Record<string, string>
     const body = init?.body ? (JSON.parse(String(init.body)) as Record<string, string>) : undefined
-    calls.push({ url, auth: headers.authorization, body })
+    const cookie = jar
+    const transport = headers['x-token-transport']
+    calls.push({ url, auth: headers.authorization, body, cookie, transport })
     if (url === '/api/identity/auth/refresh') {
       if (refreshDelay) await new Promise((r) => setTimeout(r, refreshDelay))
-      const token = body?.refreshToken ?? ''
-      if (used.has(token)) return problem(401, 'token_reused', 'This session has ended')
-      if (token !== current.refresh) return problem(401, 'unauthorized', 'Unknown refresh token')
+      const token = body?.refreshToken ?? (transport === 'cookie' ? cookie : undefined) ?? ''
+      if (used.has(token) || token !== current.refresh) {
+        return problem(401, used.has(token) ? 'token_reused' : 'invalid_token', 'Refresh refused')
+      }
       used.add(token)
       generation += 1
       current = { access: `access-${generation}`, refresh: `refresh-token-000${generation}` }
       validAccess.add(current.access)
+      if (transport === 'cookie') jar = current.refresh
       return json(200, {
         accessToken: current.access,
-        refreshToken: current.refresh,
+        ...(transport === 'cookie' ? {} : { refreshToken: current.refresh }),
         expiresIn: 900,
         tokenType: 'Bearer',
+        sessionId: session,
       })
     }
     if (url.startsWith('/api/things')) {
@@ -76,10 +96,26 @@ function fakeServer() {
     fetchImpl,
     /** Every access token issued so far expires. */
     expireAccess: () => validAccess.clear(),
-    /** Refresh tokens presented, in order. */
-    presented: () => calls.filter((c) => c.url === '/api/identity/auth/refresh').map((c) => c.body),
+    /** What each refresh presented: the cookie, and any token in the body. */
+    presented: () =>
+      calls
+        .filter((c) => c.url === '/api/identity/auth/refresh')
+        .map((c) => ({ cookie: c.cookie, body: c.body, transport: c.transport })),
     setRefreshDelay: (ms: number) => (refreshDelay = ms),
-    pair: (): TokenPair => ({ accessToken: current.access, refreshToken: current.refresh, expiresIn: 900 }),
+    /** The browser's cookie jar. */
+    jar: () => jar,
+    setJar: (value: string | undefined) => (jar = value),
+    /** A sign-in answer in cookie transport: the cookie is set, the body has no refresh token. */
+    pair: (): TokenPair => ({ accessToken: current.access, expiresIn: 900, sessionId: session }),
+    /** Another sign-in (a new session) as a tab's sign-in page would get it. */
+    signInAgain(): TokenPair {
+      generation += 1
+      session = `ses_${generation}`
+      current = { access: `access-${generation}`, refresh: `refresh-token-000${generation}` }
+      validAccess.add(current.access)
+      jar = current.refresh
+      return { accessToken: current.access, expiresIn: 900, sessionId: session }
+    },
   }
 }
 
@@ -103,7 +139,7 @@ function storageEvent(key: string | null, oldValue: string | null, newValue: str
   return Object.assign(new Event('storage'), { key, oldValue, newValue, storageArea: null })
 }
 
-/** Two tabs of the app: one localStorage, one lock manager, each its own access token in memory. */
+/** Two tabs of the app: one localStorage, one cookie jar, one lock manager, each its own access token. */
 function twoTabs(options: { locks?: boolean } = {}) {
   const server = fakeServer()
   const storage = memoryStorage()
@@ -122,9 +158,10 @@ function twoTabs(options: { locks?: boolean } = {}) {
 
 function setup() {
   const server = fakeServer()
-  const tokens = createTokenStore(memoryStorage())
+  const storage = memoryStorage()
+  const tokens = createTokenStore(storage)
   const client = createApiClient({ fetch: server.fetchImpl as typeof fetch, tokens })
-  return { server, tokens, client }
+  return { server, storage, tokens, client }
 }
 
 describe('api client', () => {
@@ -147,47 +184,67 @@ describe('api client', () => {
       expect(server.calls.at(-1)?.auth).toBe('Bearer access-1')
     })
 
-    it('refreshes once on a 401, stores the rotated refresh token and retries', async () => {
-      const { server, tokens, client } = setup()
+    it('refreshes once on a 401 through the cookie (cookie transport, empty body) and retries', async () => {
+      const { server, storage, tokens, client } = setup()
       tokens.set(server.pair())
       server.expireAccess()
-      // the server rotated the access token only: a refresh gives the new one
       await expect(client.request('/things')).resolves.toEqual({ ok: true })
       expect(server.calls.map((c) => c.url)).toEqual([
         '/api/things',
         '/api/identity/auth/refresh',
         '/api/things',
       ])
-      expect(tokens.refresh()).toBe('refresh-token-0002')
+      expect(server.presented()).toEqual([{ cookie: 'refresh-token-0001', body: {}, transport: 'cookie' }])
+      expect(server.jar()).toBe('refresh-token-0002')
+      expect(tokens.signedIn()).toBe(true)
+      expect(storage.getItem(SIGNED_IN_KEY)).toBe('ses_1')
     })
 
-    it('gets an access token first after a reload (refresh token only)', async () => {
-      const { server, tokens, client } = setup()
+    it('restores the session after a reload with a cookie refresh (marker only)', async () => {
+      const server = fakeServer()
       const storage = memoryStorage()
-      storage.setItem('learnmesh.refreshToken', server.pair().refreshToken)
-      const reloaded = createApiClient({
-        fetch: server.fetchImpl as typeof fetch,
-        tokens: createTokenStore(storage),
-      })
+      storage.setItem(SIGNED_IN_KEY, 'ses_1')
+      const tokens = createTokenStore(storage)
+      const reloaded = createApiClient({ fetch: server.fetchImpl as typeof fetch, tokens })
       await expect(reloaded.request('/things')).resolves.toEqual({ ok: true })
       expect(server.calls.map((c) => c.url)).toEqual(['/api/identity/auth/refresh', '/api/things'])
-      expect(tokens.access()).toBeUndefined()
-      void client
+      expect(tokens.access()).toBe('access-2')
+    })
+
+    it('does not try a refresh when this browser has no session marker', async () => {
+      const { server, client } = setup()
+      await expect(client.request('/things')).rejects.toMatchObject({ status: 401 })
+      expect(server.presented()).toEqual([])
+    })
+
+    it('moves a refresh token an earlier version left in localStorage into the cookie, once', async () => {
+      const server = fakeServer()
+      server.setJar(undefined) // the earlier version never had a cookie
+      const storage = memoryStorage()
+      storage.setItem(LEGACY_REFRESH_KEY, 'refresh-token-0001')
+      const tokens = createTokenStore(storage)
+      expect(storage.getItem(LEGACY_REFRESH_KEY)).toBeNull() // deleted before any request
+      expect(tokens.signedIn()).toBe(true)
+      const client = createApiClient({ fetch: server.fetchImpl as typeof fetch, tokens, locks: null })
+      await expect(client.request('/things')).resolves.toEqual({ ok: true })
+      expect(server.presented()).toEqual([
+        { cookie: undefined, body: { refreshToken: 'refresh-token-0001' }, transport: 'cookie' },
+      ])
+      expect(server.jar()).toBe('refresh-token-0002')
+      expect(storage.getItem(SIGNED_IN_KEY)).toBe('ses_1')
+      expect(tokens.takeLegacy()).toBeUndefined()
     })
 
     it('tabs opened together get their access tokens one refresh after another', async () => {
       const { server, storage, lockNames, a, b } = twoTabs()
-      storage.setItem(REFRESH_KEY, server.pair().refreshToken)
+      storage.setItem(SIGNED_IN_KEY, 'ses_1')
       server.setRefreshDelay(20)
       const results = await Promise.all([a.client.request('/things'), b.client.request('/things')])
       expect(results).toEqual([{ ok: true }, { ok: true }])
-      expect(server.presented()).toEqual([
-        { refreshToken: 'refresh-token-0001' },
-        { refreshToken: 'refresh-token-0002' },
-      ])
+      expect(server.presented().map((p) => p.cookie)).toEqual(['refresh-token-0001', 'refresh-token-0002'])
       expect(lockNames).toEqual([REFRESH_LOCK, REFRESH_LOCK])
       expect(REFRESH_LOCK).toBe('learnmesh-refresh')
-      expect(storage.getItem(REFRESH_KEY)).toBe('refresh-token-0003')
+      expect(server.jar()).toBe('refresh-token-0003')
     })
 
     it('uses navigator.locks when the browser has it', async () => {
@@ -202,23 +259,42 @@ describe('api client', () => {
       expect(names).toEqual(['learnmesh-refresh'])
     })
 
-    it('hears another tab sign in and rotate the token (storage event)', () => {
+    it('hears another tab sign in, and drops its access token when another session takes over', () => {
       const events = new EventTarget()
       const storage = memoryStorage()
       const tokens = createTokenStore(storage, events as StorageEvents)
       const heard: boolean[] = []
       tokens.subscribe((signedIn) => heard.push(signedIn))
-      storage.setItem(REFRESH_KEY, 'r1')
-      events.dispatchEvent(storageEvent(REFRESH_KEY, null, 'r1'))
+      storage.setItem(SIGNED_IN_KEY, 'ses_1')
+      events.dispatchEvent(storageEvent(SIGNED_IN_KEY, null, 'ses_1'))
       expect(heard).toEqual([true])
-      tokens.set({ accessToken: 'a1', refreshToken: 'r2', expiresIn: 900 })
-      storage.setItem(REFRESH_KEY, 'r3')
-      events.dispatchEvent(storageEvent(REFRESH_KEY, 'r2', 'r3'))
+      tokens.set({ accessToken: 'a1', expiresIn: 900, sessionId: 'ses_1' })
       events.dispatchEvent(storageEvent('theme', null, 'dark'))
-      // A rotation elsewhere keeps this tab's access token; its next refresh presents r3.
-      expect(heard).toEqual([true, true])
       expect(tokens.access()).toBe('a1')
-      expect(tokens.refresh()).toBe('r3')
+      // Someone signed in in another tab: the cookie is now another session's.
+      storage.setItem(SIGNED_IN_KEY, 'ses_9')
+      events.dispatchEvent(storageEvent(SIGNED_IN_KEY, 'ses_1', 'ses_9'))
+      expect(heard).toEqual([true, true, true])
+      expect(tokens.access()).toBeUndefined()
+      expect(tokens.signedIn()).toBe(true)
+    })
+
+    it('exclusive() runs sign-in and sign-out under the refresh lock, between refreshes', async () => {
+      const { server, storage, lockNames, a, b } = twoTabs()
+      storage.setItem(SIGNED_IN_KEY, 'ses_1')
+      server.setRefreshDelay(20)
+      let jarAtSignIn: string | undefined
+      const refreshing = a.client.refresh()
+      const signIn = b.client.exclusive(async () => {
+        jarAtSignIn = server.jar()
+        return server.signInAgain()
+      })
+      b.tokens.set(await signIn)
+      await refreshing
+      // The sign-in started only once the refresh had its answer (and its rotated cookie).
+      expect(jarAtSignIn).toBe('refresh-token-0002')
+      expect(lockNames).toEqual([REFRESH_LOCK, REFRESH_LOCK])
+      expect(server.jar()).toBe('refresh-token-0003') // the sign-in's cookie, not overwritten
     })
   })
 
@@ -254,22 +330,27 @@ describe('api client', () => {
       await expect(client.request('/things')).rejects.toBeInstanceOf(NetworkError)
     })
 
-    it('ends the session when the refresh token is refused', async () => {
-      const { server, tokens, client } = setup()
-      tokens.set({ ...server.pair(), refreshToken: 'refresh-token-unknown' })
-      server.expireAccess()
-      let ended = false
-      tokens.subscribe((signedIn) => (ended = !signedIn))
-      await expect(client.request('/things')).rejects.toMatchObject({ status: 401 })
-      expect(tokens.refresh()).toBeUndefined()
-      expect(tokens.access()).toBeUndefined()
-      expect(ended).toBe(true)
+    it('ends the session when the refresh cookie is refused (or gone)', async () => {
+      for (const cookie of ['refresh-token-unknown', undefined]) {
+        const { server, storage, tokens, client } = setup()
+        tokens.set(server.pair())
+        server.setJar(cookie)
+        server.expireAccess()
+        let ended = false
+        tokens.subscribe((signedIn) => (ended = !signedIn))
+        await expect(client.request('/things')).rejects.toMatchObject({ status: 401 })
+        expect(tokens.signedIn()).toBe(false)
+        expect(tokens.access()).toBeUndefined()
+        expect(storage.getItem(SIGNED_IN_KEY)).toBeNull()
+        expect(ended).toBe(true)
+      }
     })
 
-    it('keeps the session when the refresh fails for a passing reason (503, 429, network)', async () => {
+    it('keeps the session when the refresh fails for a passing reason (503, 429, 403, network)', async () => {
       for (const failure of [
         () => problem(503, 'unavailable', 'Try again'),
         () => problem(429, 'rate_limited', 'Slow down'),
+        () => problem(403, 'forbidden', 'Not from here'),
         () => Promise.reject(new TypeError('fetch failed')),
       ]) {
         const server = fakeServer()
@@ -281,13 +362,13 @@ describe('api client', () => {
         tokens.set(server.pair())
         server.expireAccess()
         await expect(client.request('/things')).rejects.toBeInstanceOf(Error)
-        expect(tokens.refresh()).toBe('refresh-token-0001')
+        expect(tokens.signedIn()).toBe(true)
         down = false
         await expect(client.request('/things')).resolves.toEqual({ ok: true })
       }
     })
 
-    it('keeps the session for the life of the page when storage refuses the refresh token', async () => {
+    it('keeps the session for the life of the page when storage refuses the marker', async () => {
       const server = fakeServer()
       const refusing = {
         getItem: () => null,
@@ -301,36 +382,52 @@ describe('api client', () => {
       tokens.set(server.pair())
       server.expireAccess()
       await expect(client.request('/things')).resolves.toEqual({ ok: true })
-      expect(tokens.refresh()).toBe('refresh-token-0002')
+      expect(tokens.signedIn()).toBe(true)
       tokens.clear()
-      expect(tokens.refresh()).toBeUndefined()
+      expect(tokens.signedIn()).toBe(false)
     })
 
-    it('a refused refresh does not sign out a session another tab stored meanwhile', async () => {
-      const { server, storage, a, b } = twoTabs()
-      storage.setItem(REFRESH_KEY, 'refresh-token-unknown')
+    it('a refused refresh does not sign out a session another tab started meanwhile', async () => {
+      const { server, storage, a, b } = twoTabs({ locks: false })
+      storage.setItem(SIGNED_IN_KEY, 'ses_1')
+      server.setJar('refresh-token-unknown')
       server.setRefreshDelay(20)
       const pending = a.client.request('/things')
       await sleep(5)
-      b.tokens.set(server.pair()) // signed in again in the other tab while the refresh was out
+      b.tokens.set(server.signInAgain()) // signed in again in the other tab while the refresh was out
       await expect(pending).resolves.toEqual({ ok: true })
-      expect(storage.getItem(REFRESH_KEY)).toBe('refresh-token-0002')
+      expect(storage.getItem(SIGNED_IN_KEY)).toBe('ses_2')
     })
   })
 
   describe('security', () => {
-    it('a tab that waited for the lock presents the token the other tab stored, never a rotated one', async () => {
-      const { server, storage, a, b } = twoTabs()
+    it('never writes a refresh token to localStorage, even when handed one', () => {
+      const storage = memoryStorage()
+      const tokens = createTokenStore(storage)
+      tokens.set({
+        accessToken: 'access-x',
+        refreshToken: 'refresh-secret-123',
+        expiresIn: 900,
+        sessionId: 'ses_1',
+      })
+      const stored = [...storage.map.entries()].flat().join(' ')
+      expect(stored).not.toContain('refresh-secret-123')
+      expect(stored).not.toContain('access-x')
+      expect(storage.map.has(LEGACY_REFRESH_KEY)).toBe(false)
+    })
+
+    it('a tab that waited for the lock presents the cookie the other tab got, never a rotated one', async () => {
+      const { server, a, b } = twoTabs()
       a.tokens.set(server.pair())
       b.tokens.set(server.pair())
       server.expireAccess()
       server.setRefreshDelay(20)
       const results = await Promise.all([a.client.request('/things'), b.client.request('/things')])
       expect(results).toEqual([{ ok: true }, { ok: true }])
-      const presented = server.presented().map((body) => (body as { refreshToken: string }).refreshToken)
+      const presented = server.presented().map((p) => p.cookie)
       expect(presented).toEqual(['refresh-token-0001', 'refresh-token-0002'])
       expect(new Set(presented).size).toBe(presented.length)
-      expect(storage.getItem(REFRESH_KEY)).toBe('refresh-token-0003')
+      expect(server.presented().every((p) => p.transport === 'cookie' && !p.body?.refreshToken)).toBe(true)
     })
 
     it('a sign-out in another tab ends the session here and is not undone by a refresh in flight', async () => {
@@ -346,16 +443,16 @@ describe('api client', () => {
       server.setRefreshDelay(20)
       const pending = client.request('/things').catch((e: unknown) => e)
       await sleep(5)
-      storage.removeItem(REFRESH_KEY) // the other tab signed out
-      events.dispatchEvent(storageEvent(REFRESH_KEY, 'refresh-token-0001', null))
+      storage.removeItem(SIGNED_IN_KEY) // the other tab signed out
+      events.dispatchEvent(storageEvent(SIGNED_IN_KEY, 'ses_1', null))
       expect(ended).toBe(true)
       expect(tokens.access()).toBeUndefined()
       expect(await pending).toMatchObject({ status: 401 })
-      expect(tokens.refresh()).toBeUndefined()
-      expect(storage.getItem(REFRESH_KEY)).toBeNull()
+      expect(tokens.signedIn()).toBe(false)
+      expect(storage.getItem(SIGNED_IN_KEY)).toBeNull()
     })
 
-    it('runs a single refresh for concurrent 401s, so a rotated token is never presented twice', async () => {
+    it('runs a single refresh for concurrent 401s, so a rotated cookie is never presented twice', async () => {
       const { server, tokens, client } = setup()
       tokens.set(server.pair())
       server.expireAccess()
@@ -366,9 +463,8 @@ describe('api client', () => {
         client.request('/things'),
       ])
       expect(results).toEqual([{ ok: true }, { ok: true }, { ok: true }])
-      const refreshes = server.calls.filter((c) => c.url === '/api/identity/auth/refresh')
-      expect(refreshes).toHaveLength(1)
-      expect(tokens.refresh()).toBe('refresh-token-0002')
+      expect(server.presented()).toHaveLength(1)
+      expect(server.jar()).toBe('refresh-token-0002')
     })
 
     it('sends no token on anonymous requests (sign-in, sign-up)', async () => {

@@ -18,11 +18,24 @@ export interface ApiClient {
   request<T>(path: string, options?: RequestOptions): Promise<T>
   tokens: TokenStore
   /**
-   * Exchanges the refresh token for a new pair; concurrent callers share one request, and tabs take
-   * turns (Web Locks), each presenting the token stored when its turn comes.
+   * Exchanges the refresh cookie for a new pair (and a new cookie); concurrent callers share one
+   * request, and tabs take turns (Web Locks), so the browser always presents the latest cookie.
    */
   refresh(): Promise<boolean>
+  /**
+   * Runs `task` while holding the refresh lock: sign-in and sign-out, whose answers set or clear the
+   * cookie, so a refresh in another tab cannot overwrite a newer cookie with an older session's.
+   * `task` must not wait for `refresh()` (send anonymous requests only).
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T>
 }
+
+/**
+ * Header asking identity to keep the refresh token in its HttpOnly cookie rather than in JSON
+ * bodies. Being a custom header it also makes every such request non-simple (a cross-site page
+ * cannot send it without a CORS preflight), the CSRF half identity relies on with SameSite=Strict.
+ */
+export const COOKIE_TRANSPORT = { 'x-token-transport': 'cookie' } as const
 
 /** The part of the Web Locks API (`navigator.locks`) the client uses. */
 export interface RefreshLocks {
@@ -58,14 +71,14 @@ export function apiUrl(base: string, path: string, query?: RequestOptions['query
 
 /**
  * The fetch wrapper every page uses: base `/api`, the bearer access token from memory, and on a 401
- * one refresh through identity's `POST /identity/auth/refresh` (the refresh token travels in the JSON
- * body and is rotated) followed by one retry. A single refresh is in flight at a time: requests that
- * fail together wait for the same one, and across tabs the refresh runs under the Web Lock
- * `learnmesh-refresh` (`locks`, default `navigator.locks`; without it, only the in-tab single flight).
- * The refresh token is read once the lock is held, so a tab that waited presents the token another
- * tab just stored rather than the one it rotated away: a rotated token is never presented twice
- * (identity would revoke the session as a reuse). Non-2xx answers become `ApiError`s carrying the
- * problem document.
+ * one refresh through identity's `POST /identity/auth/refresh` followed by one retry. The refresh
+ * token is an HttpOnly cookie the page never sees (`X-Token-Transport: cookie`): the browser sends
+ * it, identity rotates it in the answer. A single refresh is in flight at a time: requests that fail
+ * together wait for the same one, and across tabs the refresh runs under the Web Lock
+ * `learnmesh-refresh` (`locks`, default `navigator.locks`; without it, only the in-tab single flight),
+ * so the cookie a tab presents is the one the previous holder's answer just stored, never a rotated
+ * one (identity would revoke the session as a reuse). Non-2xx answers become `ApiError`s carrying
+ * the problem document.
  */
 export function createApiClient(
   options: {
@@ -102,22 +115,28 @@ export function createApiClient(
 
   /** One exchange; runs while this tab holds the refresh lock. */
   async function doRefresh(attempt = 0): Promise<boolean> {
-    // Read now, not before waiting for the lock: another tab may have rotated the token meanwhile.
-    const refreshToken = tokens.refresh()
-    if (!refreshToken) return false
-    const response = await send('/identity/auth/refresh', { method: 'POST', body: { refreshToken } }, false)
-    const stored = tokens.refresh()
+    // Read now, not before waiting for the lock: another tab may have signed in or out meanwhile.
+    const marker = tokens.refresh()
+    if (!marker) return false
+    // A token an earlier version stored in localStorage is traded once for the cookie.
+    const legacy = tokens.takeLegacy()
+    const response = await send(
+      '/identity/auth/refresh',
+      { method: 'POST', body: legacy ? { refreshToken: legacy } : {}, headers: COOKIE_TRANSPORT },
+      false,
+    )
+    const now = tokens.refresh()
     if (!response.ok) {
-      // 401 (expired, revoked, reused): the session is over, unless the stored token is no longer the
-      // one presented (another tab signed in meanwhile). Anything else: keep the token for later.
-      if ((response.status === 401 || response.status === 400) && stored === refreshToken) tokens.clear()
+      // 401 (expired, revoked, reused, no cookie): the session is over, unless the marker changed
+      // meanwhile (another tab signed in). Anything else (5xx, 429, 403): keep it for later.
+      if ((response.status === 401 || response.status === 400) && now === marker) tokens.clear()
       return false
     }
     const pair = (await response.json()) as TokenPair
     // Signed out (here or in another tab) while the refresh was in flight: do not revive the session.
-    if (stored === undefined) return false
-    // Another tab stored a different session meanwhile (a sign-in takes no lock): use that one.
-    if (stored !== refreshToken) return attempt < 1 ? doRefresh(attempt + 1) : false
+    if (now === undefined) return false
+    // Another tab signed in meanwhile without the lock (no Web Locks): refresh with its cookie.
+    if (now !== marker) return attempt < 1 ? doRefresh(attempt + 1) : false
     tokens.set(pair)
     return true
   }
@@ -129,12 +148,16 @@ export function createApiClient(
     return inflight
   }
 
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return locks ? locks.request(REFRESH_LOCK, task) : task()
+  }
+
   async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
     const useToken = !opts.anonymous
     // Signed in but no access token yet (page just loaded): get one first rather than fail once.
-    if (useToken && !tokens.access() && tokens.refresh()) await refresh()
+    if (useToken && !tokens.access() && tokens.signedIn()) await refresh()
     let response = await send(path, opts, useToken)
-    if (response.status === 401 && useToken && tokens.refresh()) {
+    if (response.status === 401 && useToken && tokens.signedIn()) {
       // A refresh that failed for a passing reason (5xx, 429, network) keeps the session: the 401 is
       // reported, and the next request tries again. doRefresh() clears it when the session is over.
       if (await refresh()) response = await send(path, opts, true)
@@ -145,7 +168,7 @@ export function createApiClient(
     return (type.includes('json') ? await response.json() : await response.text()) as T
   }
 
-  return { request, tokens, refresh }
+  return { request, tokens, refresh, exclusive }
 }
 
 const storage = typeof window === 'undefined' ? undefined : window.localStorage

@@ -1,4 +1,4 @@
-import { api } from './client.ts'
+import { api, COOKIE_TRANSPORT } from './client.ts'
 import type { Money } from '../lib/money.ts'
 import type { TokenPair } from './tokens.ts'
 
@@ -106,15 +106,21 @@ export interface Mail extends MailSummary {
   html: string
 }
 
+/**
+ * A request whose answer sets or clears the refresh cookie: anonymous, with cookie transport, under
+ * the refresh lock (see `ApiClient.exclusive`).
+ */
+const withCookie = <T>(path: string, body: unknown) =>
+  api.exclusive(() => api.request<T>(path, { body, anonymous: true, headers: { ...COOKIE_TRANSPORT } }))
+
 export const identity = {
   register: (body: { email: string; password: string; displayName: string }) =>
-    api.request<{ user: User; tokens: TokenPair }>('/identity/auth/register', { body, anonymous: true }),
-  login: (body: { email: string; password: string }) =>
-    api.request<TokenPair>('/identity/auth/login', { body, anonymous: true }),
+    withCookie<{ user: User; tokens: TokenPair }>('/identity/auth/register', body),
+  login: (body: { email: string; password: string }) => withCookie<TokenPair>('/identity/auth/login', body),
   loginMfa: (body: { mfaToken: string; code?: string; recoveryCode?: string }) =>
-    api.request<TokenPair>('/identity/auth/login/mfa', { body, anonymous: true }),
-  logout: (refreshToken: string | undefined) =>
-    api.request<void>('/identity/auth/logout', { body: refreshToken ? { refreshToken } : {} }),
+    withCookie<TokenPair>('/identity/auth/login/mfa', body),
+  /** Ends the session of the browser's refresh cookie and clears the cookie. */
+  logout: () => withCookie<void>('/identity/auth/logout', {}),
   verifyEmail: (token: string) =>
     api.request<void>('/identity/auth/verify-email', { body: { token }, anonymous: true }),
   resendVerification: () =>
@@ -127,10 +133,7 @@ export const identity = {
   oidcProviders: () =>
     api.request<{ providers: { id: string; label: string }[] }>('/identity/oidc/providers'),
   oidcExchange: (code: string) =>
-    api.request<TokenPair & { returnTo: string }>('/identity/oidc/exchange', {
-      body: { code },
-      anonymous: true,
-    }),
+    withCookie<TokenPair & { returnTo: string }>('/identity/oidc/exchange', { code }),
 }
 
 export const learning = {

@@ -117,11 +117,11 @@ async function withHeaders<T>(path: string, body: unknown, headers: Record<strin
 
 /** Sends with the access token, refreshing it once on a 401; throws ApiError on a problem answer. */
 async function authed(send: () => Promise<Response>): Promise<Response> {
-  if (!api.tokens.access() && api.tokens.refresh()) await api.refresh()
+  if (!api.tokens.access() && api.tokens.signedIn()) await api.refresh()
   let response: Response
   try {
     response = await send()
-    if (response.status === 401 && api.tokens.refresh() && (await api.refresh())) response = await send()
+    if (response.status === 401 && api.tokens.signedIn() && (await api.refresh())) response = await send()
   } catch (error) {
     if (error instanceof ApiError) throw error
     throw new NetworkError(error)

@@ -18,9 +18,13 @@ const SessionContext = createContext<Session | undefined>(undefined)
 function subscribe(listener: () => void) {
   return api.tokens.subscribe(listener)
 }
-const hasSession = () => api.tokens.refresh() !== undefined || api.tokens.access() !== undefined
+const hasSession = () => api.tokens.signedIn() || api.tokens.access() !== undefined
 
-/** Holds who is signed in: `GET /identity/me` while a refresh token exists. */
+/**
+ * Holds who is signed in: `GET /identity/me` while the signed-in marker is set. On a page load with
+ * the marker, that first request restores the session through a cookie refresh (the refresh token is
+ * an HttpOnly cookie); when the cookie is gone the refresh is refused and the marker cleared.
+ */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient()
   const signedIn = useSyncExternalStore(subscribe, hasSession, () => false)
@@ -52,9 +56,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await queryClient.fetchQuery({ queryKey: ['me'], queryFn: identity.me })
       },
       async signOut() {
-        const refreshToken = api.tokens.refresh()
         try {
-          await identity.logout(refreshToken)
+          // Revokes the session of the refresh cookie and clears the cookie.
+          await identity.logout()
         } catch {
           // the session ends locally either way
         }

@@ -21,6 +21,11 @@ describe('happy', () => {
     const body = res.json()
     expect(body).toMatchObject({ status: 'active', liveSessions: 1, user: { id: u.user.id, email: u.email } })
     expect(body.memberships).toHaveLength(1)
+    // Organizations are named, not just ids.
+    expect(body.memberships[0]).toMatchObject({ orgId: expect.stringMatching(/^org_/), roles: ['learner'] })
+    expect(body.memberships[0].orgName).toEqual(expect.any(String))
+    expect(body.memberships[0].orgName).not.toBe(body.memberships[0].orgId)
+    expect(body.memberships[0].orgName.length).toBeGreaterThan(0)
     expect(body.user).not.toHaveProperty('passwordHash')
   })
 

@@ -19,7 +19,14 @@ export const AdminUserDetail = Type.Object({
   /** Live (unrevoked, unexpired) sessions. */
   liveSessions: Type.Integer(),
   /** Organizations and roles. */
-  memberships: Type.Array(Type.Object({ orgId: Type.String(), roles: Type.Array(Type.String()) })),
+  memberships: Type.Array(
+    Type.Object({
+      orgId: Type.String(),
+      /** The organization's name, as its members see it. */
+      orgName: Type.String(),
+      roles: Type.Array(Type.String()),
+    }),
+  ),
 })
 
 /** GET /admin/kpis: sign-ups per UTC day, every day of the range present (zero when none). */

@@ -1,6 +1,6 @@
 import { AppError, dailyCounts, dayWindow, type Database } from '@learnmesh/kernel'
 import { and, count, eq, gt, gte, isNull, sql } from 'drizzle-orm'
-import { memberships, sessions, users } from '../db/schema.ts'
+import { memberships, organizations, sessions, users } from '../db/schema.ts'
 import { createSessionsRepository } from '../sessions/sessions.repository.ts'
 
 /** Platform administration of accounts: detail, disable/enable, sign-up KPIs. Reads identity's schema only. */
@@ -17,9 +17,11 @@ export function createAdminService(deps: { database: Database }) {
       .from(sessions)
       .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
     const rows = await db
-      .select({ orgId: memberships.orgId, roles: memberships.roles })
+      .select({ orgId: memberships.orgId, orgName: organizations.name, roles: memberships.roles })
       .from(memberships)
+      .innerJoin(organizations, eq(organizations.id, memberships.orgId))
       .where(eq(memberships.userId, userId))
+      .orderBy(organizations.name)
     return { user, status: user.status, liveSessions: Number(live?.n ?? 0), memberships: rows }
   }
 

@@ -1,5 +1,6 @@
-import { AppError, traceparentOf, problems, type App } from '@learnmesh/kernel'
+import { AppError, badRequest, traceparentOf, problems, type App } from '@learnmesh/kernel'
 import { clientMeta, requireSession } from '../shared/http.ts'
+import type { RefreshCookies } from '../shared/refresh-cookie.ts'
 import { TokenPairSchema } from '../shared/schemas.ts'
 import { presentUser } from '../users/users.presenter.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
@@ -19,14 +20,24 @@ import {
 
 const tags = ['auth']
 
-/** Registration, sign-in, refresh, logout, email verification and password reset. */
-export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenService }): void {
+const cookieNote =
+  ' With `X-Token-Transport: cookie` the refresh token is set as the HttpOnly cookie `lm_refresh` instead of returned in the body.'
+
+/**
+ * Registration, sign-in, refresh, logout, email verification and password reset. Every route that
+ * issues a refresh token honours `X-Token-Transport: cookie` (see shared/refresh-cookie.ts).
+ */
+export function authRoutes(
+  app: App,
+  s: { auth: AuthService; tokens: FullTokenService; cookies: RefreshCookies },
+): void {
   app.post(
     '/auth/register',
     {
       schema: {
         tags,
         summary: 'Create an account',
+        description: `Signs the new account in.${cookieNote}`,
         body: RegisterBody,
         response: { 201: RegisterResponse, ...problems(400, 403, 409, 410, 413, 415) },
       },
@@ -34,7 +45,7 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
     async (request, reply) => {
       const { user, tokens } = await s.auth.register(request.body, clientMeta(request))
       reply.code(201)
-      return { user: presentUser(user), tokens }
+      return { user: presentUser(user), tokens: s.cookies.issue(request, reply, tokens) }
     },
   )
 
@@ -44,12 +55,13 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
       schema: {
         tags,
         summary: 'Sign in with email and password',
-        description: 'Accounts with 2FA get 401 `mfa_required` with an `mfaToken` for POST /auth/login/mfa.',
+        description: `Accounts with 2FA get 401 \`mfa_required\` with an \`mfaToken\` for POST /auth/login/mfa.${cookieNote}`,
         body: LoginBody,
         response: { 200: TokenPairSchema, ...problems(400, 401, 403, 429) },
       },
     },
-    async (request) => s.auth.login(request.body, clientMeta(request)),
+    async (request, reply) =>
+      s.cookies.issue(request, reply, await s.auth.login(request.body, clientMeta(request))),
   )
 
   app.post(
@@ -58,11 +70,13 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
       schema: {
         tags,
         summary: 'Finish a 2FA sign-in',
+        description: cookieNote.trim(),
         body: LoginMfaBody,
         response: { 200: TokenPairSchema, ...problems(400, 401, 429) },
       },
     },
-    async (request) => s.auth.loginMfa(request.body, clientMeta(request)),
+    async (request, reply) =>
+      s.cookies.issue(request, reply, await s.auth.loginMfa(request.body, clientMeta(request))),
   )
 
   app.post(
@@ -72,12 +86,27 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
         tags,
         summary: 'Exchange a refresh token for a new pair',
         description:
-          "Each refresh token works once. Presenting a used one ends its whole session (401 `token_reused`), except within REFRESH_REUSE_GRACE_SECONDS of its rotation while that is the session's latest: then the same session gets a new pair and the unreceived successor stops working.",
+          "Each refresh token works once. Presenting a used one ends its whole session (401 `token_reused`), except within REFRESH_REUSE_GRACE_SECONDS of its rotation while that is the session's latest: then the same session gets a new pair and the unreceived successor stops working. " +
+          'Browsers send `X-Token-Transport: cookie` and no `refreshToken`: the token is read from the `lm_refresh` cookie (403 from a foreign Origin, 401 when missing or refused) and its successor is set as the new cookie.',
         body: RefreshBody,
-        response: { 200: TokenPairSchema, ...problems(400, 401) },
+        response: { 200: TokenPairSchema, ...problems(400, 401, 403) },
+      },
+      // The body is optional in cookie transport.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {}
       },
     },
-    async (request) => s.tokens.refresh(request.body.refreshToken, clientMeta(request)),
+    async (request, reply) => {
+      const fromBody = request.body.refreshToken
+      const token = fromBody ?? s.cookies.read(request)
+      if (!token) {
+        if (!s.cookies.wanted(request)) throw badRequest('Send the refreshToken to exchange')
+        throw new AppError('unauthenticated', 'No refresh cookie: sign in again')
+      }
+      // A refused cookie is left alone rather than cleared: the answer may arrive after a sign-in in
+      // another tab set a newer cookie, which a clearing Set-Cookie would wipe. A dead token is inert.
+      return s.cookies.issue(request, reply, await s.tokens.refresh(token, clientMeta(request)))
+    },
   )
 
   app.post(
@@ -86,8 +115,10 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
       schema: {
         tags,
         summary: 'End the current session',
+        description:
+          'Ends the session of the access token, else of the `refreshToken` in the body, else (with `X-Token-Transport: cookie`) of the `lm_refresh` cookie, and then clears that cookie.',
         body: LogoutBody,
-        response: { 204: { type: 'null' }, ...problems(400, 401) },
+        response: { 204: { type: 'null' }, ...problems(400, 401, 403) },
       },
       // The body is optional here: a client holding an access token may send none.
       preValidation: async (request) => {
@@ -95,10 +126,15 @@ export function authRoutes(app: App, s: { auth: AuthService; tokens: FullTokenSe
       },
     },
     async (request, reply) => {
+      const fromCookie = s.cookies.read(request)
+      s.cookies.clear(request, reply)
+      const refreshToken = request.body?.refreshToken ?? fromCookie
       if (request.principal) {
         await s.tokens.revokeSession(request.principal.userId, request.principal.sessionId, 'logout')
-      } else if (request.body?.refreshToken) {
-        await s.tokens.revokeByRefreshToken(request.body.refreshToken)
+        // The cookie may belong to another session of this browser (a sign-in in another tab).
+        if (fromCookie) await s.tokens.revokeByRefreshToken(fromCookie)
+      } else if (refreshToken) {
+        await s.tokens.revokeByRefreshToken(refreshToken)
       } else {
         throw new AppError(
           'unauthenticated',

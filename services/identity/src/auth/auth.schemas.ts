@@ -57,11 +57,11 @@ export const LoginMfaBody = Type.Object(
   { additionalProperties: false },
 )
 
-/** POST /auth/refresh. */
+/** POST /auth/refresh (the body may be empty or absent in cookie transport). */
 export const RefreshBody = Type.Object(
   {
-    /** The latest refresh token; it is used up by this call. */
-    refreshToken: OpaqueTokenSchema,
+    /** The latest refresh token; it is used up by this call. Required unless the cookie carries it. */
+    refreshToken: Type.Optional(OpaqueTokenSchema),
   },
   { additionalProperties: false },
 )

@@ -267,6 +267,27 @@ describe('happy', () => {
     secrets.add(refreshed.json().accessToken).add(refreshed.json().refreshToken)
   })
 
+  it('the exchange in cookie transport sets the refresh cookie and leaves the token out of the body', async () => {
+    const { back } = await atProvider('alice')
+    const code = landing(await callback('test', back.search)).searchParams.get('code')!
+    secrets.add(code)
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/oidc/exchange',
+      headers: { 'x-token-transport': 'cookie' },
+      payload: { code },
+    })
+    expect(res.statusCode).toBe(200)
+    const cookie = String(res.headers['set-cookie'])
+    expect(cookie).toMatch(
+      /^lm_refresh=[A-Za-z0-9_-]{43}; Path=\/api\/identity\/auth; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
+    )
+    secrets.add(cookie.slice('lm_refresh='.length, cookie.indexOf(';')))
+    secrets.add(res.json().accessToken)
+    expect(res.json()).not.toHaveProperty('refreshToken')
+    expect(res.json().returnTo).toBe('/courses')
+  })
+
   it('signing in again lands on the same user without creating anything', async () => {
     const first = await me((await signIn('alice')).tokens.accessToken)
     const usersBefore = await t.count('users')

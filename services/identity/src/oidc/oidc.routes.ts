@@ -1,5 +1,6 @@
 import { problems, type App } from '@learnmesh/kernel'
 import { clientMeta } from '../shared/http.ts'
+import { readCookie, type RefreshCookies } from '../shared/refresh-cookie.ts'
 import { createOidcService, type OidcDeps } from './oidc.service.ts'
 import {
   CallbackQuery,
@@ -15,6 +16,8 @@ import {
 export interface OidcRoutesOptions {
   /** Identity's dependencies (`IdentityDeps` satisfies this). */
   deps: OidcDeps
+  /** Refresh-cookie transport for POST /oidc/exchange (identity's app passes it; without it, body only). */
+  cookies?: RefreshCookies
 }
 
 const tags = ['oidc']
@@ -32,14 +35,6 @@ function stateCookie(scope: { path: string; secure: boolean }, value: string, ma
     'SameSite=Lax',
     ...(scope.secure ? ['Secure'] : []),
   ].join('; ')
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
 }
 
 /**
@@ -128,7 +123,8 @@ export default async function oidcRoutes(app: App, options: OidcRoutesOptions): 
         tags,
         summary: 'Trade the one-time login code for tokens',
         description:
-          'Single use and valid for 2 minutes; an invalid, expired or used code is a 400 and issues nothing.',
+          'Single use and valid for 2 minutes; an invalid, expired or used code is a 400 and issues nothing. ' +
+          'With `X-Token-Transport: cookie` the refresh token is set as the HttpOnly cookie `lm_refresh` instead of returned.',
         body: ExchangeBody,
         response: { 200: ExchangeResponse, ...problems(400) },
       },
@@ -136,7 +132,7 @@ export default async function oidcRoutes(app: App, options: OidcRoutesOptions): 
     async (request, reply) => {
       const pair = await oidc.exchange(request.body.code, clientMeta(request))
       reply.header('cache-control', 'no-store')
-      return pair
+      return options.cookies ? options.cookies.issue(request, reply, pair) : pair
     },
   )
 }

@@ -1,5 +1,6 @@
 import { traceparentOf, problems, type App } from '@learnmesh/kernel'
 import { clientMeta, requireSession } from '../shared/http.ts'
+import type { RefreshCookies } from '../shared/refresh-cookie.ts'
 import type { FullTokenService } from '../sessions/sessions.service.ts'
 import { presentInvitation, presentMember, presentMyOrg } from './orgs.presenter.ts'
 import {
@@ -25,7 +26,10 @@ const tags = ['organizations']
 const security = [{ bearer: [] }]
 
 /** Organizations, members, roles and invitations. */
-export function orgsRoutes(app: App, s: { orgs: OrgsService; tokens: FullTokenService }): void {
+export function orgsRoutes(
+  app: App,
+  s: { orgs: OrgsService; tokens: FullTokenService; cookies: RefreshCookies },
+): void {
   const session = (request: Parameters<typeof requireSession>[0]) => requireSession(request, s.tokens.isLive)
 
   app.get(
@@ -73,20 +77,23 @@ export function orgsRoutes(app: App, s: { orgs: OrgsService; tokens: FullTokenSe
         tags,
         security,
         summary: 'Get tokens for another of my organizations',
+        description:
+          'With `X-Token-Transport: cookie` the new refresh token replaces the `lm_refresh` cookie instead of being returned.',
         params: OrgParams,
         response: { 200: SwitchResponse, ...problems(401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const principal = await session(request)
       const meta = clientMeta(request)
-      return s.tokens.switchOrg({
+      const pair = await s.tokens.switchOrg({
         userId: principal.userId,
         sessionId: principal.sessionId,
         orgId: request.params.orgId,
         ip: meta.ip,
         userAgent: meta.userAgent,
       })
+      return s.cookies.issue(request, reply, pair)
     },
   )
 

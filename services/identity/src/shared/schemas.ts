@@ -83,8 +83,8 @@ export const UserSchema = Type.Object({
 export const TokenPairSchema = Type.Object({
   /** EdDSA JWT for `Authorization: Bearer`. */
   accessToken: Type.String(),
-  /** Opaque, single-use; exchange at POST /auth/refresh. */
-  refreshToken: Type.String(),
+  /** Opaque, single-use; exchange at POST /auth/refresh. Absent with `X-Token-Transport: cookie` (set as the HttpOnly cookie instead). */
+  refreshToken: Type.Optional(Type.String()),
   /** Seconds until the access token expires. */
   expiresIn: Type.Integer(),
   /** Always `Bearer`. */

@@ -60,7 +60,7 @@ function UserDetail({ userId, selfId }: { userId: string; selfId: string }) {
         </Text>
         {d.memberships.map((m) => (
           <Text size="sm" key={m.orgId}>
-            {m.orgId}: {m.roles.map(roleLabel).join(', ')}
+            {m.orgName}: {m.roles.map(roleLabel).join(', ')}
           </Text>
         ))}
       </div>
