@@ -116,7 +116,7 @@ export function createApiClient(
   /** One exchange; runs while this tab holds the refresh lock. */
   async function doRefresh(attempt = 0): Promise<boolean> {
     // Read now, not before waiting for the lock: another tab may have signed in or out meanwhile.
-    const marker = tokens.refresh()
+    const marker = tokens.marker()
     if (!marker) return false
     // A token an earlier version stored in localStorage is traded once for the cookie.
     const legacy = tokens.takeLegacy()
@@ -125,7 +125,7 @@ export function createApiClient(
       { method: 'POST', body: legacy ? { refreshToken: legacy } : {}, headers: COOKIE_TRANSPORT },
       false,
     )
-    const now = tokens.refresh()
+    const now = tokens.marker()
     if (!response.ok) {
       // 401 (expired, revoked, reused, no cookie): the session is over, unless the marker changed
       // meanwhile (another tab signed in). Anything else (5xx, 429, 403): keep it for later.

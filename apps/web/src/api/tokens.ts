@@ -24,11 +24,8 @@ export interface TokenStore {
   access(): string | undefined
   /** True while this browser has a session (the marker is set): a cookie refresh can restore it. */
   signedIn(): boolean
-  /**
-   * The signed-in marker (the session id, not a credential), undefined when signed out. Kept under
-   * this name for existing callers that test it for truthiness.
-   */
-  refresh(): string | undefined
+  /** The signed-in marker (the session id, not a credential), undefined when signed out. */
+  marker(): string | undefined
   /**
    * A refresh token an earlier version left in localStorage, handed out once (it is already
    * deleted from storage) so the first refresh trades it for the cookie.
@@ -109,7 +106,7 @@ export function createTokenStore(
   return {
     access: () => accessToken,
     signedIn: () => read() !== undefined,
-    refresh: read,
+    marker: read,
     takeLegacy() {
       const token = legacy
       legacy = undefined

@@ -114,7 +114,7 @@ export class Realtime {
     this.setStatus('connecting')
     const { io } = await this.load()
     if (this.stopped) return
-    if (!api.tokens.access() && api.tokens.refresh()) await api.refresh()
+    if (!api.tokens.access() && api.tokens.signedIn()) await api.refresh()
     const socket = io({
       path: '/api/communication/socket.io/',
       // websocket first (clusters have no sticky sessions), long-polling when websockets are blocked
@@ -147,7 +147,7 @@ export class Realtime {
     this.retryTimer = setTimeout(() => {
       void (async () => {
         if (this.stopped || !this.socket) return
-        const ok = api.tokens.refresh() ? await api.refresh() : false
+        const ok = api.tokens.signedIn() ? await api.refresh() : false
         if (this.stopped || !this.socket) return
         if (!ok && !api.tokens.access()) {
           this.retry(Math.min(delayMs * 2, 30_000))
