@@ -22,6 +22,15 @@ CREATE TABLE "communication"."conversations" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "communication"."course_enrollments" (
+	"enrollment_id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"course_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"active" boolean NOT NULL,
+	"changed_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "communication"."courses" (
 	"course_id" text PRIMARY KEY NOT NULL,
 	"org_id" text NOT NULL,
@@ -162,6 +171,15 @@ CREATE TABLE "communication"."notifications" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "communication"."org_members" (
+	"org_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"roles" text[] NOT NULL,
+	"removed" boolean NOT NULL,
+	"changed_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "org_members_org_id_user_id_pk" PRIMARY KEY("org_id","user_id")
+);
+--> statement-breakpoint
 CREATE TABLE "communication"."outbox" (
 	"seq" bigserial PRIMARY KEY NOT NULL,
 	"id" uuid NOT NULL,
@@ -234,6 +252,7 @@ CREATE TABLE "communication"."unsubscribes" (
 CREATE INDEX "conversation_participants_user_idx" ON "communication"."conversation_participants" USING btree ("user_id","org_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "conversations_direct_key" ON "communication"."conversations" USING btree ("org_id","direct_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "conversations_course" ON "communication"."conversations" USING btree ("org_id","course_id");--> statement-breakpoint
+CREATE INDEX "course_enrollments_user_idx" ON "communication"."course_enrollments" USING btree ("org_id","user_id","course_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "emails_source_key" ON "communication"."emails" USING btree ("to_address","template","source_key");--> statement-breakpoint
 CREATE INDEX "emails_created_idx" ON "communication"."emails" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "emails_user_idx" ON "communication"."emails" USING btree ("user_id","created_at");--> statement-breakpoint

@@ -20,8 +20,10 @@ import { attachRealtimeServer, type RealtimeServer } from './realtime/server.ts'
 export const communicationConsumes = [
   'identity.user.registered',
   'identity.email.requested',
+  'identity.membership.changed',
   'learning.course.published',
   'learning.enrollment.created',
+  'learning.enrollment.revoked',
   'learning.course.completed',
   'learning.certificate.issued',
   'learning.quiz.graded',

@@ -101,6 +101,23 @@ export async function createTestCommunication(
     return email
   }
 
+  /**
+   * A cast of named people in one organization (a fresh one unless given), each a TestUser with
+   * the given roles and known to communication by that name: `cast({ lea: ['learner', 'Lea Learner'] })`.
+   */
+  async function cast<K extends string>(
+    members: Record<K, [role: string, name: string]>,
+    orgId: string = newId('org'),
+  ): Promise<Record<K, TestUser> & { orgId: string }> {
+    const users: Partial<Record<K, TestUser>> = {}
+    for (const [key, [role, name]] of Object.entries(members) as [K, [string, string]][]) {
+      const u = principals.user([role], orgId)
+      await person(u, name)
+      users[key] = u
+    }
+    return { ...(users as Record<K, TestUser>), orgId }
+  }
+
   /** A booked lesson between a tutor and a learner (as tutoring.lesson.booked would have told it): chat contacts. */
   async function lesson(tutor: TestUser, learner: TestUser) {
     const startsAt = new Date(Date.now() + 86_400_000)
@@ -115,18 +132,66 @@ export async function createTestCommunication(
     })
   }
 
-  /** Delivers learning.enrollment.created: `learner` enrolled (free) in `courseId` of their org. */
-  async function enroll(learner: TestUser, courseId: string) {
-    return deliver('learning.enrollment.created', learner.orgId, {
-      enrollmentId: newId('enr'),
+  /**
+   * Delivers learning.course.published: `instructor` owns and teaches `courseId` of their org.
+   * Returns the course id (a new one unless given).
+   */
+  async function publishCourse(
+    instructor: TestUser,
+    course: { courseId?: string; title?: string; slug?: string } = {},
+  ) {
+    const courseId = course.courseId ?? newId('crs')
+    await deliver('learning.course.published', instructor.orgId, {
       courseId,
-      userId: learner.userId,
-      courseVersion: 1,
-      source: 'free',
-      sourceRef: null,
-      cohortId: null,
-      expiresAt: null,
+      version: 1,
+      slug: course.slug ?? 'algebra',
+      title: course.title ?? 'Algebra I',
+      visibility: 'org',
+      ownerId: instructor.userId,
+      instructorIds: [instructor.userId],
+      priceMinor: 0,
+      currency: 'EUR',
+      publishedBy: instructor.userId,
     })
+    return courseId
+  }
+
+  /**
+   * Delivers learning.enrollment.created: `learner` enrolled (free) in `courseId` of their org
+   * (a new enrollment id and now, unless given).
+   */
+  async function enroll(
+    learner: TestUser,
+    courseId: string,
+    opts: { enrollmentId?: string; occurredAt?: string } = {},
+  ) {
+    return deliver(
+      'learning.enrollment.created',
+      learner.orgId,
+      {
+        enrollmentId: opts.enrollmentId ?? newId('enr'),
+        courseId,
+        userId: learner.userId,
+        courseVersion: 1,
+        source: 'free',
+        sourceRef: null,
+        cohortId: null,
+        expiresAt: null,
+      },
+      newId('evt'),
+      opts.occurredAt,
+    )
+  }
+
+  /** Delivers learning.enrollment.revoked of `enrollmentId` (at `occurredAt`, default now). */
+  async function revoke(learner: TestUser, courseId: string, enrollmentId: string, occurredAt?: string) {
+    return deliver(
+      'learning.enrollment.revoked',
+      learner.orgId,
+      { enrollmentId, courseId, userId: learner.userId, reason: 'admin' },
+      newId('evt'),
+      occurredAt,
+    )
   }
 
   return {
@@ -143,8 +208,11 @@ export async function createTestCommunication(
     principals,
     deliver,
     person,
+    cast,
     lesson,
+    publishCourse,
     enroll,
+    revoke,
     /** Moves the service's clock (null: the real time again). */
     setNow(d: Date | null) {
       now = d
@@ -165,3 +233,6 @@ export async function createTestCommunication(
 
 /** What createTestCommunication returns. */
 export type TestCommunication = Awaited<ReturnType<typeof createTestCommunication>>
+
+/** `seconds` from now, as an event's occurredAt. */
+export const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString()

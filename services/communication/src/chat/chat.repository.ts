@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '@learnmesh/kernel'
-import { conversationParticipants, conversations, messages, people } from '../db/schema.ts'
+import {
+  conversationParticipants,
+  conversations,
+  courseEnrollments,
+  messages,
+  orgMembers,
+  people,
+} from '../db/schema.ts'
 
 /** A conversation row. */
 export type ConversationRow = typeof conversations.$inferSelect
@@ -28,7 +35,7 @@ export interface ContactRow {
   reasons: { kind: ContactKind; course: string | null }[]
 }
 
-/** What `contacts` searches: whose contacts, how (name filter, keyset cursor, page size), or one person only. */
+/** What `contacts` searches: whose contacts, how (name filter, keyset cursor, page size), or some people only. */
 export interface ContactQuery {
   orgId: string
   userId: string
@@ -36,8 +43,8 @@ export interface ContactQuery {
   staff: boolean
   /** Case-insensitive substring of the display name (already trimmed, non-empty). */
   q?: string
-  /** Only this person (openDirect's check). */
-  only?: string
+  /** Only these people (the check of opening a direct conversation or adding to a group). */
+  only?: string[]
   /** Keyset: after (lower(display_name), user_id). */
   after?: { name: string; userId: string }
   limit: number
@@ -45,6 +52,9 @@ export interface ContactQuery {
 
 /** `%`, `_` and `\` match themselves in a LIKE pattern. */
 const likeEscape = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** A membership as communication last heard of it (identity.membership.changed). */
+export type OrgMemberRow = typeof orgMembers.$inferSelect
 
 /** Drizzle queries of chat; plain rows out. */
 export const chatRepository = {
@@ -65,20 +75,12 @@ export const chatRepository = {
     return row ?? null
   },
 
-  /** People known in this org among `userIds`. */
-  async knownPeople(db: DbOrTx, orgId: string, userIds: string[]) {
-    if (userIds.length === 0) return []
-    return db
-      .select({ userId: people.userId })
-      .from(people)
-      .where(and(eq(people.orgId, orgId), inArray(people.userId, userIds)))
-  },
-
   /**
    * The people `userId` may start a conversation with, from what communication knows: lessons
    * (tutor ↔ learner), course channels (learner → instructors; instructor → everyone in the
    * channel), conversations they share, listed tutors, and for staff the whole org. Only people of
-   * the org communication knows by name; never oneself. Ordered by name, then id (keyset).
+   * the org communication knows by name and who were not removed from it; never oneself. Ordered by
+   * name, then id (keyset).
    */
   async contacts(db: DbOrTx, c: ContactQuery): Promise<ContactRow[]> {
     const org = c.orgId
@@ -86,6 +88,9 @@ export const chatRepository = {
     const staff = c.staff
       ? sql`union all select user_id, 'organization', null from communication.people where org_id = ${org}`
       : sql``
+    // An empty `only` matches no one (`in (null)`).
+    const ids = c.only?.length ? c.only.map((id) => sql`${id}`) : [sql`null`]
+    const only = c.only === undefined ? sql`` : sql`and c.user_id in (${sql.join(ids, sql`, `)})`
     const res = await db.execute(sql`
       with c(user_id, kind, course) as (
         select learner_id, 'your_learner', null::text from communication.lessons
@@ -115,7 +120,9 @@ export const chatRepository = {
           jsonb_agg(distinct jsonb_build_object('kind', c.kind, 'course', c.course)) as reasons
         from c join communication.people p on p.user_id = c.user_id and p.org_id = ${org}
         where c.user_id <> ${me}
-          ${c.only === undefined ? sql`` : sql`and c.user_id = ${c.only}`}
+          and not exists (select 1 from communication.org_members m
+            where m.org_id = ${org} and m.user_id = p.user_id and m.removed)
+          ${only}
           ${c.q === undefined ? sql`` : sql`and p.display_name ilike ${`%${likeEscape(c.q)}%`} escape '\'`}
           ${c.after === undefined ? sql`` : sql`and (lower(p.display_name), p.user_id) > (${c.after.name}, ${c.after.userId})`}
         group by p.user_id, p.display_name
@@ -175,6 +182,123 @@ export const chatRepository = {
       .onConflictDoNothing()
       .returning({ userId: conversationParticipants.userId })
     return rows.map((r) => r.userId)
+  },
+
+  /** Removes these people from a conversation (only those with one of `roles`); returns who was removed. */
+  async removeParticipants(
+    db: DbOrTx,
+    conversationId: string,
+    userIds: string[],
+    roles: string[],
+  ): Promise<string[]> {
+    if (userIds.length === 0) return []
+    const rows = await db
+      .delete(conversationParticipants)
+      .where(
+        and(
+          eq(conversationParticipants.conversationId, conversationId),
+          inArray(conversationParticipants.userId, userIds),
+          inArray(conversationParticipants.role, roles),
+        ),
+      )
+      .returning({ userId: conversationParticipants.userId })
+    return rows.map((r) => r.userId)
+  },
+
+  /** Takes a person out of every course channel of an org; returns the channels they left. */
+  async leaveCourseChannels(db: DbOrTx, orgId: string, userId: string): Promise<string[]> {
+    const rows = await db
+      .delete(conversationParticipants)
+      .where(
+        and(
+          eq(conversationParticipants.orgId, orgId),
+          eq(conversationParticipants.userId, userId),
+          inArray(
+            conversationParticipants.conversationId,
+            db
+              .select({ id: conversations.id })
+              .from(conversations)
+              .where(and(eq(conversations.orgId, orgId), eq(conversations.kind, 'course'))),
+          ),
+        ),
+      )
+      .returning({ conversationId: conversationParticipants.conversationId })
+    return rows.map((r) => r.conversationId)
+  },
+
+  /** Whether `userId` is in `conversationId` (a read outside a consumer's transaction, after commit). */
+  async isParticipant(db: DbOrTx, conversationId: string, userId: string) {
+    const [row] = await db
+      .select({ userId: conversationParticipants.userId })
+      .from(conversationParticipants)
+      .where(
+        and(
+          eq(conversationParticipants.conversationId, conversationId),
+          eq(conversationParticipants.userId, userId),
+        ),
+      )
+      .limit(1)
+    return row !== undefined
+  },
+
+  /** The membership communication last heard of (null: no event yet). */
+  async orgMember(db: DbOrTx, orgId: string, userId: string): Promise<OrgMemberRow | null> {
+    const [row] = await db
+      .select()
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)))
+      .limit(1)
+    return row ?? null
+  },
+
+  /**
+   * Records a membership event unless a newer one is recorded (`changedAt`); returns whether it
+   * was applied.
+   */
+  async applyMembership(db: DbOrTx, row: OrgMemberRow): Promise<boolean> {
+    const applied = await db
+      .insert(orgMembers)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [orgMembers.orgId, orgMembers.userId],
+        set: { roles: row.roles, removed: row.removed, changedAt: row.changedAt },
+        setWhere: sql`${orgMembers.changedAt} <= ${row.changedAt.toISOString()}::timestamptz`,
+      })
+      .returning({ userId: orgMembers.userId })
+    return applied.length > 0
+  },
+
+  /**
+   * Records an enrollment event unless a newer one of the same enrollment is recorded
+   * (`changedAt`); returns whether it was applied.
+   */
+  async applyEnrollment(db: DbOrTx, row: typeof courseEnrollments.$inferSelect): Promise<boolean> {
+    const applied = await db
+      .insert(courseEnrollments)
+      .values(row)
+      .onConflictDoUpdate({
+        target: courseEnrollments.enrollmentId,
+        set: { active: row.active, changedAt: row.changedAt },
+        setWhere: sql`${courseEnrollments.changedAt} <= ${row.changedAt.toISOString()}::timestamptz`,
+      })
+      .returning({ id: courseEnrollments.enrollmentId })
+    return applied.length > 0
+  },
+
+  /** The courses of an org where the person has an active enrollment. */
+  async activeCourses(db: DbOrTx, orgId: string, userId: string, courseId?: string): Promise<string[]> {
+    const rows = await db
+      .selectDistinct({ courseId: courseEnrollments.courseId })
+      .from(courseEnrollments)
+      .where(
+        and(
+          eq(courseEnrollments.orgId, orgId),
+          eq(courseEnrollments.userId, userId),
+          eq(courseEnrollments.active, true),
+          courseId === undefined ? undefined : eq(courseEnrollments.courseId, courseId),
+        ),
+      )
+    return rows.map((r) => r.courseId)
   },
 
   async participantIds(db: DbOrTx, conversationIds: string[]) {

@@ -28,6 +28,20 @@ describe('chat over HTTP', () => {
   const send = (u: TestUser, id: string, body: string, clientMessageId = `c${++seq}`) =>
     t.call(u, 'POST', `/conversations/${id}/messages`, { body, clientMessageId })
 
+  /** A fresh org with a tutor, their learner, an unrelated learner and an org admin. */
+  async function groupWorld() {
+    const orgId = newId('org')
+    const tutor = t.user(['tutor'], orgId)
+    const learner = t.user(['learner'], orgId)
+    const stranger = t.user(['learner'], orgId)
+    const admin = t.user(['org_admin'], orgId)
+    for (const u of [tutor, learner, stranger, admin]) await t.person(u)
+    await t.lesson(tutor, learner)
+    return { tutor, learner, stranger, admin }
+  }
+  const group = (u: TestUser, memberIds: string[]) =>
+    t.call(u, 'POST', '/conversations/group', { title: 'Study group', memberIds })
+
   describe('happy', () => {
     it('opens one direct conversation per pair, whoever opens it', async () => {
       const { learner, tutor, conversationId } = await pair()
@@ -140,6 +154,8 @@ describe('chat over HTTP', () => {
       const a = t.user()
       const b = t.user()
       for (const u of [owner, a, b]) await t.person(u)
+      // Members of a group are the creator's contacts (here: learners of their lessons).
+      for (const u of [a, b]) await t.lesson(owner, u)
       const res = await t.call(owner, 'POST', '/conversations/group', {
         title: 'Study group',
         memberIds: [a.userId, b.userId],
@@ -147,6 +163,13 @@ describe('chat over HTTP', () => {
       expect(res.statusCode).toBe(201)
       expect(res.json().participantIds).toHaveLength(3)
       expect((await send(b, res.json().id, 'hi all')).statusCode).toBe(201)
+    })
+
+    it('lets org staff put any member of their org in a group', async () => {
+      const w = await groupWorld()
+      const res = await group(w.admin, [w.learner.userId, w.stranger.userId])
+      expect(res.statusCode).toBe(201)
+      expect(res.json().participantIds).toHaveLength(3)
     })
   })
 
@@ -191,6 +214,16 @@ describe('chat over HTTP', () => {
       expect((await send(learner, conversationId, '   ')).statusCode).toBe(422)
     })
 
+    it('refuses a group with someone who is not my contact (404 naming them) and creates nothing', async () => {
+      const w = await groupWorld()
+      const res = await group(w.tutor, [w.learner.userId, w.stranger.userId])
+      expect(res.statusCode).toBe(404)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.json()).toMatchObject({ code: 'not_found', missing: [w.stranger.userId] })
+      for (const u of [w.tutor, w.learner, w.stranger])
+        expect((await t.call(u, 'GET', '/conversations')).json().items).toEqual([])
+    })
+
     it('lets only the sender edit or delete a message', async () => {
       const { learner, tutor, conversationId } = await pair()
       const m = (await send(learner, conversationId, 'mine')).json()
@@ -231,6 +264,24 @@ describe('chat over HTTP', () => {
       await t.person(a)
       await t.person(b)
       expect((await t.call(a, 'POST', '/conversations/direct', { userId: b.userId })).statusCode).toBe(404)
+    })
+
+    it('a learner cannot pull fellow learners or strangers into a group', async () => {
+      const w = await groupWorld()
+      const res = await group(w.learner, [w.stranger.userId])
+      expect(res.statusCode).toBe(404)
+      expect((await t.call(w.stranger, 'GET', '/conversations')).json().items).toEqual([])
+      // Their tutor is fine.
+      expect((await group(w.learner, [w.tutor.userId])).statusCode).toBe(201)
+    })
+
+    it('will not put someone of another organization in a group, not even for org staff', async () => {
+      const w = await groupWorld()
+      const other = t.user(['learner'], t.orgB)
+      await t.person(other)
+      const res = await group(w.admin, [other.userId])
+      expect(res.statusCode).toBe(404)
+      expect((await t.call(other, 'GET', '/conversations')).json().items).toEqual([])
     })
 
     it('requires a token', async () => {

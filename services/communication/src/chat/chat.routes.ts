@@ -46,7 +46,7 @@ export async function chatRoutes(app: App, deps: CommunicationDeps): Promise<voi
       schema: {
         tags,
         security: bearer,
-        summary: 'Create a group conversation (I am its owner)',
+        summary: 'Create a group conversation with my contacts (I am its owner)',
         body: CreateGroupBody,
         response: { 201: ConversationSchema, ...problems(400, 401, 404) },
       },

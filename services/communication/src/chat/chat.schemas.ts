@@ -84,7 +84,7 @@ export const CreateDirectBody = Type.Object(
 export const CreateGroupBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 120 }),
-    /** The other members (same organization); the creator is added as owner. */
+    /** The other members, each a contact of the creator (see GET /contacts); the creator is added as owner. */
     memberIds: Type.Array(UserId, { minItems: 1, maxItems: 100, uniqueItems: true }),
   },
   { additionalProperties: false },

@@ -22,9 +22,6 @@ export interface ChatActor {
   platformAdmin?: boolean
 }
 
-/** Org staff may message (and find) every member of their own organization. */
-const isStaff = (a: ChatActor) => a.platformAdmin === true || (a.roles ?? []).includes('org_admin')
-
 /** Reasons shown per contact at most (an instructor may teach someone in many courses). */
 const MAX_REASONS = 5
 
@@ -170,6 +167,32 @@ export function createChatService(deps: CommunicationDeps) {
     }
   }
 
+  /**
+   * Org staff may message (and find) every member of their own organization. The token's roles may
+   * be up to an access token's lifetime old: a demotion or removal communication has heard of
+   * (identity.membership.changed) wins over them.
+   */
+  async function isStaff(a: ChatActor): Promise<boolean> {
+    if (a.platformAdmin === true) return true
+    if (!(a.roles ?? []).includes('org_admin')) return false
+    const m = await repo.orgMember(db, a.orgId, a.userId)
+    return m === null || (!m.removed && m.roles.includes('org_admin'))
+  }
+
+  /** Those of `userIds` who are not the actor's contacts (see docs/chat.md "Who you can message"). */
+  async function notContacts(actor: ChatActor, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return []
+    const found = await repo.contacts(db, {
+      orgId: actor.orgId,
+      userId: actor.userId,
+      staff: await isStaff(actor),
+      only: userIds,
+      limit: userIds.length,
+    })
+    const ok = new Set(found.map((c) => c.userId))
+    return userIds.filter((id) => !ok.has(id))
+  }
+
   async function view(actor: ChatActor, c: ConversationRow): Promise<ConversationView> {
     const participants = (await repo.participantDetails(db, [c.id])).map(toParticipant)
     const m = await repo.membership(db, actor.orgId, c.id, actor.userId)
@@ -184,23 +207,22 @@ export function createChatService(deps: CommunicationDeps) {
 
   /** Direct conversations follow the contacts rule: someone you have no reason to know stays unreachable. */
   async function requireContact(actor: ChatActor, otherId: string) {
-    const found = await repo.contacts(db, {
-      orgId: actor.orgId,
-      userId: actor.userId,
-      staff: isStaff(actor),
-      only: otherId,
-      limit: 1,
-    })
-    if (found.length === 0) {
+    if ((await notContacts(actor, [otherId])).length > 0) {
       throw new AppError('not_found', 'You can only message your contacts (see /contacts)')
     }
   }
 
-  async function requireKnown(actor: ChatActor, userIds: string[]) {
-    const known = new Set((await repo.knownPeople(db, actor.orgId, userIds)).map((p) => p.userId))
-    const missing = userIds.filter((id) => !known.has(id))
-    if (missing.length) {
-      throw new AppError('not_found', 'Someone to add is not a member of your organization', { missing })
+  /**
+   * Groups follow it too: everyone added must be a contact of the one adding them (org staff: any
+   * member of their org). Refused like a direct conversation (404), naming who was refused, which
+   * tells the caller nothing about people they did not name.
+   */
+  async function requireContacts(actor: ChatActor, userIds: string[]) {
+    const missing = await notContacts(actor, userIds)
+    if (missing.length > 0) {
+      throw new AppError('not_found', 'You can only add your contacts to a group (see /contacts)', {
+        missing,
+      })
     }
   }
 
@@ -233,10 +255,10 @@ export function createChatService(deps: CommunicationDeps) {
       return view(actor, created.row)
     },
 
-    /** A new group conversation with the actor as owner. */
+    /** A new group conversation with the actor as owner and some of their contacts as members. */
     async createGroup(actor: ChatActor, title: string, memberIds: string[]): Promise<ConversationView> {
-      const others = memberIds.filter((id) => id !== actor.userId)
-      await requireKnown(actor, others)
+      const others = [...new Set(memberIds)].filter((id) => id !== actor.userId)
+      await requireContacts(actor, others)
       const row = await db.transaction(async (tx) => {
         const c = (await repo.insertConversation(tx, {
           id: newId('cnv'),
@@ -265,7 +287,7 @@ export function createChatService(deps: CommunicationDeps) {
       const rows = await repo.contacts(db, {
         orgId: actor.orgId,
         userId: actor.userId,
-        staff: isStaff(actor),
+        staff: await isStaff(actor),
         ...(q ? { q } : {}),
         ...(query.cursor ? { after: decodeCursor(query.cursor) } : {}),
         limit: query.limit + 1,

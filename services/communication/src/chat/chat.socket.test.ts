@@ -55,22 +55,10 @@ describe('chat over Socket.IO', () => {
       const instructor = t.user(['instructor'])
       const learner = t.user()
       await t.people(instructor, learner)
-      const courseId = newId('crs')
       const si = await t.socketFor(instructor)
       const sl = await t.socketFor(learner)
       const instructorAdded = next<{ conversationId: string }>(si, 'conversation:added')
-      await t.deliver('learning.course.published', t.orgA, {
-        courseId,
-        version: 1,
-        slug: 'intro',
-        title: 'Intro to Rust',
-        visibility: 'org',
-        ownerId: instructor.userId,
-        instructorIds: [instructor.userId],
-        priceMinor: 0,
-        currency: 'EUR',
-        publishedBy: instructor.userId,
-      })
+      const courseId = await t.publishCourse(instructor, { title: 'Intro to Rust', slug: 'intro' })
       const { conversationId } = await instructorAdded
       const learnerAdded = next<{ conversationId: string }>(sl, 'conversation:added')
       const notified = next<{ type: string; title: string }>(sl, 'notification:new')
@@ -290,6 +278,23 @@ describe('chat over Socket.IO', () => {
       expect((await t.call(outsider, 'GET', `/conversations/${conversationId}/messages`)).statusCode).toBe(
         404,
       )
+    })
+
+    it('takes a revoked learner out of the channel room at once: told, and no longer overhearing', async () => {
+      const instructor = t.user(['instructor'])
+      const learner = t.user()
+      await t.people(instructor, learner)
+      const courseId = await t.publishCourse(instructor, { title: 'Revoked course' })
+      const enrollmentId = newId('enr')
+      await t.enroll(learner, courseId, { enrollmentId })
+      const si = await t.socketFor(instructor)
+      const sl = await t.socketFor(learner)
+      const removed = next<{ conversationId: string }>(sl, 'conversation:removed')
+      await t.revoke(learner, courseId, enrollmentId)
+      const { conversationId } = await removed
+      const overheard = silence(sl, 'message:new', 500)
+      await request(si, 'message:send', { conversationId, body: 'after you left', clientMessageId: cid() })
+      expect(await overheard).toBe(true)
     })
 
     it("keeps another organization's users out of a conversation", async () => {

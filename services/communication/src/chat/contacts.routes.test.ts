@@ -23,33 +23,16 @@ describe('chat contacts (GET /contacts)', () => {
    * an unrelated learner; Ada is an org admin.
    */
   async function world() {
-    const orgId = newId('org')
-    const lea = t.user(['learner'], orgId)
-    const tom = t.user(['tutor'], orgId)
-    const ivy = t.user(['instructor'], orgId)
-    const lisa = t.user(['tutor'], orgId)
-    const sam = t.user(['learner'], orgId)
-    const ada = t.user(['org_admin'], orgId)
-    await t.person(lea, 'Lea Learner')
-    await t.person(tom, 'Tom Tutor')
-    await t.person(ivy, 'Ivy Instructor')
-    await t.person(lisa, 'Lisa Listed')
-    await t.person(sam, 'Sam Stranger')
-    await t.person(ada, 'Ada Admin')
-    await t.lesson(tom, lea)
-    const courseId = newId('crs')
-    await t.deliver('learning.course.published', orgId, {
-      courseId,
-      version: 1,
-      slug: 'algebra',
-      title: 'Algebra I',
-      visibility: 'org',
-      ownerId: ivy.userId,
-      instructorIds: [ivy.userId],
-      priceMinor: 0,
-      currency: 'EUR',
-      publishedBy: ivy.userId,
+    const { orgId, lea, tom, ivy, lisa, sam, ada } = await t.cast({
+      lea: ['learner', 'Lea Learner'],
+      tom: ['tutor', 'Tom Tutor'],
+      ivy: ['instructor', 'Ivy Instructor'],
+      lisa: ['tutor', 'Lisa Listed'],
+      sam: ['learner', 'Sam Stranger'],
+      ada: ['org_admin', 'Ada Admin'],
     })
+    await t.lesson(tom, lea)
+    const courseId = await t.publishCourse(ivy)
     for (const learner of [lea, sam]) await t.enroll(learner, courseId)
     await listTutor(orgId, lisa, true)
     return { orgId, lea, tom, ivy, lisa, sam, ada }

@@ -51,6 +51,47 @@ export const listedTutors = communication.table('listed_tutors', {
   listedAt: ts('listed_at').notNull(),
 })
 
+/**
+ * Memberships (identity.membership.changed), newest event per (org, user): a removed member is no
+ * longer anyone's contact in that org nor in its course channels, and a demoted org admin loses the
+ * org-wide contacts search before their token expires. Rows are kept on removal (a tombstone), so a
+ * late older event cannot bring a membership back.
+ */
+export const orgMembers = communication.table(
+  'org_members',
+  {
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** The roles after the change (empty once removed). */
+    roles: text('roles').array().notNull(),
+    /** True after a `removed` change (until a newer `joined`). */
+    removed: boolean('removed').notNull(),
+    /** When the applied membership event happened (older deliveries are ignored). */
+    changedAt: ts('changed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] })],
+)
+
+/**
+ * Enrollments (learning.enrollment.created / .revoked), newest event per enrollment: a learner is in
+ * a course's channel while one of their enrollments in it is active. A revoked row stays (a
+ * tombstone), so a late `created` cannot put the learner back.
+ */
+export const courseEnrollments = communication.table(
+  'course_enrollments',
+  {
+    enrollmentId: text('enrollment_id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    courseId: text('course_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** False once revoked. */
+    active: boolean('active').notNull(),
+    /** When the applied enrollment event happened (older deliveries are ignored). */
+    changedAt: ts('changed_at').notNull(),
+  },
+  (t) => [index('course_enrollments_user_idx').on(t.orgId, t.userId, t.courseId)],
+)
+
 /** Course titles (learning.course.published), for messages about enrollments and completions. */
 export const courses = communication.table('courses', {
   courseId: text('course_id').primaryKey(),

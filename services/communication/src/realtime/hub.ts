@@ -24,6 +24,8 @@ export interface RealtimeHub {
   toConversation(conversationId: string, event: string, data: unknown): void
   /** Puts every connection of these users into a conversation's room (they were just added to it). */
   joinConversation(userIds: string[], conversationId: string): void
+  /** Takes every connection of these users out of a conversation's room (they were just removed from it). */
+  leaveConversation(userIds: string[], conversationId: string): void
   /**
    * A notification was stored inside a transaction that has not committed yet: once it is
    * committed (read back outside the transaction), it is pushed to its user; never if it rolled back.
@@ -105,6 +107,10 @@ export function createRealtimeHub(options: {
     joinConversation(userIds, conversationId) {
       if (!io || userIds.length === 0) return
       io.in(userIds.map(userRoom)).socketsJoin(conversationRoom(conversationId))
+    },
+    leaveConversation(userIds, conversationId) {
+      if (!io || userIds.length === 0) return
+      io.in(userIds.map(userRoom)).socketsLeave(conversationRoom(conversationId))
     },
     whenCommitted,
     notificationStored(id) {

@@ -1,0 +1,44 @@
+import { defineHandler, type EventHandler } from '@learnmesh/kernel'
+import { identityMembershipChanged } from '@learnmesh/contracts'
+import type { CommunicationDeps } from '../deps.ts'
+import { chatRepository as repo } from './chat.repository.ts'
+import { announceAfterCommit, courseChannel, leaveAfterCommit } from './course-channels.handlers.ts'
+
+/**
+ * identity.membership.changed: chat keeps each member's newest membership (`org_members`, by
+ * `occurredAt`; a late older event changes nothing). A removed member leaves every course channel of
+ * the org and is nobody's contact there any more (their earlier conversations stay readable to the
+ * others); a demoted org admin loses the org-wide contacts search. Someone who joins again is put
+ * back in the channels of their active enrollments (instructors at the course's next publication).
+ */
+export function membershipHandlers(deps: CommunicationDeps): EventHandler[] {
+  return [
+    defineHandler({
+      event: identityMembershipChanged,
+      async handle(tx, p, env) {
+        const { orgId, userId } = p
+        const removed = p.change === 'removed'
+        const before = await repo.orgMember(tx, orgId, userId)
+        const applied = await repo.applyMembership(tx, {
+          orgId,
+          userId,
+          roles: removed ? [] : p.roles,
+          removed,
+          changedAt: new Date(env.occurredAt),
+        })
+        if (!applied) return
+        if (removed) {
+          for (const conversationId of await repo.leaveCourseChannels(tx, orgId, userId))
+            leaveAfterCommit(deps, conversationId, [userId])
+          return
+        }
+        if (!before?.removed) return
+        for (const courseId of await repo.activeCourses(tx, orgId, userId)) {
+          const channel = await courseChannel(tx, deps, orgId, courseId)
+          const added = await repo.addParticipants(tx, channel.id, orgId, [{ userId, role: 'member' }])
+          announceAfterCommit(deps, channel.id, added)
+        }
+      },
+    }) as EventHandler,
+  ]
+}
