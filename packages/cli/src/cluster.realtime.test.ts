@@ -97,7 +97,8 @@ describe.runIf(ready)('cluster mode: chat through the gateway across two communi
     }
     const replicas: ServiceProcess[] = []
     for (let i = 0; i < 2; i++) replicas.push(await startServiceProcess(communicationService, { env }))
-    cleanups.push(async () => {
+    // Before the database is dropped (its connections forcibly ended) and the JWKS server closed.
+    cleanups.unshift(async () => {
       for (const r of replicas) await r.close()
       await deleteRabbitTopology({
         exchanges: [`${prefix}learnmesh.events`, `${prefix}learnmesh.dlx`],
