@@ -54,10 +54,14 @@ function useConversationListUpdates(activeId: string | undefined, myId: string |
     })
     const invalidate = () => void queryClient.invalidateQueries({ queryKey: CONVERSATIONS })
     const offAdded = realtime.on('conversation:added', invalidate)
+    // Left a course channel (enrollment revoked, membership removed): it drops out of the list, and an
+    // open one turns into "Conversation not found".
+    const offRemoved = realtime.on('conversation:removed', invalidate)
     const offResumed = realtime.on('resumed', invalidate)
     return () => {
       offNew()
       offAdded()
+      offRemoved()
       offResumed()
     }
   }, [queryClient, activeId, myId])
