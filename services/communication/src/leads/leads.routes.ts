@@ -24,7 +24,7 @@ export async function leadsRoutes(app: App, deps: CommunicationDeps): Promise<vo
         tags,
         summary: 'Send the landing-page contact form (anonymous; rate limited per IP and email)',
         body: CreateLeadBody,
-        response: { 202: LeadReceived, ...problems(400, 422, 429) },
+        response: { 202: LeadReceived, ...problems(400, 404, 422, 429) },
       },
     },
     async (request, reply) => {

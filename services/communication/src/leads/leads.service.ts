@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { and, asc, count, desc, eq, gt, lt, ne, type SQL } from 'drizzle-orm'
 import { AppError, newId, type Principal, type Tx } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
-import { leads } from '../db/schema.ts'
+import { leads, orgMembers, people } from '../db/schema.ts'
 import { queueEmail } from '../notifications/deliver.ts'
 import type { LeadStatus } from './leads.schemas.ts'
 
@@ -104,6 +104,21 @@ export function createLeadsService(deps: CommunicationDeps) {
         throw new AppError('unprocessable', 'Please agree to be contacted (consent must be true)')
       const name = body.name.trim()
       if (name === '') throw new AppError('unprocessable', 'name must not be blank')
+      // Only an organization communication knows (someone registered in it or a member of it): a
+      // made-up org id would store leads nobody can read and send confirmations on its behalf.
+      const [known] = await db
+        .select({ userId: people.userId })
+        .from(people)
+        .where(eq(people.orgId, body.orgId))
+        .limit(1)
+      const [member] = known
+        ? [known]
+        : await db
+            .select({ userId: orgMembers.userId })
+            .from(orgMembers)
+            .where(and(eq(orgMembers.orgId, body.orgId), eq(orgMembers.removed, false)))
+            .limit(1)
+      if (!member) throw new AppError('not_found', 'Organization not found')
       const email = body.email.trim().toLowerCase()
       const ipHash = createHmac('sha256', config.COMMUNICATION_SECRET)
         .update(`lead-ip:${ip}`)

@@ -8,6 +8,9 @@ describe('leads', () => {
   let t: TestCommunication
   beforeAll(async () => {
     t = await createTestCommunication({ env: { LEADS_MAX_PER_IP_HOUR: '3', LEADS_MAX_PER_EMAIL_DAY: '2' } })
+    // Leads are taken for organizations communication knows: each has a registered admin.
+    await t.cast({ olga: ['org_admin', 'Olga Owner'] }, t.orgA)
+    await t.cast({ otto: ['org_admin', 'Otto Owner'] }, t.orgB)
   })
   afterAll(async () => {
     await t.close()
@@ -110,6 +113,16 @@ describe('leads', () => {
         expect(res.headers['content-type']).toContain('application/problem+json')
       }
       expect(await stored(email)).toEqual([])
+    })
+
+    it('a form for an organization nobody belongs to is a 404 and sends no email', async () => {
+      const email = `${newId('x')}@example.test`
+      const res = await submit(form({ email, orgId: newId('org') }))
+      expect(res.statusCode).toBe(404)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(await stored(email)).toEqual([])
+      await t.runJobs()
+      expect((await t.emails()).filter((e) => e.to === email)).toEqual([])
     })
 
     it('a filled honeypot looks accepted but stores and sends nothing', async () => {
