@@ -1,20 +1,13 @@
-import { randomFillSync } from 'node:crypto'
 import { v7 } from 'uuid'
 
-// Request ids and event ids are made on hot paths: draw their random bits 256 ids at a time
-// instead of one getrandom call per id.
-const POOL_IDS = 256
-const pool = new Uint8Array(16 * POOL_IDS)
-let next = POOL_IDS
-
-/** A time-ordered UUIDv7 (RFC 9562), monotonic within this process. */
+/**
+ * A time-ordered UUIDv7 (RFC 9562), monotonic within this process: ids made in the same millisecond
+ * keep their order (uuid's own counter; its random bytes come from a pooled `randomFillSync`). Do not
+ * pass `v7` options here: with any option (even only `random`) uuid skips the counter, and ids of one
+ * millisecond would sort at random.
+ */
 export function uuid7(): string {
-  if (next === POOL_IDS) {
-    randomFillSync(pool)
-    next = 0
-  }
-  const offset = 16 * next++
-  return v7({ random: pool.subarray(offset, offset + 16) })
+  return v7()
 }
 
 const uuidv7 = uuid7
