@@ -15,6 +15,19 @@ beforeAll(async () => {
     readyChecks: { ok: async () => {} },
   })
   app.post(
+    '/maybe',
+    {
+      schema: {
+        body: Type.Object(
+          { note: Type.Optional(Type.String({ maxLength: 5 })) },
+          { additionalProperties: false },
+        ),
+        optionalBody: true,
+      },
+    },
+    async (request) => ({ note: request.body.note ?? null }),
+  )
+  app.post(
     '/things',
     {
       schema: {
@@ -104,6 +117,17 @@ describe('happy', () => {
     expect(res.headers['x-request-id']).toBe('abc-123')
     const bad = await app.inject({ url: '/health', headers: { 'x-request-id': 'bad id\n' } })
     expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+  })
+  it('accepts no body on an optionalBody route, validates one when sent, and documents it as optional', async () => {
+    expect((await app.inject({ method: 'POST', url: '/maybe' })).json()).toEqual({ note: null })
+    const sent = await app.inject({ method: 'POST', url: '/maybe', payload: { note: 'hi' } })
+    expect(sent.json()).toEqual({ note: 'hi' })
+    const bad = await app.inject({ method: 'POST', url: '/maybe', payload: { note: 'too long' } })
+    expect(bad.statusCode).toBe(400)
+    const doc = (await app.inject('/openapi.json')).json()
+    expect(doc.paths['/maybe'].post.requestBody.required).toBe(false)
+    expect(doc.paths['/maybe'].post).not.toHaveProperty('x-optional-body')
+    expect(doc.paths['/things'].post.requestBody.required).toBe(true)
   })
   it('serializes only the declared response fields', async () => {
     const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' } })

@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type onResponseHookHandler,
+  type preValidationAsyncHookHandler,
   type RawServerDefault,
 } from 'fastify'
 import swagger from '@fastify/swagger'
@@ -66,6 +67,13 @@ declare module 'fastify' {
      * (a service process adds `broker` for its transport).
      */
     readyChecks: Record<string, ReadyCheck>
+  }
+  interface FastifySchema {
+    /**
+     * The body schema applies when a body is sent, and a request may send none (it is then
+     * validated as `{}`): the OpenAPI document says `requestBody.required: false`.
+     */
+    optionalBody?: boolean
   }
 }
 
@@ -144,6 +152,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       return handler.call(this as never, request, reply)
     }
     route.onResponse = [...hookList(route.onResponse), finished]
+    if (route.schema?.optionalBody) route.preValidation = [emptyBody, ...hookList(route.preValidation)]
   })
   const unmatched = app.metrics.forRoute('ANY', 'unmatched')
 
@@ -165,6 +174,23 @@ export async function createApp(options: AppOptions): Promise<App> {
   })
 
   await app.register(swagger, {
+    // Fastify needs a body when a route has a body schema, so the generator marks every request body
+    // required; routes with `optionalBody` accept none (see emptyBody).
+    transform: ({ schema, url }) => {
+      if (!schema?.optionalBody) return { schema, url }
+      const { optionalBody: _, ...rest } = schema
+      return { schema: { ...rest, 'x-optional-body': true }, url }
+    },
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject
+      for (const item of Object.values(document.openapiObject.paths ?? {}))
+        for (const operation of Object.values(item ?? {}) as Record<string, unknown>[]) {
+          if (!operation || typeof operation !== 'object' || !operation['x-optional-body']) continue
+          delete operation['x-optional-body']
+          ;(operation.requestBody as { required?: boolean } | undefined)!.required = false
+        }
+      return document.openapiObject
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -262,6 +288,11 @@ class LazyChildLogger {
 }
 
 /** A route option's hooks as an array (Fastify accepts one function, an array or nothing). */
+/** `optionalBody` routes: a request without a body is validated as an empty object. */
+const emptyBody: preValidationAsyncHookHandler = async (request) => {
+  if (request.body === undefined || request.body === null) request.body = {}
+}
+
 function hookList<T>(hooks: T | T[] | undefined): T[] {
   return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
 }

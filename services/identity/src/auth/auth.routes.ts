@@ -89,11 +89,9 @@ export function authRoutes(
           "Each refresh token works once. Presenting a used one ends its whole session (401 `token_reused`), except within REFRESH_REUSE_GRACE_SECONDS of its rotation while that is the session's latest: then the same session gets a new pair and the unreceived successor stops working. " +
           'Browsers send `X-Token-Transport: cookie` and no `refreshToken`: the token is read from the `lm_refresh` cookie (403 from a foreign Origin, 401 when missing or refused) and its successor is set as the new cookie.',
         body: RefreshBody,
+        // Optional in cookie transport.
+        optionalBody: true,
         response: { 200: TokenPairSchema, ...problems(400, 401, 403) },
-      },
-      // The body is optional in cookie transport.
-      preValidation: async (request) => {
-        if (request.body === undefined || request.body === null) request.body = {}
       },
     },
     async (request, reply) => {
@@ -118,11 +116,9 @@ export function authRoutes(
         description:
           'Ends the session of the access token, else of the `refreshToken` in the body, else (with `X-Token-Transport: cookie`) of the `lm_refresh` cookie, and then clears that cookie.',
         body: LogoutBody,
+        // A client holding an access token (or the cookie) may send none.
+        optionalBody: true,
         response: { 204: { type: 'null' }, ...problems(400, 401, 403) },
-      },
-      // The body is optional here: a client holding an access token may send none.
-      preValidation: async (request) => {
-        if (request.body === undefined || request.body === null) request.body = {}
       },
     },
     async (request, reply) => {
