@@ -6,6 +6,8 @@
 // with the access-token handshake, the user's and course channel's rooms joined, the chat handlers
 // and the token-expiry timer per socket), connected straight to the service process (what is
 // measured); the gateway's upgrade proxy would add its own process's sockets, not the service's.
+// Reference (no target): a bare Socket.IO server (`servers/sio-bare.ts`) with the same rooms joined,
+// to split the gap into what Socket.IO itself costs and what communication adds.
 import {
   fixed,
   int,
@@ -140,6 +142,9 @@ export const socketMemoryScenario: EventScenario = {
         const ws = await bench.startBareWs(`ws-${round}`)
         await once('ws', 'ws', wsUrl(ws.url, '/ws'), ws, undefined, round)
         await ws.stop()
+        const sio = await bench.startBareSocketIo(`sio-${round}`)
+        await once('bare Socket.IO', 'sio', wsUrl(sio.url, '/socket.io/'), sio, undefined, round)
+        await sio.stop()
         // Straight to the service: its memory per connection is what is measured, and the gateway
         // (a byte pipe per connection, its own process) would only add its own, shown by `sockets`' CPU.
         const { service } = await bench.startCommunication(`communication-${round}`, false)
@@ -151,9 +156,14 @@ export const socketMemoryScenario: EventScenario = {
       const of = (variant: string) => runs.filter((r) => r.variant === variant)
       const ws = of('ws')
       const comm = of('communication')
-      const rssRatios = comm.map((r, i) => r.server.rss / ws[i]!.server.rss)
+      const sio = of('bare Socket.IO')
       const js = (g: Growth) => g.heap + g.native
-      const heapRatios = comm.map((r, i) => js(r.server) / js(ws[i]!.server))
+      const ratiosOf = (list: typeof runs) => ({
+        rss: list.map((r, i) => r.server.rss / ws[i]!.server.rss),
+        heap: list.map((r, i) => js(r.server) / js(ws[i]!.server)),
+      })
+      const { rss: rssRatios, heap: heapRatios } = ratiosOf(comm)
+      const sioRatios = ratiosOf(sio)
       const rows = [
         [
           'variant (per idle connection)',
@@ -164,21 +174,21 @@ export const socketMemoryScenario: EventScenario = {
           '× ws RSS',
           '× ws heap+external',
         ],
-        ...[
-          ['bare ws', ws],
-          ['communication (service process)', comm],
-        ].map(([label, xs]) => {
-          const list = xs as typeof runs
-          return [
-            label as string,
-            kib(median(list.map((r) => r.server.rss))),
-            list.map((r) => kib(r.server.rss)).join(' / '),
-            kib(median(list.map((r) => r.server.heap))),
-            kib(median(list.map((r) => r.server.native))),
-            label === 'bare ws' ? '1.00' : fixed(median(rssRatios), 2),
-            label === 'bare ws' ? '1.00' : fixed(median(heapRatios), 2),
-          ]
-        }),
+        ...(
+          [
+            ['bare ws', ws, { rss: [1], heap: [1] }],
+            ['bare Socket.IO (reference)', sio, sioRatios],
+            ['communication (service process)', comm, { rss: rssRatios, heap: heapRatios }],
+          ] satisfies [string, typeof runs, { rss: number[]; heap: number[] }][]
+        ).map(([label, list, ratios]) => [
+          label,
+          kib(median(list.map((r) => r.server.rss))),
+          list.map((r) => kib(r.server.rss)).join(' / '),
+          kib(median(list.map((r) => r.server.heap))),
+          kib(median(list.map((r) => r.server.native))),
+          fixed(median(ratios.rss), 2),
+          fixed(median(ratios.heap), 2),
+        ]),
       ]
       const ratio = median(heapRatios)
       const targets: EventTargetResult[] = [
@@ -196,6 +206,8 @@ export const socketMemoryScenario: EventScenario = {
           `memory sampled inside each server after a full GC, before connecting and ${settleMs / 1000} s after the last connected`,
         'the target is on V8 heap + external (what the connection objects retain, exact after a GC); RSS after a GC also depends on whether the allocator reuses the pages the warm-up freed, and can even shrink',
         'Socket.IO connections go straight to the service process (its memory is the target); the gateway would add its own sockets in its own process',
+        `bare Socket.IO (no target) is Socket.IO's defaults with the user's and the channel's rooms and nothing else: ` +
+          `what the framework alone costs per connection; communication's own share is the difference (per round ${sioRatios.heap.map((r) => r.toFixed(2)).join(' / ')}× ws)`,
         loadNote('at the end'),
       )
       printScenario(this, `growth per connection, median of ${rounds} rounds`, rows, [], targets, notes)

@@ -106,7 +106,11 @@ function received(conn: Conn, data: Buffer): void {
 /** Opens one connection; resolves when it is usable (Socket.IO: `ready` received). */
 function open(args: ConnectArgs, spec: ClientSpec): Promise<Conn> {
   return new Promise<Conn>((resolve, reject) => {
-    const url = args.kind === 'ws' ? `${args.url}?g=${spec.group}` : `${args.url}?EIO=4&transport=websocket`
+    // `g` (the course channel's group) is read by the bare servers only; communication ignores it.
+    const url =
+      args.kind === 'ws'
+        ? `${args.url}?g=${spec.group}`
+        : `${args.url}?EIO=4&transport=websocket&g=${spec.group}`
     const ws = new WebSocket(url, { perMessageDeflate: false })
     const conn: Conn = { ws, spec, checked: false }
     let ready = false

@@ -21,12 +21,12 @@ import {
 import { benchPrefix } from '../events/report.ts'
 import { startClient, type ClientProcess } from './clients.ts'
 import type { ClientSpec } from './client.ts'
+import { channelId, userId } from './ids.ts'
 
 const ORG = `org_${'5'.repeat(32)}`
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-export const userId = (n: number): string => `usr_${n.toString(16).padStart(32, '0')}`
-export const channelId = (g: number): string => `cnv_${'c'.repeat(24)}${g.toString(16).padStart(8, '0')}`
+export { channelId, userId } from './ids.ts'
 
 /** Missing infrastructure (PostgreSQL and RabbitMQ are required; Redis is optional: noted). */
 export async function checkInfra(): Promise<{ missing: string[]; redis: boolean }> {
@@ -99,6 +99,8 @@ export interface SocketBench {
   /** Starts communication (cluster mode) and, when `gateway`, the gateway in front of it. */
   startCommunication(name: string, gateway: boolean): Promise<{ service: ServerChild; gateway?: ServerChild }>
   startBareWs(name: string): Promise<ServerChild>
+  /** Starts the bare Socket.IO reference server (`servers/sio-bare.ts`). */
+  startBareSocketIo(name: string): Promise<ServerChild>
   /** Starts `count` client processes. */
   clients(count: number): Promise<ClientProcess[]>
   close(): Promise<void>
@@ -175,6 +177,11 @@ export async function prepareSocketBench(options: {
         const ws = await startServer(name, 'ws-bare', {})
         servers.push(ws)
         return ws
+      },
+      async startBareSocketIo(name) {
+        const sio = await startServer(name, 'sio-bare', {})
+        servers.push(sio)
+        return sio
       },
       async clients(count) {
         const made = await Promise.all(
