@@ -1,6 +1,6 @@
 import { Alert, Button, Center, Loader, Stack, Text } from '@mantine/core'
 import type { ReactNode } from 'react'
-import { errorMessage } from '../api/problem.ts'
+import { ApiError, errorMessage } from '../api/problem.ts'
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -15,12 +15,37 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   )
 }
 
+/**
+ * How a failed load reads to the user. A 404, or a 400 about the address itself (a path parameter
+ * that is not an id), is "not found": the link is wrong or the thing is gone. A 403 is "not
+ * available". Neither offers "Try again" (the same request gets the same answer), nor does any
+ * other 4xx except 408 and 429; server errors and network failures do.
+ */
+export function describeLoadError(error: unknown): { title: string; message: string; retryable: boolean } {
+  if (error instanceof ApiError) {
+    const badAddress = error.status === 400 && /^params\b/.test(error.problem.detail ?? '')
+    if (error.status === 404 || badAddress)
+      return {
+        title: 'Not found',
+        message: badAddress
+          ? 'This address does not point to anything. Check the link you followed.'
+          : `${error.message.replace(/\.$/, '')}. It may have been removed, or the link may be wrong.`,
+        retryable: false,
+      }
+    if (error.status === 403) return { title: 'Not available', message: error.message, retryable: false }
+    const retryable = error.status >= 500 || error.status === 408 || error.status === 429
+    return { title: 'Could not load this', message: error.message, retryable }
+  }
+  return { title: 'Could not load this', message: errorMessage(error), retryable: true }
+}
+
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
+  const { title, message, retryable } = describeLoadError(error)
   return (
-    <Alert color="red" title="Could not load this" role="alert">
+    <Alert color={retryable ? 'red' : 'gray'} title={title} role="alert">
       <Stack gap="xs" align="flex-start">
-        <Text size="sm">{errorMessage(error)}</Text>
-        {retry && (
+        <Text size="sm">{message}</Text>
+        {retry && retryable && (
           <Button size="xs" variant="light" color="red" onClick={retry}>
             Try again
           </Button>
