@@ -1,5 +1,15 @@
 CREATE SCHEMA "commerce";
 --> statement-breakpoint
+CREATE TABLE "commerce"."card_expiries" (
+	"order_id" text PRIMARY KEY NOT NULL,
+	"claimed_by" text,
+	"claimed_until" timestamp with time zone,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_error" text,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "commerce"."cart_items" (
 	"cart_id" text NOT NULL,
 	"price_id" text NOT NULL,

@@ -45,6 +45,10 @@ export interface PayoutAccount {
   accountRef: string
   createdAt: string
 }
+/** GET /earnings/me/payout-account: always 200; `account` is null while the payee has registered none. */
+export interface MyPayoutAccount {
+  account: PayoutAccount | null
+}
 
 interface Page<T> {
   items: T[]
@@ -80,8 +84,8 @@ export const earnings = {
       body: {},
       headers: { 'idempotency-key': idempotencyKey },
     }),
-  /** 404 while the payee has registered none (payouts then use the platform's default rail). */
-  payoutAccount: () => api.request<PayoutAccount>(`${base}/payout-account`),
+  /** `account: null` while the payee has registered none (payouts then use the platform's default rail). */
+  payoutAccount: () => api.request<MyPayoutAccount>(`${base}/payout-account`),
 }
 
 /** React Query keys of the earnings, shared by the studio and the tutor console. */

@@ -178,6 +178,45 @@ for (const [name, enabled, create] of suites) {
     })
 
     describe('errors', () => {
+      it("a recurring job's afterCommit runs after its transaction committed, outside it; its failure only logs", async () => {
+        const database = await open()
+        await database.db.insert(notes).values({ id: 'ac', body: 'x' })
+        const seen: number[] = []
+        let failHandle = true
+        const sweep = defineRecurring({
+          name: 'notes.sweep',
+          cron: '0 0 1 1 *',
+          handle: async (tx) => {
+            await tx
+              .update(notes)
+              .set({ n: sql`${notes.n} + 1` })
+              .where(sql`${notes.id} = 'ac'`)
+            if (failHandle) throw new Error('handle failed')
+          },
+          // Reads through the database, not the transaction: on PGlite (one connection) this would
+          // wait forever if it ran inside the job's transaction.
+          afterCommit: async () => {
+            seen.push(await noteCount(database, 'ac'))
+            throw new Error('provider down')
+          },
+        })
+        const r = runner(database, [sweep], 60_000)
+        await r.runDue() // registers the row
+        const due = () =>
+          database.query(sql`update kernel_fixture.jobs set run_at = now() - interval '1 second'`)
+        await due()
+        await r.runDue()
+        expect(seen).toEqual([]) // handle rolled back: no afterCommit
+        failHandle = false
+        await due()
+        await r.runDue()
+        expect(seen).toEqual([1]) // the committed write is visible
+        const [row] = await rows(database)
+        // afterCommit's failure does not undo or retry the committed run.
+        expect(row).toMatchObject({ status: 'pending', attempts: 0, last_error: null })
+        expect(row!.last_run_at).not.toBeNull()
+      })
+
       it('retries a failing job with back-off, recording attempts and the last error', async () => {
         const database = await open()
         const times: number[] = []

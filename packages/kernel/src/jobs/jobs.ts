@@ -50,6 +50,12 @@ export interface RecurringJob {
   retry?: RetryPolicy
   /** Runs in one transaction with the rescheduling: use only `tx`. */
   handle(tx: Tx, job: JobContext): Promise<void>
+  /**
+   * Optional: runs once `handle`'s transaction has committed, outside any transaction, for work that
+   * must not hold one (a call to a payment provider about rows `handle` claimed). It opens its own
+   * short transactions; a failure is logged and not retried (the next occurrence picks up the rest).
+   */
+  afterCommit?(job: JobContext): Promise<void>
 }
 
 const jobName = /^[a-z][a-z0-9_.-]{0,100}$/
@@ -67,6 +73,7 @@ export function defineRecurring(def: {
   timezone?: string
   retry?: RetryPolicy
   handle(tx: Tx, job: JobContext): Promise<void>
+  afterCommit?(job: JobContext): Promise<void>
 }): RecurringJob {
   if (!jobName.test(def.name)) throw new Error(`invalid job name: ${def.name}`)
   const timezone = def.timezone ?? 'UTC'

@@ -54,6 +54,8 @@ export function retryDelay(policy: RetryPolicy | undefined, attempts: number): n
  *   effects and its completion commit together, so a job runs to completion exactly once.
  * - Failure: the transaction rolls back; the row gets `last_error` and a back-off `run_at`, or
  *   `status = 'failed'` after `maxAttempts` (a recurring job instead skips to its next occurrence).
+ * - After the commit, a recurring job's optional `afterCommit` runs outside any transaction (network
+ *   calls about what `handle` claimed); its failure is only logged.
  * - Recurring jobs are upserted at start (one row per name, key `recurring`); a changed cron
  *   expression moves the next run.
  */
@@ -138,8 +140,8 @@ export function createJobRunner(options: {
         where id = ${row.id} and locked_by = ${workerId}`)
       return
     }
+    let lost = false
     try {
-      let lost = false
       await database.db.transaction(async (tx) => {
         const mine = (await tx.execute(
           sql`select id from ${table} where id = ${row.id} and locked_by = ${workerId} and attempts = ${row.attempts} and status = 'pending' for update skip locked`,
@@ -163,6 +165,13 @@ export function createJobRunner(options: {
       if (lost) logger.warn(log, 'job lease lost before it ran; left to the runner that holds it')
     } catch (err) {
       await recordFailure(def, row, err)
+      return
+    }
+    if (lost || def.kind !== 'recurring' || !def.afterCommit) return
+    try {
+      await def.afterCommit(context)
+    } catch (err) {
+      logger.error({ ...log, err: errorText(err) }, 'recurring job afterCommit failed')
     }
   }
 

@@ -280,6 +280,27 @@ export const providerEvents = commerce.table(
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
 )
 
+/**
+ * Abandoned card payment expiry (`commerce.payments.expire_abandoned`, payments/card.expiry.ts):
+ * one row per order the job has claimed or failed to expire. The claim (a run's token and a lease)
+ * keeps two runs from asking the provider about the same order; a provider failure counts an
+ * attempt and backs off. The row is deleted once the order's outcome is recorded.
+ */
+export const cardExpiries = commerce.table('card_expiries', {
+  orderId: text('order_id').primaryKey(),
+  /** The run holding the claim (its token); null when free. */
+  claimedBy: text('claimed_by'),
+  /** The claim lapses then (a run that died frees it). */
+  claimedUntil: ts('claimed_until'),
+  /** Provider calls that failed so far; none is made once it reaches CARD_EXPIRY_MAX_ATTEMPTS. */
+  attempts: integer('attempts').notNull().default(0),
+  /** Not asked again before this time (back-off after a failure). */
+  nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+  /** The last failure's type and code (never the message or a key). */
+  lastError: text('last_error'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
+
 /** Stellar: how far the watcher has read the platform account's payments (Horizon paging token). */
 export const stellarCursors = commerce.table('stellar_cursors', {
   /** The platform account (`G…`) whose payments are read. */

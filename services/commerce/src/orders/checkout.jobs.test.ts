@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql, type JobContext, type JobDefinition, type RecurringJob } from '@learnmesh/kernel'
-import { createTestCommerce, type TestCommerce } from '../test-helpers.ts'
+import { createTestCommerce, type TestCommerce, type TestUser } from '../test-helpers.ts'
 import { createSandboxProvider, sandboxTokens } from '../payments/sandbox.ts'
 import type { PaymentProvider } from '../payments/provider.ts'
 import { SANDBOX_LATE_WEBHOOK_JOB } from '../payments/payments.service.ts'
@@ -26,6 +26,18 @@ const ctx = (name: string): JobContext => ({
   runAt: new Date(),
   key: null,
 })
+
+/** The principal a request of `u` carries. */
+function principalOf(u: TestUser) {
+  return {
+    userId: u.userId,
+    orgId: u.orgId,
+    roles: u.roles as never,
+    platformAdmin: false,
+    sessionId: 's',
+    claims: {},
+  }
+}
 
 /** The sandbox, except that creating a payment never answers (network down). */
 function unreachable(): PaymentProvider {
@@ -70,14 +82,7 @@ describe('happy', () => {
     const u = t.user()
     await kit.add(u, (await kit.product()).price.id)
     const down = createCheckoutArea(t.deps, unreachable())
-    const principal = {
-      userId: u.userId,
-      orgId: u.orgId,
-      roles: u.roles as never,
-      platformAdmin: false,
-      sessionId: 's',
-      claims: {},
-    }
+    const principal = principalOf(u)
     const detail = await down.checkout.checkout(principal, {}, null)
     expect(detail.order.status).toBe('pending_payment')
     expect(detail.payments.map((p) => p.status)).toEqual(['requires_payment'])
@@ -97,14 +102,7 @@ describe('happy', () => {
     await kit.add(u, (await kit.product()).price.id)
     await t.call(u, 'POST', '/cart/coupons', { code: c.code })
     const down = createCheckoutArea(t.deps, unreachable())
-    const principal = {
-      userId: u.userId,
-      orgId: u.orgId,
-      roles: u.roles as never,
-      platformAdmin: false,
-      sessionId: 's',
-      claims: {},
-    }
+    const principal = principalOf(u)
     const detail = await down.checkout.checkout(principal, {}, null)
     // Not old enough yet: untouched.
     await t.db.transaction((tx) => down.checkout.expireAbandoned(tx, new Date(Date.now() - 3600_000)))
@@ -131,14 +129,7 @@ describe('errors', () => {
       },
     }
     const area = createCheckoutArea(t.deps, crashing)
-    const principal = {
-      userId: u.userId,
-      orgId: u.orgId,
-      roles: u.roles as never,
-      platformAdmin: false,
-      sessionId: 's',
-      claims: {},
-    }
+    const principal = principalOf(u)
     const counts = async () => [
       await kit.count('orders'),
       await kit.count('payments'),
@@ -169,5 +160,20 @@ describe('security', () => {
     const area = createCheckoutArea(t.deps)
     await t.db.transaction((tx) => area.checkout.expireAbandoned(tx, new Date(Date.now() + 1000)))
     expect((await orderState(order.id)).order).toBe('pending_payment')
+  })
+
+  it("a pending payment with a provider ref is the card expiry's, not this job's (nothing cancelled here while the provider may hold it)", async () => {
+    const u = t.user()
+    await kit.add(u, (await kit.product()).price.id)
+    const down = createCheckoutArea(t.deps, unreachable())
+    const detail = await down.checkout.checkout(principalOf(u), {}, null)
+    await t.database.query(
+      sql`update commerce.payments set provider_ref = ${`pi_${randomUUID()}`} where order_id = ${detail.order.id}`,
+    )
+    await t.db.transaction((tx) => down.checkout.expireAbandoned(tx, new Date(Date.now() + 1000)))
+    expect(await orderState(detail.order.id)).toEqual({
+      order: 'pending_payment',
+      payments: ['requires_payment'],
+    })
   })
 })

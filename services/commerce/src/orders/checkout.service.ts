@@ -447,7 +447,7 @@ export function createCheckoutService(
     return event.channel
   }
 
-  /** Cancels unpaid orders (their open payments first) and gives their coupons back. */
+  /** Cancels unpaid orders locked by the caller (their open payments first) and gives their coupons back. */
   async function cancelUnpaid(tx: Tx, rows: OrderRow[]): Promise<number> {
     for (const order of rows) {
       await payments.cancelOpenPayments(tx, order.id)
@@ -455,60 +455,6 @@ export function createCheckoutService(
       await couponsRepo.releaseForOrder(tx, order.id)
     }
     return rows.length
-  }
-  /**
-   * Expires orders whose card payment is still open (created before `before`): each open payment is
-   * cancelled at the provider FIRST (no row lock is held across the network), then the order is
-   * locked (SKIP LOCKED: one a request or webhook is working on waits for the next run) and:
-   * - the provider answered `succeeded` (the customer paid meanwhile): the success is applied, as
-   *   any provider answer (capture, ledger, commerce.order.paid);
-   * - `processing`: recorded; the provider's webhook settles it;
-   * - cancelled (or nothing to cancel: no provider ref, no adapter cancel): the order is cancelled
-   *   as POST /orders/:id/cancel does, its coupons given back.
-   * A provider that does not answer leaves the order for the next run. Idempotent: a second run
-   * finds the order closed, and a second cancel at the provider answers the intent's state.
-   */
-  async function expireAbandonedCards(tx: Tx, before: Date, limit = 50): Promise<Record<string, number>> {
-    const outcomes: Record<string, number> = {}
-    const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1)
-    for (const candidate of await ordersRepo.withAbandonedPayments(tx, provider.name, before, limit)) {
-      const open = await ordersRepo.paymentsOf(tx, candidate.id)
-      const answers = new Map<string, ProviderPaymentResult>()
-      try {
-        for (const p of open) {
-          if (p.providerRef && provider.cancel) {
-            answers.set(p.id, await provider.cancel({ providerRef: p.providerRef }))
-          }
-        }
-      } catch (err) {
-        deps.logger.warn({ err, orderId: candidate.id }, 'abandoned card payment: provider cancel failed')
-        count('unreachable')
-        continue
-      }
-      const order = await ordersRepo.lockPayable(tx, candidate.id)
-      if (!order) {
-        count('skipped')
-        continue
-      }
-      const succeeded = [...answers].find(([, a]) => a.status === 'succeeded')
-      const busy = [...answers].filter(([, a]) => a.status === 'processing' || a.status === 'requires_action')
-      if (succeeded) {
-        await payments.applyResult(tx, succeeded[0], succeeded[1], null)
-        count('captured')
-      } else if (busy.length > 0) {
-        for (const [id, a] of busy) await payments.applyResult(tx, id, a, null)
-        count('kept')
-      } else {
-        const current = await ordersRepo.paymentsOf(tx, order.id)
-        if (current.some((p) => p.status === 'processing' || p.status === 'succeeded')) {
-          count('skipped')
-          continue
-        }
-        await cancelUnpaid(tx, [order])
-        count('cancelled')
-      }
-    }
-    return outcomes
   }
   return {
     detail,
@@ -644,11 +590,14 @@ export function createCheckoutService(
         opts.limit,
       )
     },
-    /** Expires abandoned orders whose payment never reached the provider (job). */
+    /**
+     * Expires abandoned orders that never reached the provider (commerce.orders.expire_abandoned;
+     * see neverReachedProvider: orders with a card payment at the provider are card.expiry.ts's).
+     */
     async expireAbandoned(tx: Tx, before: Date): Promise<number> {
       return cancelUnpaid(tx, await ordersRepo.abandoned(tx, before, 100))
     },
-    expireAbandonedCards,
+    cancelUnpaid,
     /**
      * Expires orders whose Stellar payment request was never paid (created before `before`): the
      * payment request and the order are cancelled and their coupons come back. A payment that lands

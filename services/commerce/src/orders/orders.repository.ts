@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx, Tx } from '@learnmesh/kernel'
 import { orderItems, orders, payments, providerEvents, refunds } from '../db/schema.ts'
 import type { OrderStatus } from './order-state.ts'
@@ -21,6 +21,17 @@ export interface OrderLinesGlance {
 
 /** Most line titles an order summary carries (itemCount tells how many more there are). */
 export const SUMMARY_TITLES = 5
+
+/**
+ * An order still `pending_payment` none of whose payments reached a provider: every payment is
+ * `requires_payment` with no provider ref (the create call never answered), so there is nothing to
+ * cancel anywhere but here. Such orders are commerce.orders.expire_abandoned's (after an hour);
+ * every other open order with a card payment is commerce.payments.expire_abandoned's. An order
+ * only ever leaves this set (a ref or an answer is never taken back), so the two jobs never share one.
+ */
+export function neverReachedProvider(): SQL {
+  return sql`(${orders.status} = 'pending_payment' and not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and (p.status <> 'requires_payment' or p.provider_ref is not null)))`
+}
 
 /** Data access for orders, their items, payments and refunds. */
 export function createOrdersRepository() {
@@ -164,18 +175,15 @@ export function createOrdersRepository() {
         .orderBy(desc(orders.id))
         .limit(opts.limit)
     },
-    /** Pending orders older than `before` whose payments never reached a provider (expiry job). */
+    /**
+     * Orders created before `before` that never reached a provider (`neverReachedProvider`: the
+     * share of commerce.orders.expire_abandoned), locked, skipping rows another transaction holds.
+     */
     async abandoned(tx: Tx, before: Date, limit: number): Promise<OrderRow[]> {
       return tx
         .select()
         .from(orders)
-        .where(
-          and(
-            eq(orders.status, 'pending_payment'),
-            sql`${orders.createdAt} < ${before.toISOString()}::timestamptz`,
-            sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and p.status <> 'requires_payment')`,
-          ),
-        )
+        .where(and(neverReachedProvider(), sql`${orders.createdAt} < ${before.toISOString()}::timestamptz`))
         .limit(limit)
         .for('update', { skipLocked: true })
     },
@@ -197,26 +205,6 @@ export function createOrdersRepository() {
         )
         .limit(limit)
         .for('update', { skipLocked: true })
-    },
-    /**
-     * Orders still waiting for a card payment (`pending_payment` / `requires_action`) whose every
-     * payment is an open (`requires_payment` / `requires_action`) payment of `provider` created
-     * before `before`, oldest first. NOT locked: the caller asks the provider about each one before
-     * it locks anything (lockPayable), so no row lock is held across the network.
-     */
-    async withAbandonedPayments(tx: Tx, provider: string, before: Date, limit: number): Promise<OrderRow[]> {
-      return tx
-        .select()
-        .from(orders)
-        .where(
-          and(
-            inArray(orders.status, ['pending_payment', 'requires_action']),
-            sql`exists (select 1 from ${payments} p where p.order_id = ${orders.id})`,
-            sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and (p.provider <> ${provider} or p.status not in ('requires_payment', 'requires_action') or p.created_at >= ${before.toISOString()}::timestamptz))`,
-          ),
-        )
-        .orderBy(orders.createdAt)
-        .limit(limit)
     },
     /** The order locked when it can still be paid; undefined when closed or when another transaction holds it (SKIP LOCKED). */
     async lockPayable(tx: Tx, id: string): Promise<OrderRow | undefined> {

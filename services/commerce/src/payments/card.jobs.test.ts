@@ -8,7 +8,9 @@ import {
   type StripeTestServer,
   type WebhookDeliverer,
 } from '../testing/stripe-server.ts'
+import { checkoutJobs } from '../orders/checkout.jobs.ts'
 import { CARD_EXPIRE_JOB, cardJobs } from './card.jobs.ts'
+import { CARD_EXPIRY_MAX_ATTEMPTS } from './card.expiry.ts'
 import { startStripeCommerce } from './stripe.test-kit.ts'
 
 let stripe: Awaited<ReturnType<typeof startStripeCommerce>>
@@ -27,10 +29,38 @@ beforeAll(async () => {
 })
 afterAll(() => stripe.close())
 
-/** Runs the expiry job once, as the runner would (one transaction). */
+let runs = 0
+/** A run's context, as the runner gives it (each run its own occurrence). */
+const jobCtx = () => ({
+  id: 'job_test',
+  name: CARD_EXPIRE_JOB,
+  attempt: 1,
+  runAt: new Date(Date.now() + runs++),
+  key: null,
+})
+
+/** Runs the expiry job once, as the runner does: `handle` in its transaction, then `afterCommit`. */
 async function runExpiry(): Promise<void> {
-  const ctx = { id: 'job_test', name: CARD_EXPIRE_JOB, attempt: 1, runAt: new Date(), key: null }
+  const ctx = jobCtx()
   await t.db.transaction((tx) => expire.handle(tx, ctx))
+  await expire.afterCommit!(ctx)
+}
+
+/** The order's expiry row (claim, attempts, back-off), if any. */
+async function expiryRow(orderId: string) {
+  const [r] = await t.database.query<{
+    attempts: number
+    claimed_by: string | null
+    last_error: string | null
+  }>(sql`select attempts, claimed_by, last_error from commerce.card_expiries where order_id = ${orderId}`)
+  return r
+}
+
+/** The back-off is over: the order may be tried again. */
+async function retryNow(orderId: string): Promise<void> {
+  await t.database.query(
+    sql`update commerce.card_expiries set next_attempt_at = now() - interval '1 second' where order_id = ${orderId}`,
+  )
 }
 
 /** Moves an order's payments `hours` into the past (the window counts from the payment's start). */
@@ -131,19 +161,76 @@ describe('happy', () => {
 })
 
 describe('errors', () => {
-  it('Stripe unreachable while cancelling: the order stays open and the next run cancels it', async () => {
+  it('Stripe unreachable while cancelling: the order stays open, the other orders wait, and a later run cancels it after the back-off', async () => {
+    const { order, ref } = await cardOrder(pm.threeDSecure)
+    const other = await cardOrder(pm.threeDSecure)
+    await age(order.id)
+    await age(other.order.id)
+    const [first, second] = [order, other.order].sort((a, b) => (a.id < b.id ? -1 : 1))
+    server.behaviour.failNext = 3 // the call and the SDK's 2 retries
+    const calls = server.requests.length
+    await runExpiry()
+    // One order was tried (3 requests); the outage stopped the run before the other was asked.
+    expect(server.requests.length - calls).toBe(3)
+    for (const o of [order, other.order]) {
+      expect(await state(o.id)).toMatchObject({
+        status: 'requires_action',
+        payment: { status: 'requires_action' },
+      })
+    }
+    expect(await expiryRow(first!.id)).toMatchObject({ attempts: 1, claimed_by: null })
+    expect((await expiryRow(first!.id))!.last_error).toMatch(/StripeAPIError \(500\)$/)
+    expect(await expiryRow(second!.id)).toMatchObject({ attempts: 0, claimed_by: null }) // deferred, not counted
+    const line = logs.find((l) => l.includes('provider cancel failed; retried later'))
+    expect(line).toBeDefined()
+    expect(logs.some((l) => l.includes(server.secretKey))).toBe(false)
+
+    // The next run: the deferred order is cancelled; the failed one waits for its back-off.
+    await runExpiry()
+    expect(await state(second!.id)).toMatchObject({ status: 'cancelled' })
+    expect(await state(first!.id)).toMatchObject({ status: 'requires_action' })
+    expect(await expiryRow(second!.id)).toBeUndefined()
+    await retryNow(first!.id)
+    await runExpiry()
+    expect(await state(first!.id)).toMatchObject({ status: 'cancelled', payment: { status: 'cancelled' } })
+    expect(server.paymentIntents.get(ref!)!.status).toBe('canceled')
+    expect(await expiryRow(first!.id)).toBeUndefined()
+  })
+
+  it("Stripe refusing one order (404 unknown PaymentIntent) is that order's failure only: the run goes on with the others", async () => {
+    const broken = await cardOrder(pm.threeDSecure)
+    const fine = await cardOrder(pm.threeDSecure)
+    await t.database.query(
+      sql`update commerce.payments set provider_ref = ${`pi_missing${broken.order.id.slice(-12)}`} where order_id = ${broken.order.id}`,
+    )
+    await age(broken.order.id)
+    await age(fine.order.id)
+    await runExpiry()
+    expect(await state(broken.order.id)).toMatchObject({ status: 'requires_action' })
+    expect((await expiryRow(broken.order.id))!.last_error).toMatch(/resource_missing \(404\)$/)
+    expect(await state(fine.order.id)).toMatchObject({ status: 'cancelled' })
+  })
+
+  it(`retries are bounded: after ${CARD_EXPIRY_MAX_ATTEMPTS} failed calls the order is no longer tried and a person is told`, async () => {
     const { order, ref } = await cardOrder(pm.threeDSecure)
     await age(order.id)
-    server.behaviour.failNext = 3 // the call and the SDK's 2 retries
-    await runExpiry()
-    expect(await state(order.id)).toMatchObject({
-      status: 'requires_action',
-      payment: { status: 'requires_action' },
-    })
-    expect(logs.some((l) => l.includes('provider cancel failed'))).toBe(true)
-    await runExpiry()
+    await runExpiry() // claims and cancels nothing else first: make this order the one failing
     expect(await state(order.id)).toMatchObject({ status: 'cancelled' })
-    expect(server.paymentIntents.get(ref!)!.status).toBe('canceled')
+    const stuck = await cardOrder(pm.threeDSecure)
+    await age(stuck.order.id)
+    await t.database.query(
+      sql`insert into commerce.card_expiries (order_id, attempts) values (${stuck.order.id}, ${CARD_EXPIRY_MAX_ATTEMPTS - 1})`,
+    )
+    server.behaviour.failNext = 3
+    await runExpiry()
+    expect(await expiryRow(stuck.order.id)).toMatchObject({ attempts: CARD_EXPIRY_MAX_ATTEMPTS })
+    expect(logs.some((l) => l.includes('gave up') && l.includes(stuck.order.id))).toBe(true)
+    await retryNow(stuck.order.id)
+    const calls = cancelCalls(stuck.ref!)
+    await runExpiry()
+    expect(cancelCalls(stuck.ref!)).toBe(calls)
+    expect(await state(stuck.order.id)).toMatchObject({ status: 'requires_action' })
+    expect(cancelCalls(ref!)).toBe(1)
   })
 
   it('the customer finished 3-D Secure but the webhook has not come: Stripe refuses the cancel and the success is captured once', async () => {
@@ -171,6 +258,22 @@ describe('errors', () => {
     expect((await kit.ledger()).transactions).toBe(ledger.transactions + 1)
   })
 
+  it('the webhook lands between the claim and the call: no cancel is sent and the order ends paid, once', async () => {
+    const { order, ref } = await cardOrder(pm.threeDSecure)
+    await age(order.id)
+    const ctx = jobCtx()
+    await t.db.transaction((tx) => expire.handle(tx, ctx)) // claimed
+    await server.completeAction(ref!) // the customer finishes; the webhook captures
+    await expire.afterCommit!(ctx)
+    expect(cancelCalls(ref!)).toBe(0)
+    expect(await state(order.id)).toMatchObject({
+      status: 'paid',
+      payment: { status: 'succeeded' },
+      paidEvents: 1,
+    })
+    expect(await expiryRow(order.id)).toBeUndefined()
+  })
+
   it('a payment whose creation never reached Stripe (no PaymentIntent id) is cancelled here without a call', async () => {
     server.behaviour.failNext = 3
     const { order, ref } = await cardOrder(pm.visa)
@@ -182,6 +285,75 @@ describe('errors', () => {
     await runExpiry()
     expect(await state(order.id)).toMatchObject({ status: 'cancelled', payment: { status: 'cancelled' } })
     expect(server.requests.length).toBe(calls)
+  })
+})
+
+describe('concurrency', () => {
+  it('two runs at once (two replicas): each payment is cancelled at Stripe once', async () => {
+    const made = [
+      await cardOrder(pm.threeDSecure),
+      await cardOrder(undefined),
+      await cardOrder(pm.threeDSecure),
+    ]
+    for (const m of made) await age(m.order.id)
+    const [a, b] = [jobCtx(), { ...jobCtx(), id: 'job_other_replica' }]
+    await Promise.all([
+      t.db.transaction((tx) => expire.handle(tx, a)),
+      t.db.transaction((tx) => expire.handle(tx, b)),
+    ])
+    await Promise.all([expire.afterCommit!(a), expire.afterCommit!(b), expire.afterCommit!(a)])
+    await runExpiry() // and a third, later one
+    for (const m of made) {
+      expect(cancelCalls(m.ref!)).toBe(1)
+      expect(await state(m.order.id)).toMatchObject({ status: 'cancelled', payment: { status: 'cancelled' } })
+    }
+  })
+
+  it('with commerce.orders.expire_abandoned: each abandoned order is expired once, by the job that owns it', async () => {
+    const ordersJob = checkoutJobs(t.deps).find(
+      (j): j is RecurringJob => j.name === 'commerce.orders.expire_abandoned',
+    )!
+    const runOrdersJob = () =>
+      t.db.transaction((tx) => ordersJob.handle(tx, { ...jobCtx(), name: ordersJob.name }))
+    const c = await kit.coupon({ maxRedemptions: 2 })
+    // Never reached Stripe (the create call failed): pending_payment, no PaymentIntent.
+    server.behaviour.failNext = 3
+    const lost = await cardOrder(pm.visa, c)
+    expect(lost.order.status).toBe('pending_payment')
+    // Reached Stripe, 3-D Secure abandoned.
+    const abandoned = await cardOrder(pm.threeDSecure, c, t.user())
+    expect(await redeemed(c.id)).toBe(2)
+    await t.database.query(
+      sql`update commerce.orders set created_at = now() - interval '25 hours' where id in (${lost.order.id}, ${abandoned.order.id})`,
+    )
+    await age(lost.order.id)
+    await age(abandoned.order.id)
+    const cancelled = async () =>
+      (
+        await t.database.query<{ n: number }>(
+          sql`select count(*)::int as n from commerce.orders where id in (${lost.order.id}, ${abandoned.order.id}) and status = 'cancelled'`,
+        )
+      )[0]!.n
+    const requests = server.requests.length
+
+    await runExpiry() // the card job leaves the order that never reached Stripe alone
+    expect(await state(lost.order.id)).toMatchObject({ status: 'pending_payment' })
+    expect(await state(abandoned.order.id)).toMatchObject({ status: 'cancelled' })
+    expect(await redeemed(c.id)).toBe(1)
+    await runOrdersJob() // and the orders job only takes that one
+    expect(await state(lost.order.id)).toMatchObject({
+      status: 'cancelled',
+      payment: { status: 'cancelled' },
+    })
+    expect(await cancelled()).toBe(2)
+    expect(await redeemed(c.id)).toBe(0)
+    // Both again, either order: nothing changes, nothing more is asked of Stripe.
+    await runOrdersJob()
+    await runExpiry()
+    await runOrdersJob()
+    expect(await cancelled()).toBe(2)
+    expect(server.requests.length - requests).toBe(1) // the one cancel of the abandoned PaymentIntent
+    expect(cancelCalls(abandoned.ref!)).toBe(1)
   })
 })
 

@@ -1,6 +1,11 @@
 import { requireAuth, bearer, problems, type App } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
-import { OnboardingResponse, PayoutAccountSchema, PutPayoutAccountBody } from './payout-accounts.schemas.ts'
+import {
+  MyPayoutAccountSchema,
+  OnboardingResponse,
+  PayoutAccountSchema,
+  PutPayoutAccountBody,
+} from './payout-accounts.schemas.ts'
 import {
   createPayoutAccountsService,
   presentPayoutAccount,
@@ -24,10 +29,14 @@ export async function payoutAccountsRoutes(
         tags,
         security: bearer,
         summary: 'My payout account (where payouts are sent)',
-        response: { 200: PayoutAccountSchema, ...problems(401, 404) },
+        description: '`account` is null while the caller has registered none (not a 404).',
+        response: { 200: MyPayoutAccountSchema, ...problems(401) },
       },
     },
-    async (request) => presentPayoutAccount(await s.get(requireAuth(request))),
+    async (request) => {
+      const row = await s.get(requireAuth(request))
+      return { account: row ? presentPayoutAccount(row) : null }
+    },
   )
 
   app.put(

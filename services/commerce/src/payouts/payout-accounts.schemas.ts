@@ -10,6 +10,15 @@ export const PayoutAccountSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 })
 
+/**
+ * GET /earnings/me/payout-account: 200 either way, so a payee who has not registered an account yet
+ * is a normal answer (`account: null`), not a 404 the web app would report as an error.
+ */
+export const MyPayoutAccountSchema = Type.Object({
+  /** The caller's account at the payout rail; null while they have registered none. */
+  account: Type.Union([PayoutAccountSchema, Type.Null()]),
+})
+
 /** PUT /earnings/me/payout-account. */
 export const PutPayoutAccountBody = Type.Object(
   {

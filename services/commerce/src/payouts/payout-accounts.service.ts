@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm'
-import { AppError, notFound, type Principal } from '@learnmesh/kernel'
+import { AppError, type Principal } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
 import { payoutAccounts } from '../db/schema.ts'
 import { createStripeConnect, STRIPE_ACCOUNT_ID } from './stripe-payouts.ts'
@@ -46,11 +46,9 @@ export function createPayoutAccountsService(deps: CommerceDeps, options: { conne
   }
 
   return {
-    /** GET /earnings/me/payout-account. */
-    async get(p: Principal): Promise<PayoutAccountRow> {
-      const row = await find(p)
-      if (!row) throw notFound('Payout account')
-      return row
+    /** GET /earnings/me/payout-account: the caller's account, or null while they have none. */
+    async get(p: Principal): Promise<PayoutAccountRow | null> {
+      return (await find(p)) ?? null
     },
 
     /** PUT /earnings/me/payout-account: registers (or replaces) the caller's account at the rail. */

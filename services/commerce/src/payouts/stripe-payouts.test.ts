@@ -84,7 +84,8 @@ describe('happy', () => {
     const again = await t.call(payee, 'POST', '/earnings/me/payout-account/onboarding')
     expect(again.json().accountRef).toBe(body.accountRef) // reused, not a second account
     const mine = await t.call(payee, 'GET', '/earnings/me/payout-account')
-    expect(mine.json()).toMatchObject({ provider: 'stripe', accountRef: body.accountRef })
+    expect(mine.statusCode).toBe(200)
+    expect(mine.json()).toMatchObject({ account: { provider: 'stripe', accountRef: body.accountRef } })
   })
 
   it('a run pays the payee by a Connect transfer (idempotency key = payout id), settles the ledger, writes commerce.payout.sent', async () => {
@@ -277,7 +278,9 @@ describe('security', () => {
     expect((await put({ provider: 'stripe', accountRef: server.addAccount(), extra: 1 })).statusCode).toBe(
       400,
     )
-    expect((await t.call(payee, 'GET', '/earnings/me/payout-account')).statusCode).toBe(404)
+    // Every refusal above left the payee without an account: a normal 200 answer, not a 404.
+    const none = await t.call(payee, 'GET', '/earnings/me/payout-account')
+    expect([none.statusCode, none.json()]).toEqual([200, { account: null }])
     // another payee's platform-created Express account cannot be claimed
     const other = await t.call(t.user(), 'POST', '/earnings/me/payout-account/onboarding')
     expect((await put({ provider: 'stripe', accountRef: other.json().accountRef })).statusCode).toBe(422)
@@ -292,7 +295,11 @@ describe('security', () => {
   it('a payee’s account is theirs alone: another user or org sees none', async () => {
     const { payee, orgId } = await earner()
     await connect(payee)
-    expect((await t.call(t.user([], orgId), 'GET', '/earnings/me/payout-account')).statusCode).toBe(404)
-    expect((await t.call(t.user(), 'GET', '/earnings/me/payout-account')).statusCode).toBe(404)
+    for (const other of [t.user([], orgId), t.user()]) {
+      const res = await t.call(other, 'GET', '/earnings/me/payout-account')
+      expect([res.statusCode, res.json()]).toEqual([200, { account: null }])
+    }
+    const anonymous = await t.app.inject({ method: 'GET', url: '/earnings/me/payout-account' })
+    expect(anonymous.statusCode).toBe(401)
   })
 })

@@ -116,6 +116,32 @@ describe('tutor console: earnings', () => {
     expect(asked.some((u) => u.startsWith('/api/commerce/earnings/me/entries?limit=20'))).toBe(true)
   })
 
+  it('a payee without a payout account (200, account: null) sees the default-rail note; one with an account sees it', async () => {
+    const empty = {
+      '/api/commerce/earnings/me': () =>
+        json({ payeeUserId: 'usr_tutor', balances: [], payoutMinimumMinor: 5000 }),
+      '/api/commerce/earnings/me/entries': () => json({ items: [], nextCursor: null }),
+      '/api/commerce/earnings/me/payouts': () => json({ items: [], nextCursor: null }),
+    }
+    answers = { ...empty, '/api/commerce/earnings/me/payout-account': () => json({ account: null }) }
+    renderEarnings()
+    expect(await screen.findByText(/No payout account registered/)).toBeTruthy()
+    expect(screen.queryByText(/Paid to your/)).toBeNull()
+    expect(asked).toContain('/api/commerce/earnings/me/payout-account')
+    cleanup()
+
+    answers = {
+      ...empty,
+      '/api/commerce/earnings/me/payout-account': () =>
+        json({
+          account: { provider: 'stripe', accountRef: 'acct_1Tutor', createdAt: '2026-11-01T00:00:00Z' },
+        }),
+    }
+    renderEarnings()
+    expect(await screen.findByText('Paid to your stripe account acct_1Tutor.')).toBeTruthy()
+    expect(screen.queryByText(/No payout account registered/)).toBeNull()
+  })
+
   it("shows commerce's problem when the balance cannot be loaded", async () => {
     answers = {
       '/api/commerce/earnings/me': () => problem(503, 'Commerce is unavailable'),

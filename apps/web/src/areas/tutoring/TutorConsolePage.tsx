@@ -227,11 +227,7 @@ function EarningsTab() {
     queryKey: earningsKeys.payouts(PAYOUTS_PAGE),
     queryFn: () => earnings.payouts({ limit: PAYOUTS_PAGE }),
   })
-  const account = useQuery({
-    queryKey: earningsKeys.payoutAccount,
-    queryFn: earnings.payoutAccount,
-    retry: (n, e) => !notFound(e) && n < 2,
-  })
+  const account = useQuery({ queryKey: earningsKeys.payoutAccount, queryFn: earnings.payoutAccount })
   const zone = browserTimeZone()
   return (
     <Stack gap="xl">
@@ -292,12 +288,12 @@ function EarningsTab() {
         <Title order={3} size="h4">
           Payouts
         </Title>
-        {account.isSuccess && (
+        {account.data?.account && (
           <Text size="sm">
-            Paid to your {account.data.provider} account {account.data.accountRef}.
+            Paid to your {account.data.account.provider} account {account.data.account.accountRef}.
           </Text>
         )}
-        {account.isError && notFound(account.error) && (
+        {account.data && !account.data.account && (
           <Text size="sm" c="dimmed">
             No payout account registered: payouts use the platform&apos;s default rail (the sandbox in
             development).
