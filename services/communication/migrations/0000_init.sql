@@ -141,7 +141,9 @@ CREATE TABLE "communication"."messages" (
 	"attachments" jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"edited_at" timestamp with time zone,
-	"deleted_at" timestamp with time zone
+	"deleted_at" timestamp with time zone,
+	"kind" text DEFAULT 'user' NOT NULL,
+	"event" jsonb
 );
 --> statement-breakpoint
 CREATE TABLE "communication"."notification_preferences" (

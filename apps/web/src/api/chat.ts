@@ -20,12 +20,28 @@ export interface ChatMessage {
   createdAt: string
   editedAt: string | null
   deletedAt: string | null
+  /** `system`: written by chat about a group change ("Ann added Bob"; the body says it). Older servers: absent. */
+  kind?: 'user' | 'system'
+  /** System messages: what happened. */
+  event?: {
+    type: string
+    actor: { userId: string; displayName: string | null }
+    users: { userId: string; displayName: string | null }[]
+    title?: string
+    role?: string
+  } | null
 }
+
+/** owner and admins manage a group; instructors are a course channel's teachers. */
+export type ParticipantRole = 'owner' | 'admin' | 'member' | 'instructor'
 
 export interface Participant {
   userId: string
   displayName: string | null
   lastReadMessageId: string | null
+  /** Older servers leave it out. */
+  role?: ParticipantRole
+  joinedAt?: string
 }
 
 export interface Conversation {
@@ -138,6 +154,24 @@ export const chat = {
       method: 'POST',
       body: { title, memberIds },
     }),
+  /** One conversation I am in, with its participants' names and roles (404 otherwise). */
+  conversation: (id: string, signal?: AbortSignal) => api.request<Conversation>(c(id), { signal }),
+  /** Group owner and admins. */
+  rename: (id: string, title: string) =>
+    api.request<Conversation>(c(id), { method: 'PATCH', body: { title } }),
+  /** Group owner and admins; each one of my contacts; those already in it are skipped. */
+  addParticipants: (id: string, userIds: string[]) =>
+    api.request<Conversation>(`${c(id)}/participants`, { method: 'POST', body: { userIds } }),
+  /** Group owner (anyone) and admins (members). */
+  removeParticipant: (id: string, userId: string) =>
+    api.request<undefined>(`${c(id)}/participants/${encodeURIComponent(userId)}`, { method: 'DELETE' }),
+  /** Group owner: `admin`, `member`, or `owner` (hands the group over). */
+  setRole: (id: string, userId: string, role: 'owner' | 'admin' | 'member') =>
+    api.request<Conversation>(`${c(id)}/participants/${encodeURIComponent(userId)}`, {
+      method: 'PATCH',
+      body: { role },
+    }),
+  leave: (id: string) => api.request<undefined>(`${c(id)}/leave`, { method: 'POST' }),
   history: (id: string, before?: string, limit = 30, signal?: AbortSignal) =>
     api.request<HistoryPage>(`${c(id)}/messages`, { query: { before, limit }, signal }),
   send: (id: string, body: string, clientMessageId: string) =>

@@ -312,7 +312,42 @@ export const chatRepository = {
       .where(inArray(conversationParticipants.conversationId, conversationIds))
   },
 
-  /** Participants of conversations with their names (people projection) and read marks. */
+  /**
+   * Locks a conversation's row until the transaction ends: group changes (adds against the size cap,
+   * ownership passing on) of one conversation run one at a time.
+   */
+  async lockConversation(db: DbOrTx, conversationId: string) {
+    await db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(eq(conversations.id, conversationId))
+      .for('update')
+  },
+
+  /** Display names of people of an org (those communication knows). */
+  async displayNames(db: DbOrTx, orgId: string, userIds: string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map()
+    const rows = await db
+      .select({ userId: people.userId, displayName: people.displayName })
+      .from(people)
+      .where(and(eq(people.orgId, orgId), inArray(people.userId, userIds)))
+    return new Map(rows.map((r) => [r.userId, r.displayName]))
+  },
+
+  /** Sets one participant's role. */
+  async setRole(db: DbOrTx, conversationId: string, userId: string, role: string) {
+    await db
+      .update(conversationParticipants)
+      .set({ role })
+      .where(
+        and(
+          eq(conversationParticipants.conversationId, conversationId),
+          eq(conversationParticipants.userId, userId),
+        ),
+      )
+  },
+
+  /** Participants of conversations with their names (people projection), roles and read marks, longest-standing first. */
   async participantDetails(db: DbOrTx, conversationIds: string[]) {
     if (conversationIds.length === 0) return []
     return db
@@ -321,6 +356,8 @@ export const chatRepository = {
         userId: conversationParticipants.userId,
         displayName: people.displayName,
         lastReadMessageId: conversationParticipants.lastReadMessageId,
+        role: conversationParticipants.role,
+        joinedAt: conversationParticipants.joinedAt,
       })
       .from(conversationParticipants)
       .leftJoin(
@@ -354,7 +391,7 @@ export const chatRepository = {
     return rows.map((r) => r.id)
   },
 
-  /** Live messages from others after `after` (null: all), capped at 1000. */
+  /** Live messages from others after `after` (null: all), capped at 1000; system messages do not count. */
   async unreadCount(db: DbOrTx, conversationId: string, userId: string, after: string | null) {
     const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(
       db
@@ -365,6 +402,7 @@ export const chatRepository = {
             eq(messages.conversationId, conversationId),
             ne(messages.senderId, userId),
             isNull(messages.deletedAt),
+            eq(messages.kind, 'user'),
             after ? gt(messages.id, after) : undefined,
           ),
         )

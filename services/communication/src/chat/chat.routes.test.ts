@@ -94,8 +94,20 @@ describe('chat over HTTP', () => {
       const conversationId = opened.json().id as string
       expect(opened.json().participants).toEqual(
         expect.arrayContaining([
-          { userId: learner.userId, displayName: 'Lea Learner', lastReadMessageId: null },
-          { userId: tutor.userId, displayName: 'Tom Tutor', lastReadMessageId: null },
+          {
+            userId: learner.userId,
+            displayName: 'Lea Learner',
+            lastReadMessageId: null,
+            role: 'member',
+            joinedAt: expect.any(String),
+          },
+          {
+            userId: tutor.userId,
+            displayName: 'Tom Tutor',
+            lastReadMessageId: null,
+            role: 'member',
+            joinedAt: expect.any(String),
+          },
         ]),
       )
       const sent = (await send(learner, conversationId, 'hello')).json()
@@ -107,6 +119,8 @@ describe('chat over HTTP', () => {
         userId: tutor.userId,
         displayName: 'Tom Tutor',
         lastReadMessageId: sent.id,
+        role: 'member',
+        joinedAt: expect.any(String),
       })
     })
 

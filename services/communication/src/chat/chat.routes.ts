@@ -2,6 +2,7 @@ import { requireAuth, bearer, problems, type App } from '@learnmesh/kernel'
 import type { CommunicationDeps } from '../deps.ts'
 import { createChatService } from './chat.service.ts'
 import {
+  AddParticipantsBody,
   ContactPage,
   ContactsQuery,
   ConversationList,
@@ -14,9 +15,12 @@ import {
   HistoryQuery,
   MessageParams,
   MessageSchema,
+  ParticipantParams,
   ReadBody,
   ReadResponse,
   SendBody,
+  UpdateConversationBody,
+  UpdateParticipantBody,
 } from './chat.schemas.ts'
 
 const tags = ['chat']
@@ -83,6 +87,103 @@ export async function chatRoutes(app: App, deps: CommunicationDeps): Promise<voi
       },
     },
     async (request) => ({ items: await s.list(requireAuth(request)) }),
+  )
+
+  app.get(
+    '/conversations/:id',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'One conversation I am in, with its participants (names, roles); anyone else: 404',
+        params: ConversationParams,
+        response: { 200: ConversationSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => s.get(requireAuth(request), request.params.id),
+  )
+
+  app.patch(
+    '/conversations/:id',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Rename a group (its owner and admins); the members see a system message',
+        params: ConversationParams,
+        body: UpdateConversationBody,
+        response: { 200: ConversationSchema, ...problems(400, 401, 403, 404, 422, 429) },
+      },
+    },
+    async (request) => s.rename(requireAuth(request), request.params.id, request.body.title),
+  )
+
+  app.post(
+    '/conversations/:id/participants',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary:
+          'Add my contacts to a group (its owner and admins; those already in it are skipped; at most 101 people)',
+        params: ConversationParams,
+        body: AddParticipantsBody,
+        response: { 200: ConversationSchema, ...problems(400, 401, 403, 404, 422, 429) },
+      },
+    },
+    async (request) => s.addParticipants(requireAuth(request), request.params.id, request.body.userIds),
+  )
+
+  app.patch(
+    '/conversations/:id/participants/:userId',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: "Change someone's role in a group (the owner only): admin, member, or owner (hand over)",
+        params: ParticipantParams,
+        body: UpdateParticipantBody,
+        response: { 200: ConversationSchema, ...problems(400, 401, 403, 404, 422, 429) },
+      },
+    },
+    async (request) =>
+      s.setRole(requireAuth(request), request.params.id, request.params.userId, request.body.role),
+  )
+
+  app.delete(
+    '/conversations/:id/participants/:userId',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary:
+          'Remove someone from a group (owner: anyone; admins: members); myself: leave. Someone not in it: 204 too',
+        params: ParticipantParams,
+        response: { 204: { type: 'null' }, ...problems(400, 401, 403, 404, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      await s.removeParticipant(requireAuth(request), request.params.id, request.params.userId)
+      reply.code(204)
+    },
+  )
+
+  app.post(
+    '/conversations/:id/leave',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary:
+          'Leave a group; an owner hands it to the longest-standing admin, else the longest-standing member',
+        params: ConversationParams,
+        response: { 204: { type: 'null' }, ...problems(400, 401, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await s.leave(requireAuth(request), request.params.id)
+      reply.code(204)
+    },
   )
 
   app.get(

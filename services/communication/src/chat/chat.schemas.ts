@@ -7,6 +7,22 @@ const ConversationId = Type.String({
 const MessageId = Type.String({ pattern: '^msg_[0-9a-f]{32}$', description: 'A message (`msg_...`).' })
 const UserId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
 
+/** The most people a group may have: its creator and up to 100 others (creation and additions alike). */
+export const GROUP_MAX_PARTICIPANTS = 101
+
+/** A group title: not only spaces, no control characters. */
+const Title = Type.String({
+  minLength: 1,
+  maxLength: 120,
+  pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$',
+})
+
+/** A person of a system message, with their name as it was then. */
+const SystemPerson = Type.Object({
+  userId: Type.String(),
+  displayName: Type.Union([Type.String(), Type.Null()]),
+})
+
 /** A file stored elsewhere (media, an upload), referenced by a message. */
 export const AttachmentSchema = Type.Object(
   {
@@ -36,6 +52,24 @@ export const MessageSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   editedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   deletedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** `user`: someone wrote it; `system`: chat wrote it about a group change (the body says it in words). */
+  kind: Type.Union([Type.Literal('user'), Type.Literal('system')]),
+  /** System messages: what happened; null for messages people wrote. */
+  event: Type.Union([
+    Type.Object({
+      /** member_added | member_removed | member_left | renamed | owner_changed | role_changed */
+      type: Type.String(),
+      /** Who did it (member_left: who left; owner_changed after a leave: who left). */
+      actor: SystemPerson,
+      /** Who was added, removed, became owner, or changed role. */
+      users: Type.Array(SystemPerson),
+      /** renamed: the new title. */
+      title: Type.Optional(Type.String()),
+      /** role_changed: the new role. */
+      role: Type.Optional(Type.String()),
+    }),
+    Type.Null(),
+  ]),
 })
 /** A message as clients see it. */
 export type MessageView = Static<typeof MessageSchema>
@@ -58,6 +92,15 @@ export const ConversationSchema = Type.Object({
       /** From identity.user.registered; null when communication has not heard of them yet. */
       displayName: Type.Union([Type.String(), Type.Null()]),
       lastReadMessageId: Type.Union([MessageId, Type.Null()]),
+      /** owner | admin | member (groups; owner and admins manage it), instructor (course channels). */
+      role: Type.Union([
+        Type.Literal('owner'),
+        Type.Literal('admin'),
+        Type.Literal('member'),
+        Type.Literal('instructor'),
+      ]),
+      /** When they joined (the longest-standing one becomes owner when the owner leaves). */
+      joinedAt: Type.String({ format: 'date-time' }),
     }),
   ),
   /** Messages from others after my last read one. */
@@ -83,9 +126,41 @@ export const CreateDirectBody = Type.Object(
 /** POST /conversations/group. */
 export const CreateGroupBody = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 120 }),
+    /** 1–120 characters, not only spaces. */
+    title: Title,
     /** The other members, each a contact of the creator (see GET /contacts); the creator is added as owner. */
-    memberIds: Type.Array(UserId, { minItems: 1, maxItems: 100, uniqueItems: true }),
+    memberIds: Type.Array(UserId, {
+      minItems: 1,
+      maxItems: GROUP_MAX_PARTICIPANTS - 1,
+      uniqueItems: true,
+    }),
+  },
+  { additionalProperties: false },
+)
+
+/** POST /conversations/:id/participants. */
+export const AddParticipantsBody = Type.Object(
+  {
+    /** People to add, each a contact of the caller (see GET /contacts); those already in it are skipped. */
+    userIds: Type.Array(UserId, { minItems: 1, maxItems: GROUP_MAX_PARTICIPANTS - 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+)
+
+/** PATCH /conversations/:id: rename a group. */
+export const UpdateConversationBody = Type.Object(
+  {
+    /** The new title (1–120 characters, not only spaces; trimmed). */
+    title: Title,
+  },
+  { additionalProperties: false },
+)
+
+/** PATCH /conversations/:id/participants/:userId: change someone's role in a group (owner only). */
+export const UpdateParticipantBody = Type.Object(
+  {
+    /** admin or member; `owner` hands the group over (the previous owner becomes an admin). */
+    role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('owner')]),
   },
   { additionalProperties: false },
 )
@@ -95,6 +170,8 @@ export const ConversationList = Type.Object({ items: Type.Array(ConversationSche
 
 /** Path of one conversation. */
 export const ConversationParams = Type.Object({ id: ConversationId })
+/** Path of one participant of a conversation. */
+export const ParticipantParams = Type.Object({ id: ConversationId, userId: UserId })
 /** Path of one message. */
 export const MessageParams = Type.Object({ id: ConversationId, messageId: MessageId })
 

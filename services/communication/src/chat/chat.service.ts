@@ -6,12 +6,14 @@ import {
   type ConversationRow,
   type MessageRow,
 } from './chat.repository.ts'
-import type {
-  ContactView,
-  ContactsQueryInput,
-  ConversationView,
-  MessageView,
-  SendInput,
+import type { ChatSystemEvent } from '../db/schema.ts'
+import {
+  GROUP_MAX_PARTICIPANTS,
+  type ContactView,
+  type ContactsQueryInput,
+  type ConversationView,
+  type MessageView,
+  type SendInput,
 } from './chat.schemas.ts'
 
 /** Who acts: the verified token's user and organization (roles: org staff see the whole org). */
@@ -100,6 +102,8 @@ export function presentMessage(m: MessageRow): MessageView {
     createdAt: m.createdAt.toISOString(),
     editedAt: m.editedAt?.toISOString() ?? null,
     deletedAt: m.deletedAt?.toISOString() ?? null,
+    kind: m.kind === 'system' ? 'system' : 'user',
+    event: m.event ?? null,
   }
 }
 
@@ -129,9 +133,60 @@ const toParticipant = (p: {
   userId: string
   displayName: string | null
   lastReadMessageId: string | null
-}): Participant => ({ userId: p.userId, displayName: p.displayName, lastReadMessageId: p.lastReadMessageId })
+  role: string
+  joinedAt: Date
+}): Participant => ({
+  userId: p.userId,
+  displayName: p.displayName,
+  lastReadMessageId: p.lastReadMessageId,
+  role: p.role as Participant['role'],
+  joinedAt: p.joinedAt.toISOString(),
+})
 
 const notFound = () => new AppError('not_found', 'No such conversation')
+
+/** Roles that manage a group (add, remove, rename). */
+const MANAGERS = ['owner', 'admin']
+
+/** A role someone may be given in a group. */
+export type GroupRole = 'owner' | 'admin' | 'member'
+
+type Person = ChatSystemEvent['actor']
+const named = (p: Person) => p.displayName ?? 'Someone'
+
+/** "Ann", "Ann and Bob", "Ann, Bob and Carl", "Ann, Bob, Carl and 4 others". */
+function namesInWords(people: Person[]): string {
+  const names = people.map(named)
+  if (names.length <= 1) return names[0] ?? 'no one'
+  if (names.length <= 3) return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+  return `${names.slice(0, 3).join(', ')} and ${names.length - 3} others`
+}
+
+/** A system message's body: the event in words (clients without special rendering show it as is). */
+function systemText(e: ChatSystemEvent): string {
+  const who = named(e.actor)
+  switch (e.type) {
+    case 'member_added':
+      return `${who} added ${namesInWords(e.users)}`
+    case 'member_removed':
+      return `${who} removed ${namesInWords(e.users)}`
+    case 'member_left':
+      return `${who} left`
+    case 'renamed':
+      return `${who} renamed the group to “${e.title ?? ''}”`
+    case 'owner_changed':
+      // Passed on when the owner left: the new owner is both actor and user.
+      return e.users.some((u) => u.userId === e.actor.userId)
+        ? `${who} is now the owner`
+        : `${who} made ${namesInWords(e.users)} the owner`
+    default:
+      return `${who} made ${namesInWords(e.users)} ${e.role === 'admin' ? 'an admin' : 'a member'}`
+  }
+}
+
+/** A direct conversation or a course channel has no members to manage. */
+const notAGroup = () =>
+  new AppError('unprocessable', 'Only a group’s members can be changed', { reason: 'not_a_group' })
 
 /**
  * Chat rules: only participants see or write a conversation (anyone else gets `not_found`, as if
@@ -191,6 +246,96 @@ export function createChatService(deps: CommunicationDeps) {
     })
     const ok = new Set(found.map((c) => c.userId))
     return userIds.filter((id) => !ok.has(id))
+  }
+
+  /**
+   * A group change's checks on the actor's membership: not a group → unprocessable; without one of
+   * `roles` (when given) → forbidden.
+   */
+  function checkGroup(m: { conversation: ConversationRow; participant: { role: string } }, roles?: string[]) {
+    if (m.conversation.kind !== 'group') throw notAGroup()
+    if (!roles || roles.includes(m.participant.role)) return
+    throw roles.includes('admin')
+      ? new AppError('forbidden', 'Only the group’s owner and admins may do this', {
+          reason: 'group_admins_only',
+        })
+      : new AppError('forbidden', 'Only the group’s owner may do this', { reason: 'group_owner_only' })
+  }
+
+  /**
+   * Inside a group change's transaction: locks the conversation (changes of one group run one at a
+   * time), then checks the actor (not a participant → not_found, see `checkGroup`). Returns their
+   * membership and everyone in it, longest-standing first.
+   */
+  async function lockedGroup(tx: Tx, actor: ChatActor, conversationId: string, roles?: string[]) {
+    await repo.lockConversation(tx, conversationId)
+    const m = await member(tx, actor, conversationId)
+    checkGroup(m, roles)
+    const everyone = await repo.participantDetails(tx, [conversationId])
+    const person = (userId: string): Person => ({
+      userId,
+      displayName: everyone.find((p) => p.userId === userId)?.displayName ?? null,
+    })
+    return { ...m, everyone, me: person(actor.userId), person }
+  }
+
+  /** Writes a system message (a group change in words) in the change's transaction. */
+  async function systemMessage(tx: Tx, actor: ChatActor, conversationId: string, event: ChatSystemEvent) {
+    const id = newId('msg')
+    const row = (await repo.insertMessage(tx, {
+      id,
+      conversationId,
+      orgId: actor.orgId,
+      senderId: event.actor.userId,
+      // `/` is not allowed in a client's ids: no client message can collide with it.
+      clientMessageId: `system/${id}`,
+      body: systemText(event),
+      attachments: [],
+      kind: 'system',
+      event,
+      createdAt: deps.now(),
+    }))!
+    await repo.setLastMessage(tx, conversationId, row.id)
+    return row
+  }
+
+  /**
+   * After a group change commits: people taken out leave the room and hear `conversation:removed`;
+   * the room gets the system messages and `conversation:updated` (names, roles or title changed).
+   */
+  function afterGroupChange(conversationId: string, written: MessageRow[], removed: string[] = []) {
+    if (removed.length > 0) {
+      realtime.leaveConversation(removed, conversationId)
+      for (const u of removed) realtime.toUser(u, 'conversation:removed', { conversationId })
+    }
+    if (written.length === 0) return
+    for (const m of written) realtime.toConversation(conversationId, 'message:new', presentMessage(m))
+    realtime.toConversation(conversationId, 'conversation:updated', { conversationId })
+  }
+
+  /**
+   * Leaves a group (any member). An owner who leaves hands the group to the longest-standing admin,
+   * else the longest-standing member; the last one out leaves it empty (its history stays, unread).
+   */
+  async function leave(actor: ChatActor, conversationId: string): Promise<void> {
+    const written = await db.transaction(async (tx) => {
+      const g = await lockedGroup(tx, actor, conversationId)
+      await repo.removeParticipants(tx, conversationId, [actor.userId], [g.participant.role])
+      const out = [
+        await systemMessage(tx, actor, conversationId, { type: 'member_left', actor: g.me, users: [] }),
+      ]
+      const rest = g.everyone.filter((p) => p.userId !== actor.userId)
+      if (g.participant.role === 'owner' && rest.length > 0) {
+        const heir = rest.find((p) => p.role === 'admin') ?? rest[0]!
+        await repo.setRole(tx, conversationId, heir.userId, 'owner')
+        const who = g.person(heir.userId)
+        out.push(
+          await systemMessage(tx, actor, conversationId, { type: 'owner_changed', actor: who, users: [who] }),
+        )
+      }
+      return out
+    })
+    afterGroupChange(conversationId, written, [actor.userId])
   }
 
   async function view(actor: ChatActor, c: ConversationRow): Promise<ConversationView> {
@@ -264,7 +409,7 @@ export function createChatService(deps: CommunicationDeps) {
           id: newId('cnv'),
           orgId: actor.orgId,
           kind: 'group',
-          title,
+          title: title.trim(),
           createdBy: actor.userId,
           createdAt: deps.now(),
         }))!
@@ -380,7 +525,8 @@ export function createChatService(deps: CommunicationDeps) {
       await member(db, actor, conversationId)
       const m = await repo.message(db, conversationId, messageId)
       if (!m) throw new AppError('not_found', 'No such message')
-      if (m.senderId !== actor.userId) throw new AppError('forbidden', 'Only the sender may edit a message')
+      if (m.senderId !== actor.userId || m.kind === 'system')
+        throw new AppError('forbidden', 'Only the sender may edit a message')
       if (m.deletedAt) throw new AppError('gone', 'The message was deleted')
       await limited(actor)
       const row = await repo.updateMessage(db, m.id, { body, editedAt: deps.now() })
@@ -394,7 +540,8 @@ export function createChatService(deps: CommunicationDeps) {
       await member(db, actor, conversationId)
       const m = await repo.message(db, conversationId, messageId)
       if (!m) throw new AppError('not_found', 'No such message')
-      if (m.senderId !== actor.userId) throw new AppError('forbidden', 'Only the sender may delete a message')
+      if (m.senderId !== actor.userId || m.kind === 'system')
+        throw new AppError('forbidden', 'Only the sender may delete a message')
       if (m.deletedAt) return presentMessage(m)
       await limited(actor)
       const row = await repo.updateMessage(db, m.id, { body: '', attachments: [], deletedAt: deps.now() })
@@ -424,6 +571,143 @@ export function createChatService(deps: CommunicationDeps) {
         lastReadMessageId: lastRead,
         unreadCount: await repo.unreadCount(db, conversationId, actor.userId, lastRead),
       }
+    },
+
+    /** One conversation I am in, with its participants' names and roles (anyone else: not_found). */
+    async get(actor: ChatActor, conversationId: string): Promise<ConversationView> {
+      return view(actor, (await member(db, actor, conversationId)).conversation)
+    },
+
+    /**
+     * Adds people to a group (its owner and admins): each must be a contact of the actor (the rule
+     * of creating a group); those already in it are skipped; the group stays within
+     * GROUP_MAX_PARTICIPANTS. New participants' connections join the room and hear
+     * `conversation:added`; the room gets the system message "Ann added Bob".
+     */
+    async addParticipants(actor: ChatActor, conversationId: string, userIds: string[]) {
+      // The contacts rule reads outside the transaction (PGlite has one connection), so the actor's
+      // membership and role are checked before it too, then again under the lock.
+      checkGroup(await member(db, actor, conversationId), MANAGERS)
+      const present = new Set((await repo.participantIds(db, [conversationId])).map((p) => p.userId))
+      const candidates = [...new Set(userIds)].filter((id) => id !== actor.userId && !present.has(id))
+      await requireContacts(actor, candidates)
+      if (candidates.length > 0) await limited(actor)
+      const result = await db.transaction(async (tx) => {
+        const g = await lockedGroup(tx, actor, conversationId, MANAGERS)
+        // Whoever joined meanwhile is skipped; whoever left meanwhile was not checked: not re-added.
+        const fresh = candidates.filter((id) => !g.everyone.some((p) => p.userId === id))
+        if (fresh.length === 0) return { row: g.conversation, added: [] as string[], written: [] }
+        if (g.everyone.length + fresh.length > GROUP_MAX_PARTICIPANTS) {
+          throw new AppError(
+            'unprocessable',
+            `A group has at most ${GROUP_MAX_PARTICIPANTS} people; this one has ${g.everyone.length}`,
+            { reason: 'group_full', limit: GROUP_MAX_PARTICIPANTS, size: g.everyone.length },
+          )
+        }
+        const added = await repo.addParticipants(
+          tx,
+          conversationId,
+          actor.orgId,
+          fresh.map((userId) => ({ userId, role: 'member' })),
+        )
+        const names = await repo.displayNames(tx, actor.orgId, added)
+        const written = await systemMessage(tx, actor, conversationId, {
+          type: 'member_added',
+          actor: g.me,
+          users: added.map((userId) => ({ userId, displayName: names.get(userId) ?? null })),
+        })
+        return { row: g.conversation, added, written: [written] }
+      })
+      if (result.added.length > 0) announce(conversationId, result.added)
+      afterGroupChange(conversationId, result.written)
+      return view(actor, result.row)
+    },
+
+    /**
+     * Takes someone out of a group: the owner may remove anyone, an admin only members; removing
+     * oneself is leaving. Someone not in it: nothing changes. Their connections leave the room and
+     * hear `conversation:removed`; the others see "Ann removed Bob".
+     */
+    async removeParticipant(actor: ChatActor, conversationId: string, userId: string): Promise<void> {
+      if (userId === actor.userId) return leave(actor, conversationId)
+      checkGroup(await member(db, actor, conversationId), MANAGERS)
+      await limited(actor)
+      const written = await db.transaction(async (tx) => {
+        const g = await lockedGroup(tx, actor, conversationId, MANAGERS)
+        const target = g.everyone.find((p) => p.userId === userId)
+        if (!target) return []
+        if (target.role === 'owner' || (target.role === 'admin' && g.participant.role !== 'owner')) {
+          throw new AppError('forbidden', 'Only the owner removes admins, and nobody removes the owner', {
+            reason: 'group_owner_only',
+          })
+        }
+        await repo.removeParticipants(tx, conversationId, [userId], [target.role])
+        return [
+          await systemMessage(tx, actor, conversationId, {
+            type: 'member_removed',
+            actor: g.me,
+            users: [g.person(userId)],
+          }),
+        ]
+      })
+      afterGroupChange(conversationId, written, written.length > 0 ? [userId] : [])
+    },
+
+    leave,
+
+    /** Renames a group (its owner and admins); the room sees "Ann renamed the group to …". */
+    async rename(actor: ChatActor, conversationId: string, title: string) {
+      const trimmed = title.trim()
+      checkGroup(await member(db, actor, conversationId), MANAGERS)
+      await limited(actor)
+      const result = await db.transaction(async (tx) => {
+        const g = await lockedGroup(tx, actor, conversationId, MANAGERS)
+        if (g.conversation.title === trimmed) return { row: g.conversation, written: [] }
+        await repo.setTitle(tx, conversationId, trimmed)
+        const written = await systemMessage(tx, actor, conversationId, {
+          type: 'renamed',
+          actor: g.me,
+          users: [],
+          title: trimmed,
+        })
+        return { row: { ...g.conversation, title: trimmed }, written: [written] }
+      })
+      afterGroupChange(conversationId, result.written)
+      return view(actor, result.row)
+    },
+
+    /**
+     * Changes someone's role in a group (the owner only): `admin` or `member`; `owner` hands the
+     * group over and the previous owner becomes an admin. The owner cannot step down otherwise.
+     */
+    async setRole(actor: ChatActor, conversationId: string, userId: string, role: GroupRole) {
+      checkGroup(await member(db, actor, conversationId), ['owner'])
+      await limited(actor)
+      const result = await db.transaction(async (tx) => {
+        const g = await lockedGroup(tx, actor, conversationId, ['owner'])
+        const target = g.everyone.find((p) => p.userId === userId)
+        if (!target) throw new AppError('not_found', 'No such participant')
+        if (target.role === role) return { row: g.conversation, written: [] }
+        if (userId === actor.userId) {
+          throw new AppError('unprocessable', 'Make someone else the owner first', {
+            reason: 'owner_must_hand_over',
+          })
+        }
+        await repo.setRole(tx, conversationId, userId, role)
+        if (role === 'owner') await repo.setRole(tx, conversationId, actor.userId, 'admin')
+        const users = [g.person(userId)]
+        const written = await systemMessage(
+          tx,
+          actor,
+          conversationId,
+          role === 'owner'
+            ? { type: 'owner_changed', actor: g.me, users }
+            : { type: 'role_changed', actor: g.me, users, role },
+        )
+        return { row: g.conversation, written: [written] }
+      })
+      afterGroupChange(conversationId, result.written)
+      return view(actor, result.row)
     },
 
     /** Whether the actor may join a conversation's room (participant of it, in their org). */

@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { io as connect, type Socket } from 'socket.io-client'
-import { createTestCommunication, type TestUser } from '../test-helpers.ts'
+import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
 import { attachRealtimeServer, type RealtimeServer } from '../realtime/server.ts'
 
 /**
@@ -88,4 +88,26 @@ export function silence(socket: Socket, event: string, ms = 300): Promise<boolea
     }, ms)
     socket.once(event, onEvent)
   })
+}
+
+/**
+ * A fresh org with a group: Olga (tutor) owns "Study group" with her learners Ann and Ben; Cat is
+ * another learner of hers (a contact, not in it), Sam a learner she does not know, Ada an org admin.
+ */
+export async function groupWorld(t: TestCommunication) {
+  const w = await t.cast({
+    olga: ['tutor', 'Olga Owner'],
+    ann: ['learner', 'Ann Member'],
+    ben: ['learner', 'Ben Member'],
+    cat: ['learner', 'Cat Contact'],
+    sam: ['learner', 'Sam Stranger'],
+    ada: ['org_admin', 'Ada Admin'],
+  })
+  for (const u of [w.ann, w.ben, w.cat]) await t.lesson(w.olga, u)
+  const created = await t.call(w.olga, 'POST', '/conversations/group', {
+    title: 'Study group',
+    memberIds: [w.ann.userId, w.ben.userId],
+  })
+  if (created.statusCode !== 201) throw new Error(`group not created: ${created.body}`)
+  return { ...w, id: created.json().id as string }
 }

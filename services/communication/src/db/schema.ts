@@ -364,7 +364,7 @@ export const conversationParticipants = communication.table(
     conversationId: text('conversation_id').notNull(),
     userId: text('user_id').notNull(),
     orgId: text('org_id').notNull(),
-    /** member | owner | instructor */
+    /** member | owner | admin (groups) | instructor (course channels) */
     role: text('role').notNull(),
     /** The newest message this person has read (null: none). */
     lastReadMessageId: text('last_read_message_id'),
@@ -375,6 +375,21 @@ export const conversationParticipants = communication.table(
     index('conversation_participants_user_idx').on(t.userId, t.orgId),
   ],
 )
+
+/**
+ * What a system message records (a group's membership or title changed): who did it and to whom,
+ * with the names as they were then (a removed person is no longer a participant to look up).
+ */
+export interface ChatSystemEvent {
+  /** member_added | member_removed | member_left | renamed | owner_changed | role_changed */
+  type: string
+  actor: { userId: string; displayName: string | null }
+  /** Who was added, removed, promoted, or became owner (empty for renamed, member_left). */
+  users: { userId: string; displayName: string | null }[]
+  /** renamed: the new title; role_changed: the new role. */
+  title?: string
+  role?: string
+}
 
 /** A chat message. Ids are UUIDv7 (`msg_...`): history pages by id (keyset). Edits and deletes are soft. */
 export const messages = communication.table(
@@ -396,6 +411,10 @@ export const messages = communication.table(
     createdAt: ts('created_at').notNull().defaultNow(),
     editedAt: ts('edited_at'),
     deletedAt: ts('deleted_at'),
+    /** user (someone wrote it) | system (a group change, written by chat: "Ann added Bob"). */
+    kind: text('kind').notNull().default('user'),
+    /** System messages: what happened (the body is the same in words). */
+    event: jsonb('event').$type<ChatSystemEvent>(),
   },
   (t) => [
     index('messages_conversation_idx').on(t.conversationId, t.id),

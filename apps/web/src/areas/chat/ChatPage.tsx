@@ -27,9 +27,19 @@ import { ago } from './HeaderWidgets.tsx'
 import { conversationHref } from './links.ts'
 import { applyDeleted, mergeMessages, newestId, pendingId, type ViewMessage } from './messages.ts'
 import { newer, realtime } from './realtime.ts'
-import { KIND_LABEL, SignInNeeded, clientId, conversationName, nameOf, useRealtimeStatus } from './shared.tsx'
-
-const CONVERSATIONS = ['chat', 'conversations'] as const
+import { GroupMembers } from './GroupMembers.tsx'
+import {
+  CONVERSATIONS,
+  ConversationUnavailable,
+  KIND_LABEL,
+  SignInNeeded,
+  clientId,
+  conversationKey,
+  conversationName,
+  isUnavailable,
+  nameOf,
+  useRealtimeStatus,
+} from './shared.tsx'
 
 /** Live list updates: a new message moves its conversation up and counts as unread elsewhere. */
 function useConversationListUpdates(activeId: string | undefined, myId: string | undefined) {
@@ -45,7 +55,9 @@ function useConversationListUpdates(activeId: string | undefined, myId: string |
         if (!old) return old
         const items = old.items.map((c) => {
           if (c.id !== m.conversationId || !newer(m.id, c.lastMessageId)) return c
-          const unread = m.senderId !== myId && c.id !== activeId ? c.unreadCount + 1 : c.unreadCount
+          // System messages ("Ann added Bob") are not unread messages (the server does not count them either).
+          const counts = m.senderId !== myId && c.id !== activeId && m.kind !== 'system'
+          const unread = counts ? c.unreadCount + 1 : c.unreadCount
           return { ...c, lastMessageId: m.id, unreadCount: unread }
         })
         const key = (c: Conversation) => c.lastMessageId ?? c.id
@@ -53,15 +65,23 @@ function useConversationListUpdates(activeId: string | undefined, myId: string |
       })
     })
     const invalidate = () => void queryClient.invalidateQueries({ queryKey: CONVERSATIONS })
-    const offAdded = realtime.on('conversation:added', invalidate)
-    // Left a course channel (enrollment revoked, membership removed): it drops out of the list, and an
-    // open one turns into "Conversation not found".
-    const offRemoved = realtime.on('conversation:removed', invalidate)
+    const reload = (e: { conversationId?: string } | undefined) => {
+      invalidate()
+      if (e?.conversationId)
+        void queryClient.invalidateQueries({ queryKey: conversationKey(e.conversationId) })
+    }
+    const offAdded = realtime.on('conversation:added', reload)
+    // Left a course channel (enrollment revoked, membership removed) or a group (left, removed): it
+    // drops out of the list, and an open one turns into "This conversation is not available".
+    const offRemoved = realtime.on('conversation:removed', reload)
+    // A group's members, roles or title changed.
+    const offUpdated = realtime.on('conversation:updated', reload)
     const offResumed = realtime.on('resumed', invalidate)
     return () => {
       offNew()
       offAdded()
       offRemoved()
+      offUpdated()
       offResumed()
     }
   }, [queryClient, activeId, myId])
@@ -303,6 +323,17 @@ function MessageItem({
   )
 }
 
+/** A system message ("Ann added Bob"): a line across the conversation, not a bubble. */
+function SystemLine({ m }: { m: ViewMessage }) {
+  return (
+    <Box component="li" data-message-id={m.id} style={{ display: 'flex', justifyContent: 'center' }}>
+      <Text size="xs" c="dimmed" ta="center">
+        {m.body} · {ago(m.createdAt)}
+      </Text>
+    </Box>
+  )
+}
+
 /** Sends over the socket when connected (ack), else over REST; an unacknowledged socket send is retried over REST (same client id: stored once). */
 async function sendMessage(
   conversationId: string,
@@ -359,6 +390,7 @@ function ConversationPane({ conversation, myId }: { conversation: Conversation; 
   )
   const [typers, setTypers] = useState<Record<string, number>>({})
   const [attempt, setAttempt] = useState(0)
+  const [membersOpen, setMembersOpen] = useState(false)
   const scroller = useRef<HTMLDivElement>(null)
   const stickToBottom = useRef(true)
   const lastRead = useRef<string | null>(conversation.lastReadMessageId)
@@ -563,6 +595,8 @@ function ConversationPane({ conversation, myId }: { conversation: Conversation; 
   const typingNames = Object.keys(typers).map((u) => nameOf(conversation, u, myId))
 
   const name = conversationName(conversation, myId)
+  // Removed from it (or left in another tab) while it was open: the server now refuses it.
+  if (typeof loadState === 'object' && isUnavailable(loadState.error)) return <ConversationUnavailable />
   return (
     <Stack gap="xs">
       <Group justify="space-between" wrap="nowrap">
@@ -574,12 +608,27 @@ function ConversationPane({ conversation, myId }: { conversation: Conversation; 
             {KIND_LABEL[conversation.kind]} · {conversation.participantIds.length} people
           </Text>
         </Box>
-        {status !== 'connected' && (
-          <Badge color={status === 'offline' ? 'orange' : 'gray'} variant="light" role="status">
-            {status === 'offline' ? 'Reconnecting…' : 'Connecting…'}
-          </Badge>
-        )}
+        <Group gap="xs" wrap="nowrap">
+          {status !== 'connected' && (
+            <Badge color={status === 'offline' ? 'orange' : 'gray'} variant="light" role="status">
+              {status === 'offline' ? 'Reconnecting…' : 'Connecting…'}
+            </Badge>
+          )}
+          {conversation.kind === 'group' && (
+            <Button
+              variant="default"
+              size="xs"
+              aria-expanded={membersOpen}
+              onClick={() => setMembersOpen((o) => !o)}
+            >
+              Members
+            </Button>
+          )}
+        </Group>
       </Group>
+      {conversation.kind === 'group' && membersOpen && (
+        <GroupMembers conversation={conversation} myId={myId} />
+      )}
       <Box
         ref={scroller}
         tabIndex={0}
@@ -626,40 +675,44 @@ function ConversationPane({ conversation, myId }: { conversation: Conversation; 
                 aria-live="polite"
                 aria-relevant="additions"
               >
-                {messages.map((m) => (
-                  <MessageItem
-                    key={m.id}
-                    m={m}
-                    mine={m.senderId === myId}
-                    sender={nameOf(conversation, m.senderId, myId)}
-                    receipt={m.id === myNewest?.id ? receipt : null}
-                    onEdit={async (msg, body) => {
-                      const updated = await viaSocketOrRest(
-                        'message:edit',
-                        { conversationId: id, messageId: msg.id, body },
-                        () => chat.edit(id, msg.id, body),
-                        (a) => a.message as ChatMessage,
-                      )
-                      merge([updated])
-                    }}
-                    onDelete={async (msg) => {
-                      const updated = await viaSocketOrRest(
-                        'message:delete',
-                        { conversationId: id, messageId: msg.id },
-                        () => chat.remove(id, msg.id),
-                        (a) => a.message as ChatMessage,
-                      )
-                      setMessages((cur) =>
-                        applyDeleted(cur, updated.id, updated.deletedAt ?? new Date().toISOString()),
-                      )
-                    }}
-                    onRetry={(msg) => {
-                      merge([{ ...msg, failed: undefined, pending: true }])
-                      void deliver(msg.body, msg.clientMessageId)
-                    }}
-                    onDiscard={(msg) => setMessages((cur) => cur.filter((x) => x.id !== msg.id))}
-                  />
-                ))}
+                {messages.map((m) =>
+                  m.kind === 'system' ? (
+                    <SystemLine key={m.id} m={m} />
+                  ) : (
+                    <MessageItem
+                      key={m.id}
+                      m={m}
+                      mine={m.senderId === myId}
+                      sender={nameOf(conversation, m.senderId, myId)}
+                      receipt={m.id === myNewest?.id ? receipt : null}
+                      onEdit={async (msg, body) => {
+                        const updated = await viaSocketOrRest(
+                          'message:edit',
+                          { conversationId: id, messageId: msg.id, body },
+                          () => chat.edit(id, msg.id, body),
+                          (a) => a.message as ChatMessage,
+                        )
+                        merge([updated])
+                      }}
+                      onDelete={async (msg) => {
+                        const updated = await viaSocketOrRest(
+                          'message:delete',
+                          { conversationId: id, messageId: msg.id },
+                          () => chat.remove(id, msg.id),
+                          (a) => a.message as ChatMessage,
+                        )
+                        setMessages((cur) =>
+                          applyDeleted(cur, updated.id, updated.deletedAt ?? new Date().toISOString()),
+                        )
+                      }}
+                      onRetry={(msg) => {
+                        merge([{ ...msg, failed: undefined, pending: true }])
+                        void deliver(msg.body, msg.clientMessageId)
+                      }}
+                      onDiscard={(msg) => setMessages((cur) => cur.filter((x) => x.id !== msg.id))}
+                    />
+                  ),
+                )}
               </Stack>
             )}
           </Stack>
@@ -726,9 +779,20 @@ export default function ChatPage() {
     enabled: signedIn,
   })
 
+  // The open conversation itself: fresh participants and roles, and the server's word on whether I
+  // may see it (a group I was removed from, a wrong id in the URL: "not available", not a bare 404).
+  const detail = useQuery({
+    queryKey: conversationKey(conversationId ?? ''),
+    queryFn: ({ signal }) => chat.conversation(conversationId!, signal),
+    enabled: signedIn && !!conversationId,
+    retry: (count, error) => !isUnavailable(error) && count < 2,
+  })
+
   if (!signedIn) return <SignInNeeded what="messages" />
   const items = list.data?.items ?? []
-  const active = items.find((c) => c.id === conversationId)
+  const listed = items.find((c) => c.id === conversationId)
+  const refused = detail.isError && isUnavailable(detail.error)
+  const active = refused ? undefined : (detail.data ?? listed)
   const showList = !phone || !conversationId
   const showPane = !phone || !!conversationId
 
@@ -764,13 +828,12 @@ export default function ChatPage() {
                 <Empty>Choose a conversation.</Empty>
               ) : active ? (
                 <ConversationPane key={active.id} conversation={active} myId={myId} />
+              ) : refused ? (
+                <ConversationUnavailable />
+              ) : detail.isError ? (
+                <ErrorState error={detail.error} retry={() => void detail.refetch()} />
               ) : (
-                <Alert color="gray" title="Conversation not found">
-                  It does not exist or you are not in it.{' '}
-                  <Anchor component={Link} to="/chat">
-                    Back to your conversations
-                  </Anchor>
-                </Alert>
+                <Loading label="Opening the conversation…" />
               )}
             </Grid.Col>
           )}

@@ -3,21 +3,38 @@ import { useDebouncedValue } from '@mantine/hooks'
 import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { Link, useNavigate, useSearchParams } from 'react-router'
-import { chat, type Conversation } from '../../api/chat.ts'
+import { chat, type Contact, type Conversation } from '../../api/chat.ts'
 import { useSession } from '../../api/session.tsx'
 import { ErrorState, Loading, LoadMore, QueryState } from '../../components/states.tsx'
 import { chatWithHref, conversationHref } from './links.ts'
-import { SignInNeeded } from './shared.tsx'
+import { CONVERSATIONS, SignInNeeded } from './shared.tsx'
+
+const PERSON_STYLE = {
+  borderRadius: 8,
+  display: 'block',
+  border: '1px solid var(--mantine-color-gray-3)',
+} as const
 
 /** Who appears in the picker (the server's rule, services/communication/docs/chat.md). */
 const WHO =
   'People you can message: your tutors and learners, the instructors of your courses (instructors: their learners), tutors who offer lessons, and anyone you already have a conversation with. Organization admins can find everyone in their organization.'
 
+/** What the picker does with a person: open a conversation (default), or something else (add to a group). */
+export interface PickAction {
+  /** The button's accessible verb: `Add` → "Add Tom Tutor (Your tutor)". */
+  verb: string
+  onPick: (c: Contact) => void
+  /** Already chosen (in the group): shown, not choosable, with this note. */
+  picked?: (userId: string) => string | null
+  /** A pick in progress. */
+  busy?: string | null
+}
+
 /**
  * The people I may message, searched by name; choosing one opens the conversation with them (the
- * `?with=` flow below).
+ * `?with=` flow below), or, with `action`, does that instead (the group members panel adds them).
  */
-export function ContactPicker() {
+export function ContactPicker({ action }: { action?: PickAction } = {}) {
   const [search, setSearch] = useState('')
   const [q] = useDebouncedValue(search.trim(), 250)
   const contacts = useInfiniteQuery({
@@ -58,29 +75,55 @@ export function ContactPicker() {
             aria-label="People you can message"
             style={{ listStyle: 'none', padding: 0, margin: 0 }}
           >
-            {items.map((c) => (
-              <li key={c.userId}>
-                <UnstyledButton
-                  component={Link}
-                  to={chatWithHref(c.userId)}
-                  p="sm"
-                  w="100%"
-                  aria-label={`Message ${c.displayName} (${c.reasons.map((r) => r.label).join(', ')})`}
-                  style={{
-                    borderRadius: 8,
-                    display: 'block',
-                    border: '1px solid var(--mantine-color-gray-3)',
-                  }}
-                >
+            {items.map((c) => {
+              const why = c.reasons.map((r) => r.label)
+              const content = (
+                <>
                   <Text fw={500} size="sm">
                     {c.displayName}
                   </Text>
                   <Text size="xs" c="dimmed">
-                    {c.reasons.map((r) => r.label).join(' · ')}
+                    {why.join(' · ')}
                   </Text>
-                </UnstyledButton>
-              </li>
-            ))}
+                </>
+              )
+              if (!action) {
+                return (
+                  <li key={c.userId}>
+                    <UnstyledButton
+                      component={Link}
+                      to={chatWithHref(c.userId)}
+                      p="sm"
+                      w="100%"
+                      aria-label={`Message ${c.displayName} (${why.join(', ')})`}
+                      style={PERSON_STYLE}
+                    >
+                      {content}
+                    </UnstyledButton>
+                  </li>
+                )
+              }
+              const note = action.picked?.(c.userId) ?? null
+              return (
+                <li key={c.userId}>
+                  <UnstyledButton
+                    p="sm"
+                    w="100%"
+                    disabled={note !== null || action.busy === c.userId}
+                    aria-label={`${action.verb} ${c.displayName} (${note ?? why.join(', ')})`}
+                    onClick={() => action.onPick(c)}
+                    style={{ ...PERSON_STYLE, opacity: note !== null ? 0.6 : 1 }}
+                  >
+                    {content}
+                    {(note ?? action.busy === c.userId) && (
+                      <Text size="xs" fw={500}>
+                        {note ?? 'Adding…'}
+                      </Text>
+                    )}
+                  </UnstyledButton>
+                </li>
+              )
+            })}
           </Stack>
         )}
       </QueryState>
@@ -109,10 +152,10 @@ export default function NewConversationPage() {
       .openDirect(withId)
       .then((c) => {
         if (cancelled) return
-        queryClient.setQueryData<{ items: Conversation[] }>(['chat', 'conversations'], (old) =>
+        queryClient.setQueryData<{ items: Conversation[] }>(CONVERSATIONS, (old) =>
           old ? { items: [c, ...old.items.filter((i) => i.id !== c.id)] } : { items: [c] },
         )
-        void queryClient.invalidateQueries({ queryKey: ['chat', 'conversations'] })
+        void queryClient.invalidateQueries({ queryKey: CONVERSATIONS })
         void navigate(conversationHref(c.id), { replace: true })
       })
       .catch((e: unknown) => {

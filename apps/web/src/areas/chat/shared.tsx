@@ -1,7 +1,8 @@
-import { Anchor, Text } from '@mantine/core'
+import { Alert, Anchor, Text } from '@mantine/core'
 import { useSyncExternalStore } from 'react'
 import { Link } from 'react-router'
 import type { Conversation } from '../../api/chat.ts'
+import { ApiError } from '../../api/problem.ts'
 import { realtime, type RealtimeStatus } from './realtime.ts'
 
 /** Shown instead of a page that needs a session. */
@@ -51,3 +52,39 @@ export function clientId(): string {
   crypto.getRandomValues(bytes)
   return `web-${Date.now().toString(36)}-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`
 }
+
+/** The query of my conversation list. */
+export const CONVERSATIONS = ['chat', 'conversations'] as const
+/** The query of one conversation (GET /conversations/:id: participants, roles). */
+export const conversationKey = (id: string) => ['chat', 'conversation', id] as const
+
+/**
+ * The server refuses the conversation: not mine (any more), no such id, or a malformed one in the
+ * URL (404, 403, 400). Anything else (offline, 5xx) is worth a retry.
+ */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof ApiError && [400, 403, 404].includes(error.status)
+}
+
+/** Shown instead of a conversation the server refuses (left, removed from it, a wrong link). */
+export function ConversationUnavailable() {
+  return (
+    <Alert color="gray" title="This conversation is not available" role="status">
+      <Text size="sm">
+        You may have left it or been removed from it, or the link is wrong.{' '}
+        <Anchor component={Link} to="/chat">
+          Back to your conversations
+        </Anchor>
+      </Text>
+    </Alert>
+  )
+}
+
+const ROLE_LABEL: Partial<Record<string, string>> = {
+  owner: 'Owner',
+  admin: 'Admin',
+  instructor: 'Instructor',
+}
+
+/** A participant's role in words (nothing for plain members). */
+export const roleLabel = (role: string | undefined) => (role ? (ROLE_LABEL[role] ?? null) : null)
