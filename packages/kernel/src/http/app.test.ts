@@ -143,6 +143,13 @@ describe('errors', () => {
     expect(res.json()).toMatchObject({ code: 'validation_failed', status: 400 })
     expect(res.json().detail).toContain('role')
   })
+  it('names the part and the field once in the detail', async () => {
+    const missing = await app.inject({ method: 'POST', url: '/things', payload: {} })
+    expect(missing.json().detail).toBe("body must have required property 'name'")
+    expect(missing.json().errors[0].path).toBe('/body')
+    const short = await app.inject({ method: 'POST', url: '/things', payload: { name: '' } })
+    expect(short.json().detail).toBe('body/name must NOT have fewer than 1 characters')
+  })
   it('answers malformed JSON with 400, wrong content type with 415 and big bodies with 413', async () => {
     const bad = await app.inject({
       method: 'POST',

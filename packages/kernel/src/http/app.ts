@@ -380,8 +380,9 @@ export function toAppError(error: unknown): AppError {
     }))
     const first = errors[0]
     const where = e.validationContext ?? 'request'
+    // "body/title must …" for a field, "body must …" for the whole part (its path is "/body").
     const detail = first
-      ? `${where}${first.path === '/' ? '' : first.path} ${first.message}${first.field ? `: '${first.field}'` : ''}`
+      ? `${where}${e.validation[0]!.instancePath} ${first.message}${first.field ? `: '${first.field}'` : ''}`
       : `The ${where} is invalid`
     return new AppError('validation_failed', detail, { errors })
   }
