@@ -64,6 +64,17 @@ export const IdentityConfigSchema = Type.Object({
     minimum: 1,
     description: 'Failed sign-in or second-factor attempts allowed per account per rolling hour before 429.',
   }),
+  EMAIL_MAX_PER_ACCOUNT_HOUR: Type.Integer({
+    default: 5,
+    minimum: 1,
+    description:
+      'Password reset and verification emails sent per account per rolling hour, each kind counted apart; beyond it a reset request is answered as usual and sends nothing, a verification resend is a 429.',
+  }),
+  EMAIL_MIN_INTERVAL_SECONDS: Type.Integer({
+    default: 60,
+    minimum: 0,
+    description: 'Shortest time between two password reset (or two verification) emails to one account.',
+  }),
   LOGIN_MAX_FAILURES_PER_IP_HOUR: Type.Integer({
     default: 300,
     minimum: 1,

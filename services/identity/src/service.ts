@@ -45,6 +45,9 @@ export const identityService: ServiceDefinition = {
       identity.limiter
         .prune()
         .catch((err: unknown) => ctx.logger.warn({ err }, 'pruning login attempts failed'))
+      identity.emailThrottle
+        .prune(ctx.database.db)
+        .catch((err: unknown) => ctx.logger.warn({ err }, 'pruning email sends failed'))
     }, HOUR_MS)
     timer.unref()
     const app = await buildApp(identity, { verifier: ctx.verifier, logger: ctx.logger })

@@ -20,6 +20,9 @@ export async function createTestIdentity(options: { env?: Record<string, string>
     ARGON2_TIME_COST: '1',
     PUBLIC_URL: 'http://web.test',
     JWT_ISSUER: 'http://web.test/api/identity',
+    // Most tests send emails back to back; the throttle has its own tests (email-throttle.routes.test.ts).
+    EMAIL_MIN_INTERVAL_SECONDS: '0',
+    EMAIL_MAX_PER_ACCOUNT_HOUR: '1000',
     ...options.env,
   })
   const logs = options.logs

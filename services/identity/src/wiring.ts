@@ -5,7 +5,7 @@ import { createSecretBox } from './shared/crypto.ts'
 import { createPasswordHasher } from './shared/passwords.ts'
 import { createKeyStore } from './keys/keys.service.ts'
 import { createExternalSignIn, createTokenService } from './sessions/sessions.service.ts'
-import { createLoginLimiter } from './auth/limits.ts'
+import { createEmailThrottle, createLoginLimiter } from './auth/limits.ts'
 import { createTotpService } from './totp/totp.service.ts'
 import { createAuthService } from './auth/auth.service.ts'
 import { createUsersService } from './users/users.service.ts'
@@ -34,7 +34,17 @@ export function createIdentity(options: {
   const tokens = createTokenService({ database, config, keys })
   const limiter = createLoginLimiter({ database, config })
   const totp = createTotpService({ database, config, secrets, passwords, limiter })
-  const auth = createAuthService({ database, config, passwords, tokens, limiter, totp, wakeRelay })
+  const emailThrottle = createEmailThrottle({ config })
+  const auth = createAuthService({
+    database,
+    config,
+    passwords,
+    tokens,
+    limiter,
+    emailThrottle,
+    totp,
+    wakeRelay,
+  })
   const users = createUsersService({ database, passwords, limiter, tokens, wakeRelay })
   const orgs = createOrgsService({ database, config, wakeRelay })
   const admin = createAdminService({ database })
@@ -47,7 +57,7 @@ export function createIdentity(options: {
     signInWithExternalIdentity: createExternalSignIn({ database, config, tokens, wakeRelay }),
     wakeRelay,
   }
-  return { deps, keys, tokens, limiter, totp, auth, users, orgs, admin, passwords, secrets }
+  return { deps, keys, tokens, limiter, emailThrottle, totp, auth, users, orgs, admin, passwords, secrets }
 }
 
 /** Identity's wired services. */

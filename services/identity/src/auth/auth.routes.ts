@@ -163,8 +163,10 @@ export function authRoutes(
       schema: {
         tags,
         summary: 'Send a new verification email',
+        description:
+          'At most EMAIL_MAX_PER_ACCOUNT_HOUR verification emails an hour, EMAIL_MIN_INTERVAL_SECONDS apart (the one sent at registration counts): sooner is a 429 with Retry-After.',
         security: [{ bearer: [] }],
-        response: { 202: AcceptedResponse, ...problems(401, 409) },
+        response: { 202: AcceptedResponse, ...problems(401, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -181,7 +183,8 @@ export function authRoutes(
       schema: {
         tags,
         summary: 'Request a password reset email',
-        description: 'Always 202, whether or not the address has an account.',
+        description:
+          'Always 202, whether or not the address has an account. An account is sent at most EMAIL_MAX_PER_ACCOUNT_HOUR reset links an hour, EMAIL_MIN_INTERVAL_SECONDS apart; a request beyond that is answered the same and sends nothing (the last link still works).',
         body: ForgotBody,
         response: { 202: AcceptedResponse, ...problems(400) },
       },

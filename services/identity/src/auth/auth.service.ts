@@ -13,7 +13,7 @@ import { createSessionsRepository } from '../sessions/sessions.repository.ts'
 import type { TotpService } from '../totp/totp.service.ts'
 import { createTotpRepository } from '../totp/totp.repository.ts'
 import { createEmailTokensRepository } from './email-tokens.repository.ts'
-import type { LoginLimiter } from './limits.ts'
+import type { EmailThrottle, LoginLimiter } from './limits.ts'
 
 /** Where a request comes from (for limits and the session list) and its trace context (for events). */
 export interface ClientMeta extends TraceMeta {
@@ -32,10 +32,11 @@ export function createAuthService(options: {
   passwords: PasswordHasher
   tokens: FullTokenService
   limiter: LoginLimiter
+  emailThrottle: EmailThrottle
   totp: TotpService
   wakeRelay: () => void
 }) {
-  const { database, config, passwords, tokens, limiter, totp, wakeRelay } = options
+  const { database, config, passwords, tokens, limiter, emailThrottle, totp, wakeRelay } = options
   const usersRepo = createUsersRepository()
   const orgsRepo = createOrgsRepository()
   const sessionsRepo = createSessionsRepository()
@@ -43,6 +44,13 @@ export function createAuthService(options: {
   const totpRepo = createTotpRepository()
 
   async function sendVerification(tx: Tx, user: UserRow, traceparent: string | null): Promise<void> {
+    const wait = await emailThrottle.take(tx, user.id, 'verify_email')
+    if (wait !== null)
+      throw new AppError(
+        'rate_limited',
+        'A verification email was sent to you moments ago: check your inbox (and spam folder), or ask again later',
+        { retryAfter: wait },
+      )
     const token = randomToken(32)
     const expiresAt = new Date(Date.now() + config.EMAIL_TOKEN_TTL_MINUTES * 60_000)
     await emailTokens.replace(tx, {
@@ -271,6 +279,8 @@ export function createAuthService(options: {
           await usersRepo.findById(tx, user?.id ?? 'usr_none')
           return
         }
+        // Asked too often for this account: answered the same, nothing sent (the last link still works).
+        if ((await emailThrottle.take(tx, user.id, 'password_reset')) !== null) return
         await emailTokens.replace(tx, {
           id: newId('etk'),
           userId: user.id,

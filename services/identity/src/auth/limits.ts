@@ -1,4 +1,6 @@
-import { AppError, type Database } from '@learnmesh/kernel'
+import { AppError, type Database, type DbOrTx, type Tx } from '@learnmesh/kernel'
+import { lt, sql } from 'drizzle-orm'
+import { emailSends } from '../db/schema.ts'
 import type { IdentityConfig } from '../config.ts'
 import { createLoginAttemptsRepository } from './login-attempts.repository.ts'
 
@@ -62,3 +64,49 @@ export function createLoginLimiter(options: { database: Database; config: Identi
 
 /** The login limiter type. */
 export type LoginLimiter = ReturnType<typeof createLoginLimiter>
+
+/** What the email throttle counts: the emails a person can ask for again and again. */
+export type ThrottledEmail = 'password_reset' | 'verify_email'
+
+/**
+ * Per-account throttle of the emails anyone can trigger repeatedly (a reset link by typing an
+ * address, a verification resend), over identity.email_sends, shared by every replica: at most
+ * EMAIL_MAX_PER_ACCOUNT_HOUR of one kind per account in any rolling hour, and
+ * EMAIL_MIN_INTERVAL_SECONDS apart. Stops an inbox from being flooded through our mail server.
+ */
+export function createEmailThrottle(options: { config: IdentityConfig }) {
+  const { config } = options
+  return {
+    /**
+     * In the caller's transaction: when this email may go, records it and returns null; else the
+     * seconds until it may, recording nothing. Serialized per account and kind (advisory lock), so
+     * concurrent requests cannot both slip under the limit.
+     */
+    async take(tx: Tx, userId: string, purpose: ThrottledEmail): Promise<number | null> {
+      const key = `identity.email:${purpose}:${userId}`
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`)
+      const res = (await tx.execute(sql`
+        select count(*)::int as n,
+          extract(epoch from (min(at) + interval '1 hour' - now()))::float8 as window_left,
+          extract(epoch from (max(at) + make_interval(secs => ${config.EMAIL_MIN_INTERVAL_SECONDS}) - now()))::float8 as gap_left
+        from ${emailSends}
+        where user_id = ${userId} and purpose = ${purpose} and at > now() - interval '1 hour'`)) as unknown as {
+        rows: { n: number; window_left: number | null; gap_left: number | null }[]
+      }
+      const row = res.rows[0]!
+      const waits: number[] = []
+      if (row.n >= config.EMAIL_MAX_PER_ACCOUNT_HOUR && row.window_left !== null) waits.push(row.window_left)
+      if (row.gap_left !== null && row.gap_left > 0) waits.push(row.gap_left)
+      if (waits.length > 0) return Math.max(1, Math.ceil(Math.max(...waits)))
+      await tx.insert(emailSends).values({ userId, purpose })
+      return null
+    },
+    /** Deletes sends older than a day (housekeeping). */
+    async prune(db: DbOrTx): Promise<void> {
+      await db.delete(emailSends).where(lt(emailSends.at, new Date(Date.now() - 24 * HOUR_MS)))
+    },
+  }
+}
+
+/** The email throttle type. */
+export type EmailThrottle = ReturnType<typeof createEmailThrottle>

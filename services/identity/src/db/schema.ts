@@ -184,6 +184,23 @@ export const signingKeys = identity.table('signing_keys', {
   unpublishAt: ts('unpublish_at'),
 })
 
+/**
+ * Emails a person can make identity send again and again (password reset links, verification
+ * resends), one row per email sent, for the per-account throttle (shared by all replicas; rows older
+ * than a day are pruned).
+ */
+export const emailSends = identity.table(
+  'email_sends',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: text('user_id').notNull(),
+    /** `password_reset` or `verify_email`. */
+    purpose: text('purpose').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('email_sends_user_idx').on(t.userId, t.purpose, t.at)],
+)
+
 /** Sign-in attempts, for brute-force limits per account and per IP (shared by all replicas). */
 export const loginAttempts = identity.table(
   'login_attempts',
