@@ -229,7 +229,9 @@ export async function startCluster(options: {
           TRUST_PROXY: 'loopback',
           ...(service.name === 'identity'
             ? {}
-            : { JWKS_URL: `http://127.0.0.1:${identityPorts[0]}/.well-known/jwks.json` }),
+            : {
+                JWKS_URL: identityPorts.map((p) => `http://127.0.0.1:${p}/.well-known/jwks.json`).join('|'),
+              }),
         },
       })
     }

@@ -40,9 +40,9 @@ export const serviceProcessConfigSchema = Type.Object({
   }),
   JWKS_URL: Type.Optional(
     Type.String({
-      pattern: '^https?://',
+      pattern: '^https?://[^|\\s]+(\\|https?://[^|\\s]+)*$',
       description:
-        'Cluster mode: identity’s JWKS, e.g. `http://127.0.0.1:4001/.well-known/jwks.json` (identity itself reads its own).',
+        'Cluster mode: identity’s JWKS, e.g. `http://127.0.0.1:4001/.well-known/jwks.json` (identity itself reads its own); one per identity replica separated by `|`, tried in turn.',
     }),
   ),
   JWT_ISSUER: Type.String({
@@ -136,7 +136,7 @@ export async function startServiceProcess(
     })
     const self: { service?: RunningService } = {}
     const jwks =
-      config.JWKS_URL ??
+      config.JWKS_URL?.split('|') ??
       (async (): Promise<Jwks> => {
         if (!self.service) throw new Error(`${definition.name} is not started yet`)
         const res = await self.service.app.inject({ method: 'GET', url: options.selfJwksPath! })

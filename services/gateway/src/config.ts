@@ -35,9 +35,9 @@ export const gatewayConfigSchema = Type.Object({
   }),
   JWKS_URL: Type.Optional(
     Type.String({
-      pattern: '^https?://',
+      pattern: '^https?://[^|\\s]+(\\|https?://[^|\\s]+)*$',
       description:
-        'Cluster mode: identity’s JWKS. Default: `<identity URL from SERVICE_URLS>/.well-known/jwks.json`.',
+        'Cluster mode: identity’s JWKS, one URL per replica separated by `|`, tried in turn. Default: `<identity URL>/.well-known/jwks.json` for every identity replica in SERVICE_URLS.',
     }),
   ),
   RATE_LIMIT_MAX: Type.Integer({

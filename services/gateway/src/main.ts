@@ -24,16 +24,17 @@ async function main(): Promise<void> {
       'gateway',
     )
   }
-  const identityUrl = urls.identity?.split('|')[0]
-  const jwksUrl = config.JWKS_URL ?? (identityUrl ? `${identityUrl}/.well-known/jwks.json` : undefined)
-  if (!jwksUrl) {
+  // Every identity replica's JWKS, tried in turn: one replica down does not stop key refreshes.
+  const jwksUrls =
+    config.JWKS_URL?.split('|') ?? urls.identity?.split('|').map((u) => `${u}/.well-known/jwks.json`)
+  if (!jwksUrls?.length) {
     throw new ConfigError(
       [{ variable: 'JWKS_URL', message: 'required when SERVICE_URLS has no identity service' }],
       'gateway',
     )
   }
   const verifier = createTokenVerifier({
-    jwks: jwksUrl,
+    jwks: jwksUrls,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
   })

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { SignJWT, UnsecuredJWT, base64url, exportJWK, generateKeyPair } from 'jose'
 import { createHmac } from 'node:crypto'
-import { createTokenVerifier, type Jwks } from './verifier.ts'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createTokenVerifier, jwksFromUrls, type Jwks } from './verifier.ts'
 import { createTestSigner } from '../testing/tokens.ts'
 import { AppError } from '../errors.ts'
 
@@ -235,5 +237,71 @@ describe('security', () => {
       .setExpirationTime('5m')
       .sign(privateKey)
     await rejects(v.verify(idToken), /typ/)
+  })
+})
+
+describe('JWKS from several identity replicas', () => {
+  /** A local JWKS endpoint whose answer the test switches: the set, a status, or closed. */
+  async function replica(jwks: Jwks) {
+    let status = 200
+    let hits = 0
+    const server: Server = createServer((_req, res) => {
+      hits++
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(jwks))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
+      fail: (s: number) => (status = s),
+      hits: () => hits,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    }
+  }
+
+  it('verifies with keys from the next replica when the first is down, and sticks to the one that answered', async () => {
+    const signer = await createTestSigner()
+    const jwks = await signer.jwks()
+    const a = await replica(jwks)
+    const b = await replica(jwks)
+    a.fail(503)
+    try {
+      const verifier = createTokenVerifier({
+        jwks: [a.url, b.url],
+        issuer: signer.issuer,
+        audience: signer.audience,
+        cooldownMs: 0,
+        maxAgeMs: 0,
+      })
+      const principal = await verifier.verify(await signer.sign({ sub: 'usr_1', org: 'org_1' }))
+      expect(principal.userId).toBe('usr_1')
+      expect(a.hits()).toBe(1)
+      expect(b.hits()).toBe(1)
+      a.fail(200)
+      const read = jwksFromUrls([a.url, b.url])
+      await read()
+      await read()
+      // The first answered, so it stays the one asked first.
+      expect(a.hits()).toBe(3)
+      b.fail(500)
+      a.fail(500)
+      await expect(read()).rejects.toThrow(/JWKS fetch failed .*answered 500.*answered 500/)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('refuses an answer without keys as a failure and tries the next replica', async () => {
+    const signer = await createTestSigner()
+    const broken = await replica({} as Jwks)
+    const good = await replica(await signer.jwks())
+    try {
+      const set = await jwksFromUrls([broken.url, good.url])()
+      expect(set.keys.length).toBeGreaterThan(0)
+      expect(broken.hits()).toBe(1)
+    } finally {
+      await broken.close()
+      await good.close()
+    }
   })
 })

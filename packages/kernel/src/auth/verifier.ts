@@ -30,8 +30,12 @@ export interface Jwks {
 
 /** Options for `createTokenVerifier`. */
 export interface VerifierOptions {
-  /** Where keys come from: a URL of identity's JWKS, or a function (embedded mode, tests). */
-  jwks: string | (() => Promise<Jwks>)
+  /**
+   * Where keys come from: the URL of identity's JWKS, the URLs of every identity replica's (tried in
+   * turn, starting with the last that answered: one replica down does not stop key refreshes), or a
+   * function (embedded mode, tests).
+   */
+  jwks: string | readonly string[] | (() => Promise<Jwks>)
   issuer: string
   audience: string
   /** Refetch keys at most this often when an unknown kid shows up (ms). */
@@ -104,17 +108,37 @@ function tokenProblem(e: TokenError): AppError {
  * the benchmarks run on (a fifth of the gateway's CPU in `checkout-latency`), the synchronous
  * check about 80 µs.
  */
+/**
+ * Reads a JWKS from the first of `urls` that answers, starting with the one that answered last
+ * time; fails only when none does (with each one's reason).
+ */
+export function jwksFromUrls(urls: string | readonly string[]): () => Promise<Jwks> {
+  const list = typeof urls === 'string' ? [urls] : [...urls]
+  if (list.length === 0) throw new Error('no JWKS URL')
+  let preferred = 0
+  return async () => {
+    const failures: string[] = []
+    for (let i = 0; i < list.length; i++) {
+      const at = (preferred + i) % list.length
+      try {
+        const res = await fetch(list[at]!, { signal: AbortSignal.timeout(5000) })
+        if (!res.ok) throw new Error(`answered ${res.status}`)
+        const set = (await res.json()) as Jwks
+        if (!Array.isArray(set?.keys)) throw new Error('answered without keys')
+        preferred = at
+        return set
+      } catch (err) {
+        failures.push(`${list[at]}: ${(err as Error).message}`)
+      }
+    }
+    throw new Error(`JWKS fetch failed (${failures.join('; ')})`)
+  }
+}
+
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const cooldownMs = options.cooldownMs ?? 30_000
   const maxAgeMs = options.maxAgeMs ?? 10 * 60_000
-  const fetchJwks =
-    typeof options.jwks === 'function'
-      ? options.jwks
-      : async () => {
-          const res = await fetch(options.jwks as string, { signal: AbortSignal.timeout(5000) })
-          if (!res.ok) throw new Error(`JWKS fetch failed: ${res.status}`)
-          return (await res.json()) as Jwks
-        }
+  const fetchJwks = typeof options.jwks === 'function' ? options.jwks : jwksFromUrls(options.jwks)
   const cacheMs = options.cacheMs ?? 30_000
   const cacheEntries = options.cacheEntries ?? 10_000
   const verified = new Map<string, { principal: Principal; until: number }>()

@@ -75,6 +75,18 @@ describe('happy', () => {
     ).rows
     expect(row!.kid).not.toBe(kid)
   })
+
+  it('rotates a due key once when several replicas check at the same time', async () => {
+    const { kid } = await t.identity.keys.activeKey()
+    await t.database.pglite!.query(
+      `update identity.signing_keys set created_at = now() - interval '31 days' where kid = $1`,
+      [kid],
+    )
+    const before = await t.count('signing_keys')
+    const results = await Promise.all([1, 2, 3].map(() => t.identity.keys.rotateIfDue()))
+    expect(results.filter(Boolean)).toHaveLength(1)
+    expect(await t.count('signing_keys')).toBe(before + 1)
+  })
 })
 
 describe('errors', () => {

@@ -51,7 +51,15 @@ export function createKeyStore(options: {
     return key
   }
 
-  async function rotate(): Promise<{ kid: string; retiredKid: string | null }> {
+  const isDue = (createdAt: Date) =>
+    Date.now() - createdAt.getTime() > config.SIGNING_KEY_MAX_AGE_DAYS * 86_400_000
+
+  /**
+   * Makes a new active key and retires the others (published until the last token they signed has
+   * expired). With `onlyIfDue`, the active key's age is checked again under the lock, so replicas
+   * that all find the key due at the same hour rotate it once, not once each.
+   */
+  async function rotate(onlyIfDue = false): Promise<{ kid: string; retiredKid: string | null } | null> {
     const row = await newKeyRow()
     const now = new Date()
     const unpublishAt = new Date(
@@ -59,9 +67,14 @@ export function createKeyStore(options: {
     )
     const retired = await database.db.transaction(async (tx) => {
       await repo.lock(tx)
+      if (onlyIfDue) {
+        const current = await repo.findActive(tx)
+        if (current && !isDue(current.createdAt)) return null
+      }
       await repo.insert(tx, { ...row, createdAt: now })
       return repo.retireOthers(tx, row.kid, now, unpublishAt)
     })
+    if (!retired) return null
     active = undefined
     logger.info({ kid: row.kid, retired }, 'signing key rotated')
     return { kid: row.kid, retiredKid: retired[0] ?? null }
@@ -100,16 +113,13 @@ export function createKeyStore(options: {
 
   async function rotateIfDue(): Promise<boolean> {
     const row = await repo.findActive(database.db)
-    if (!row) return false
-    const ageMs = Date.now() - row.createdAt.getTime()
-    if (ageMs <= config.SIGNING_KEY_MAX_AGE_DAYS * 86_400_000) return false
-    await rotate()
-    return true
+    if (!row || !isDue(row.createdAt)) return false
+    return (await rotate(true)) !== null
   }
 
   return {
     ensureActiveKey,
-    rotateSigningKey: rotate,
+    rotateSigningKey: async () => (await rotate())!,
     rotateIfDue,
     async jwks(): Promise<Jwks> {
       const rows = await repo.listPublished(database.db, new Date())
