@@ -226,6 +226,24 @@ export const chatRepository = {
     return rows.map((r) => r.conversationId)
   },
 
+  /** The groups of an org a person is in, by id (the order their removal from the org locks them in). */
+  async groupsOf(db: DbOrTx, orgId: string, userId: string): Promise<string[]> {
+    const rows = await db
+      .select({ id: conversations.id })
+      .from(conversationParticipants)
+      .innerJoin(conversations, eq(conversations.id, conversationParticipants.conversationId))
+      .where(
+        and(
+          eq(conversationParticipants.orgId, orgId),
+          eq(conversationParticipants.userId, userId),
+          eq(conversations.orgId, orgId),
+          eq(conversations.kind, 'group'),
+        ),
+      )
+      .orderBy(asc(conversations.id))
+    return rows.map((r) => r.id)
+  },
+
   /** Whether `userId` is in `conversationId` (a read outside a consumer's transaction, after commit). */
   async isParticipant(db: DbOrTx, conversationId: string, userId: string) {
     const [row] = await db

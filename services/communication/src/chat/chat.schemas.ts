@@ -57,9 +57,12 @@ export const MessageSchema = Type.Object({
   /** System messages: what happened; null for messages people wrote. */
   event: Type.Union([
     Type.Object({
-      /** member_added | member_removed | member_left | renamed | owner_changed | role_changed */
+      /**
+       * member_added | member_removed | member_left | left_org | removed_from_org | renamed |
+       * owner_changed | role_changed
+       */
       type: Type.String(),
-      /** Who did it (member_left: who left; owner_changed after a leave: who left). */
+      /** Who did it (member_left, left_org, removed_from_org: who went; owner_changed passed on: the heir). */
       actor: SystemPerson,
       /** Who was added, removed, became owner, or changed role. */
       users: Type.Array(SystemPerson),

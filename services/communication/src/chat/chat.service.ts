@@ -172,6 +172,10 @@ function systemText(e: ChatSystemEvent): string {
       return `${who} removed ${namesInWords(e.users)}`
     case 'member_left':
       return `${who} left`
+    case 'left_org':
+      return `${who} left the organization`
+    case 'removed_from_org':
+      return `${who} was removed from the organization`
     case 'renamed':
       return `${who} renamed the group to “${e.title ?? ''}”`
     case 'owner_changed':
@@ -187,6 +191,124 @@ function systemText(e: ChatSystemEvent): string {
 /** A direct conversation or a course channel has no members to manage. */
 const notAGroup = () =>
   new AppError('unprocessable', 'Only a group’s members can be changed', { reason: 'not_a_group' })
+
+/** Writes a system message (a group change in words) in the change's transaction. */
+async function writeSystemMessage(
+  tx: Tx,
+  now: Date,
+  orgId: string,
+  conversationId: string,
+  event: ChatSystemEvent,
+): Promise<MessageRow> {
+  const id = newId('msg')
+  const row = (await repo.insertMessage(tx, {
+    id,
+    conversationId,
+    orgId,
+    senderId: event.actor.userId,
+    // `/` is not allowed in a client's ids: no client message can collide with it.
+    clientMessageId: `system/${id}`,
+    body: systemText(event),
+    attachments: [],
+    kind: 'system',
+    event,
+    createdAt: now,
+  }))!
+  await repo.setLastMessage(tx, conversationId, row.id)
+  return row
+}
+
+/** Why someone went out of a group without being removed from it by one of its members. */
+type Departure = 'member_left' | 'left_org' | 'removed_from_org'
+
+/**
+ * Inside a group change's transaction, the group locked (`everyone`: its participants, longest-standing
+ * first): takes `userId` out and says why in the group. An owner's group passes to the
+ * longest-standing admin, else the longest-standing member ("Carl is now the owner"); the last one
+ * out leaves it empty (its history stays, unread). Someone not in it: nothing written.
+ */
+async function departGroup(
+  tx: Tx,
+  now: Date,
+  orgId: string,
+  conversationId: string,
+  everyone: { userId: string; displayName: string | null; role: string }[],
+  userId: string,
+  why: Departure,
+): Promise<MessageRow[]> {
+  const leaving = everyone.find((p) => p.userId === userId)
+  if (!leaving) return []
+  const person = (p: { userId: string; displayName: string | null }): Person => ({
+    userId: p.userId,
+    displayName: p.displayName,
+  })
+  await repo.removeParticipants(tx, conversationId, [userId], [leaving.role])
+  const out = [
+    await writeSystemMessage(tx, now, orgId, conversationId, {
+      type: why,
+      actor: person(leaving),
+      users: [],
+    }),
+  ]
+  const rest = everyone.filter((p) => p.userId !== userId)
+  if (leaving.role === 'owner' && rest.length > 0) {
+    const heir = person(rest.find((p) => p.role === 'admin') ?? rest[0]!)
+    await repo.setRole(tx, conversationId, heir.userId, 'owner')
+    out.push(
+      await writeSystemMessage(tx, now, orgId, conversationId, {
+        type: 'owner_changed',
+        actor: heir,
+        users: [heir],
+      }),
+    )
+  }
+  return out
+}
+
+/**
+ * After a group change commits: people taken out leave the room and hear `conversation:removed`;
+ * the room gets the system messages and `conversation:updated` (names, roles or title changed).
+ */
+function announceGroupChange(
+  realtime: CommunicationDeps['realtime'],
+  conversationId: string,
+  written: MessageRow[],
+  removed: string[] = [],
+) {
+  if (removed.length > 0) {
+    realtime.leaveConversation(removed, conversationId)
+    for (const u of removed) realtime.toUser(u, 'conversation:removed', { conversationId })
+  }
+  if (written.length === 0) return
+  for (const m of written) realtime.toConversation(conversationId, 'message:new', presentMessage(m))
+  realtime.toConversation(conversationId, 'conversation:updated', { conversationId })
+}
+
+/**
+ * identity.membership.changed `removed`, inside the consumer's transaction: the person goes out of
+ * every group of the org as if they had left (`removed_from_org`, or `left_org` when they left the
+ * org themselves), ownership passing on. Groups are locked one at a time in id order (no deadlock
+ * with another removal). Once the transaction is committed, they and the groups hear it live.
+ */
+export async function leaveOrgGroups(
+  tx: Tx,
+  deps: CommunicationDeps,
+  orgId: string,
+  userId: string,
+  why: 'left_org' | 'removed_from_org',
+): Promise<void> {
+  for (const conversationId of await repo.groupsOf(tx, orgId, userId)) {
+    await repo.lockConversation(tx, conversationId)
+    const everyone = await repo.participantDetails(tx, [conversationId])
+    const written = await departGroup(tx, deps.now(), orgId, conversationId, everyone, userId, why)
+    const first = written[0]
+    if (!first) continue
+    deps.realtime.whenCommitted(
+      async () => (await repo.message(deps.database.db, conversationId, first.id)) !== null,
+      () => announceGroupChange(deps.realtime, conversationId, written, [userId]),
+    )
+  }
+}
 
 /**
  * Chat rules: only participants see or write a conversation (anyone else gets `not_found`, as if
@@ -280,38 +402,12 @@ export function createChatService(deps: CommunicationDeps) {
   }
 
   /** Writes a system message (a group change in words) in the change's transaction. */
-  async function systemMessage(tx: Tx, actor: ChatActor, conversationId: string, event: ChatSystemEvent) {
-    const id = newId('msg')
-    const row = (await repo.insertMessage(tx, {
-      id,
-      conversationId,
-      orgId: actor.orgId,
-      senderId: event.actor.userId,
-      // `/` is not allowed in a client's ids: no client message can collide with it.
-      clientMessageId: `system/${id}`,
-      body: systemText(event),
-      attachments: [],
-      kind: 'system',
-      event,
-      createdAt: deps.now(),
-    }))!
-    await repo.setLastMessage(tx, conversationId, row.id)
-    return row
-  }
+  const systemMessage = (tx: Tx, actor: ChatActor, conversationId: string, event: ChatSystemEvent) =>
+    writeSystemMessage(tx, deps.now(), actor.orgId, conversationId, event)
 
-  /**
-   * After a group change commits: people taken out leave the room and hear `conversation:removed`;
-   * the room gets the system messages and `conversation:updated` (names, roles or title changed).
-   */
-  function afterGroupChange(conversationId: string, written: MessageRow[], removed: string[] = []) {
-    if (removed.length > 0) {
-      realtime.leaveConversation(removed, conversationId)
-      for (const u of removed) realtime.toUser(u, 'conversation:removed', { conversationId })
-    }
-    if (written.length === 0) return
-    for (const m of written) realtime.toConversation(conversationId, 'message:new', presentMessage(m))
-    realtime.toConversation(conversationId, 'conversation:updated', { conversationId })
-  }
+  /** After a group change commits: see `announceGroupChange`. */
+  const afterGroupChange = (conversationId: string, written: MessageRow[], removed: string[] = []) =>
+    announceGroupChange(realtime, conversationId, written, removed)
 
   /**
    * Leaves a group (any member). An owner who leaves hands the group to the longest-standing admin,
@@ -320,20 +416,7 @@ export function createChatService(deps: CommunicationDeps) {
   async function leave(actor: ChatActor, conversationId: string): Promise<void> {
     const written = await db.transaction(async (tx) => {
       const g = await lockedGroup(tx, actor, conversationId)
-      await repo.removeParticipants(tx, conversationId, [actor.userId], [g.participant.role])
-      const out = [
-        await systemMessage(tx, actor, conversationId, { type: 'member_left', actor: g.me, users: [] }),
-      ]
-      const rest = g.everyone.filter((p) => p.userId !== actor.userId)
-      if (g.participant.role === 'owner' && rest.length > 0) {
-        const heir = rest.find((p) => p.role === 'admin') ?? rest[0]!
-        await repo.setRole(tx, conversationId, heir.userId, 'owner')
-        const who = g.person(heir.userId)
-        out.push(
-          await systemMessage(tx, actor, conversationId, { type: 'owner_changed', actor: who, users: [who] }),
-        )
-      }
-      return out
+      return departGroup(tx, deps.now(), actor.orgId, conversationId, g.everyone, actor.userId, 'member_left')
     })
     afterGroupChange(conversationId, written, [actor.userId])
   }

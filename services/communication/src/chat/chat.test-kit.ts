@@ -111,3 +111,15 @@ export async function groupWorld(t: TestCommunication) {
   if (created.statusCode !== 201) throw new Error(`group not created: ${created.body}`)
   return { ...w, id: created.json().id as string }
 }
+
+/** groupWorld with Olga, Ann, Ben and Cat each connected (`so`, `sa`, `sb`, `sc`). */
+export async function connectedGroupWorld(t: Awaited<ReturnType<typeof createChatTestKit>>) {
+  const w = await groupWorld(t)
+  return {
+    ...w,
+    so: await t.socketFor(w.olga),
+    sa: await t.socketFor(w.ann),
+    sb: await t.socketFor(w.ben),
+    sc: await t.socketFor(w.cat),
+  }
+}

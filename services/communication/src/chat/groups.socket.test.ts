@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createChatTestKit, groupWorld, next, request, silence } from './chat.test-kit.ts'
+import { connectedGroupWorld, createChatTestKit, next, request, silence } from './chat.test-kit.ts'
 
 type Kit = Awaited<ReturnType<typeof createChatTestKit>>
 type Msg = { id: string; body: string; conversationId: string; kind: string }
@@ -17,16 +17,7 @@ describe('group changes over Socket.IO', () => {
   const cid = () => `g-${++seq}`
 
   /** Olga's group with Ann and Ben (Cat is another learner of hers), everyone connected. */
-  async function world() {
-    const w = await groupWorld(t)
-    return {
-      ...w,
-      so: await t.socketFor(w.olga),
-      sa: await t.socketFor(w.ann),
-      sb: await t.socketFor(w.ben),
-      sc: await t.socketFor(w.cat),
-    }
-  }
+  const world = () => connectedGroupWorld(t)
 
   describe('happy', () => {
     it('puts an added person in the room at once; the members see who was added', async () => {

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '@learnmesh/kernel'
 import { at, createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import {
+  connectedGroupWorld,
+  createChatTestKit,
+  groupWorld,
+  next,
+  request,
+  silence,
+} from './chat.test-kit.ts'
 
 describe('chat follows memberships (identity.membership.changed)', () => {
   let t: TestCommunication
@@ -167,6 +175,190 @@ describe('chat follows memberships (identity.membership.changed)', () => {
       await membership({ ...a.lea, orgId: b.orgId }, 'removed', [], at(-10))
       expect(await contactNames(a.ivy)).toEqual(['Lea Learner', 'Leo Learner'])
       expect(await channels(a.lea)).toBe(1)
+    })
+  })
+})
+
+describe('a member removed from the organization leaves its groups (identity.membership.changed)', () => {
+  let t: Awaited<ReturnType<typeof createChatTestKit>>
+  beforeAll(async () => {
+    t = await createChatTestKit()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  type Msg = { body: string; kind: string; conversationId: string; event: { type: string } | null }
+
+  /** Olga's "Study group" with Ann and Ben (groupWorld), everyone connected. */
+  const world = () => connectedGroupWorld(t)
+
+  /** identity.membership.changed for `u` (by the org admin `by`, or themselves); returns the event id. */
+  const membership = (
+    u: TestUser,
+    change: 'joined' | 'removed',
+    occurredAt: string,
+    opts: { by?: TestUser; id?: string } = {},
+  ) =>
+    t.deliver(
+      'identity.membership.changed',
+      u.orgId,
+      {
+        userId: u.userId,
+        orgId: u.orgId,
+        roles: change === 'removed' ? [] : ['learner'],
+        change,
+        changedBy: (opts.by ?? u).userId,
+      },
+      opts.id ?? newId('evt'),
+      occurredAt,
+    )
+
+  const roles = async (u: TestUser, id: string) =>
+    Object.fromEntries(
+      (
+        (await t.call(u, 'GET', `/conversations/${id}`)).json().participants as {
+          userId: string
+          role: string
+        }[]
+      ).map((p) => [p.userId, p.role]),
+    )
+  const systemBodies = async (u: TestUser, id: string) =>
+    ((await t.call(u, 'GET', `/conversations/${id}/messages`)).json().items as Msg[])
+      .filter((m) => m.kind === 'system')
+      .map((m) => m.body)
+      .reverse()
+  const groupIds = async (u: TestUser) =>
+    ((await t.call(u, 'GET', '/conversations')).json().items as { id: string; kind: string }[])
+      .filter((c) => c.kind === 'group')
+      .map((c) => c.id)
+
+  describe('happy', () => {
+    it('takes them out of the group as if they had left; they and the others hear it live', async () => {
+      const w = await world()
+      const removed = next<{ conversationId: string }>(w.sb, 'conversation:removed')
+      const told = next<Msg>(w.sa, 'message:new')
+      const updated = next<{ conversationId: string }>(w.so, 'conversation:updated')
+      await membership(w.ben, 'removed', at(-10), { by: w.ada })
+      expect(await removed).toEqual({ conversationId: w.id })
+      expect(await told).toMatchObject({
+        conversationId: w.id,
+        kind: 'system',
+        body: 'Ben Member was removed from the organization',
+        event: { type: 'removed_from_org', actor: { userId: w.ben.userId }, users: [] },
+      })
+      expect(await updated).toEqual({ conversationId: w.id })
+      expect(await roles(w.ann, w.id)).toEqual({ [w.olga.userId]: 'owner', [w.ann.userId]: 'member' })
+      expect((await t.call(w.ben, 'GET', `/conversations/${w.id}`)).statusCode).toBe(404)
+      expect(await groupIds(w.ben)).toEqual([])
+    })
+
+    it('says "left the organization" when they left it themselves', async () => {
+      const w = await world()
+      await membership(w.ann, 'removed', at(-10))
+      expect(await systemBodies(w.olga, w.id)).toEqual(['Ann Member left the organization'])
+    })
+
+    it('passes a removed owner’s group on to its longest-standing admin, who then manages it', async () => {
+      const w = await world()
+      await t.call(w.olga, 'PATCH', `/conversations/${w.id}/participants/${w.ben.userId}`, { role: 'admin' })
+      await membership(w.olga, 'removed', at(-10), { by: w.ada })
+      expect(await roles(w.ann, w.id)).toEqual({ [w.ann.userId]: 'member', [w.ben.userId]: 'owner' })
+      expect(await systemBodies(w.ann, w.id)).toEqual([
+        'Olga Owner made Ben Member an admin',
+        'Olga Owner was removed from the organization',
+        'Ben Member is now the owner',
+      ])
+      expect(
+        (await t.call(w.ben, 'PATCH', `/conversations/${w.id}`, { title: 'Ben’s group' })).statusCode,
+      ).toBe(200)
+    })
+
+    it('passes it to a member when there is no admin: exactly one owner remains', async () => {
+      const w = await world()
+      await membership(w.olga, 'removed', at(-10), { by: w.ada })
+      const left = Object.values(await roles(w.ann, w.id)).sort()
+      expect(left).toEqual(['member', 'owner'])
+    })
+
+    it('takes them out of every group of the org, and the last one out leaves a group empty', async () => {
+      const w = await world()
+      const other = await t.call(w.ben, 'POST', '/conversations/group', {
+        title: 'Ben and Olga',
+        memberIds: [w.olga.userId],
+      })
+      expect(other.statusCode).toBe(201)
+      await membership(w.ben, 'removed', at(-10), { by: w.ada })
+      expect(await roles(w.olga, other.json().id)).toEqual({ [w.olga.userId]: 'owner' })
+      expect(await groupIds(w.ben)).toEqual([])
+      await membership(w.olga, 'removed', at(-5), { by: w.ada })
+      expect(await groupIds(w.olga)).toEqual([])
+    })
+  })
+
+  describe('errors', () => {
+    it('a redelivered removal changes nothing more: one message, no error', async () => {
+      const w = await world()
+      const id = newId('evt')
+      const when = at(-10)
+      await membership(w.ben, 'removed', when, { by: w.ada, id })
+      await membership(w.ben, 'removed', when, { by: w.ada, id })
+      // Another event with the same news (identity retried the removal) changes nothing either.
+      await membership(w.ben, 'removed', at(-5), { by: w.ada })
+      expect(await systemBodies(w.olga, w.id)).toEqual(['Ben Member was removed from the organization'])
+    })
+
+    it('a late older removal after a newer "joined" leaves them in their groups', async () => {
+      const w = await world()
+      const quiet = silence(w.sb, 'conversation:removed', 500)
+      await membership(w.ben, 'joined', at(-10))
+      await membership(w.ben, 'removed', at(-60), { by: w.ada })
+      expect(await quiet).toBe(true)
+      expect(await roles(w.ben, w.id)).toHaveProperty(w.ben.userId, 'member')
+      expect(await systemBodies(w.olga, w.id)).toEqual([])
+    })
+
+    it('joining again (or a late older "joined") does not put them back: the group adds them again', async () => {
+      const w = await world()
+      await membership(w.ben, 'removed', at(-20), { by: w.ada })
+      await membership(w.ben, 'joined', at(-60))
+      expect(await groupIds(w.ben)).toEqual([])
+      await membership(w.ben, 'joined', at(-10))
+      expect(await groupIds(w.ben)).toEqual([])
+      const added = await t.call(w.olga, 'POST', `/conversations/${w.id}/participants`, {
+        userIds: [w.ben.userId],
+      })
+      expect(added.statusCode).toBe(200)
+      expect(await groupIds(w.ben)).toEqual([w.id])
+    })
+  })
+
+  describe('security', () => {
+    it('they overhear nothing more from the group', async () => {
+      const w = await world()
+      const removed = next(w.sb, 'conversation:removed')
+      await membership(w.ben, 'removed', at(-10), { by: w.ada })
+      await removed
+      const overheard = silence(w.sb, 'message:new', 500)
+      await request(w.sa, 'message:send', {
+        conversationId: w.id,
+        body: 'Ben is gone',
+        clientMessageId: 'x1',
+      })
+      expect(await overheard).toBe(true)
+      expect(await request(w.sb, 'conversation:join', { conversationId: w.id })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found' },
+      })
+    })
+
+    it('a removal from another organization leaves this one’s groups alone', async () => {
+      const w = await world()
+      const elsewhere = await groupWorld(t)
+      const quiet = silence(w.sb, 'conversation:removed', 500)
+      await membership({ ...w.ben, orgId: elsewhere.orgId }, 'removed', at(-10), { by: elsewhere.ada })
+      expect(await quiet).toBe(true)
+      expect(await roles(w.ann, w.id)).toHaveProperty(w.ben.userId, 'member')
     })
   })
 })

@@ -3,13 +3,16 @@ import { identityMembershipChanged } from '@learnmesh/contracts'
 import type { CommunicationDeps } from '../deps.ts'
 import { chatRepository as repo } from './chat.repository.ts'
 import { announceAfterCommit, courseChannel, leaveAfterCommit } from './course-channels.handlers.ts'
+import { leaveOrgGroups } from './chat.service.ts'
 
 /**
  * identity.membership.changed: chat keeps each member's newest membership (`org_members`, by
  * `occurredAt`; a late older event changes nothing). A removed member leaves every course channel of
- * the org and is nobody's contact there any more (their earlier conversations stay readable to the
- * others); a demoted org admin loses the org-wide contacts search. Someone who joins again is put
- * back in the channels of their active enrollments (instructors at the course's next publication).
+ * the org, leaves its groups as if they had left them (ownership passes on; the group reads "Bob was
+ * removed from the organization") and is nobody's contact there any more (their direct conversations
+ * stay readable to the others); a demoted org admin loses the org-wide contacts search. Someone who
+ * joins again is put back in the channels of their active enrollments (instructors at the course's
+ * next publication), not in the groups: a group's owner or admins add them again.
  */
 export function membershipHandlers(deps: CommunicationDeps): EventHandler[] {
   return [
@@ -30,6 +33,8 @@ export function membershipHandlers(deps: CommunicationDeps): EventHandler[] {
         if (removed) {
           for (const conversationId of await repo.leaveCourseChannels(tx, orgId, userId))
             leaveAfterCommit(deps, conversationId, [userId])
+          const why = p.changedBy === userId ? 'left_org' : 'removed_from_org'
+          await leaveOrgGroups(tx, deps, orgId, userId, why)
           return
         }
         if (!before?.removed) return

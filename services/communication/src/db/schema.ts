@@ -381,10 +381,13 @@ export const conversationParticipants = communication.table(
  * with the names as they were then (a removed person is no longer a participant to look up).
  */
 export interface ChatSystemEvent {
-  /** member_added | member_removed | member_left | renamed | owner_changed | role_changed */
+  /**
+   * member_added | member_removed | member_left | left_org | removed_from_org | renamed | owner_changed |
+   * role_changed
+   */
   type: string
   actor: { userId: string; displayName: string | null }
-  /** Who was added, removed, promoted, or became owner (empty for renamed, member_left). */
+  /** Who was added, removed, promoted, or became owner (empty for renamed and departures). */
   users: { userId: string; displayName: string | null }[]
   /** renamed: the new title; role_changed: the new role. */
   title?: string

@@ -174,6 +174,27 @@ describe('chat page', () => {
     expect(screen.queryByRole('alert')).toBeNull()
   })
 
+  it("lets a group's owner hand it over, once confirmed", async () => {
+    conversations = [group('owner')]
+    renderChat('/chat/cnv_g')
+    fireEvent.click(await screen.findByRole('button', { name: 'Members' }))
+    const panel = await screen.findByRole('region', { name: 'Group members' })
+    expect(within(panel).queryByRole('button', { name: 'Make Lea the owner' })).toBeNull()
+    fireEvent.click(within(panel).getByRole('button', { name: 'Make Ben the owner' }))
+    const confirm = within(panel).getByRole('group', { name: 'Hand the group over' })
+    expect(confirm.textContent).toContain('You become an admin')
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Cancel' }))
+    expect(made('PATCH', '/conversations/cnv_g/participants/usr_2')).toHaveLength(0)
+    fireEvent.click(within(panel).getByRole('button', { name: 'Make Ben the owner' }))
+    fireEvent.click(within(panel).getByRole('button', { name: 'Confirm making Ben the owner' }))
+    await waitFor(() =>
+      expect(made('PATCH', '/conversations/cnv_g/participants/usr_2')[0]?.body).toEqual({ role: 'owner' }),
+    )
+    await waitFor(() =>
+      expect(within(panel).queryByRole('group', { name: 'Hand the group over' })).toBeNull(),
+    )
+  })
+
   it('lets a plain member see who is in a group and leave it, but not change it', async () => {
     conversations = [group('member')]
     renderChat('/chat/cnv_g')
@@ -182,6 +203,7 @@ describe('chat page', () => {
     expect(within(panel).queryByRole('button', { name: 'Add people' })).toBeNull()
     expect(within(panel).queryByRole('textbox', { name: 'Group name' })).toBeNull()
     expect(within(panel).queryByRole('button', { name: /^Remove/ })).toBeNull()
+    expect(within(panel).queryByRole('button', { name: /the owner$/ })).toBeNull()
     fireEvent.click(within(panel).getByRole('button', { name: 'Leave group' }))
     conversations = []
     fireEvent.click(within(panel).getByRole('button', { name: 'Leave' }))

@@ -800,9 +800,14 @@ export default function ChatPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={1}>Messages</Title>
-        <Button component={Link} to="/chat/new">
-          New conversation
-        </Button>
+        <Group gap="xs">
+          <Button component={Link} to="/chat/new/group" variant="default">
+            New group
+          </Button>
+          <Button component={Link} to="/chat/new">
+            New conversation
+          </Button>
+        </Group>
       </Group>
       {list.isPending ? (
         <Loading label="Loading conversations…" />

@@ -17,13 +17,14 @@ function allowed(myRole: Participant['role'], them: Participant, myId: string | 
     remove: !self && (myRole === 'owner' || (myRole === 'admin' && them.role === 'member')),
     promote: !self && myRole === 'owner' && them.role === 'member',
     demote: !self && myRole === 'owner' && them.role === 'admin',
+    handOver: !self && myRole === 'owner',
   }
 }
 
 /**
  * A group's members panel: everyone with their role; the owner and admins rename the group, add
- * their contacts (the picker of /chat/new) and remove members; the owner makes and unmakes admins;
- * anyone leaves (an owner's group passes to the longest-standing admin or member).
+ * their contacts (the picker of /chat/new) and remove members; the owner makes and unmakes admins
+ * and hands the group over ("Make owner", confirmed: they become an admin); anyone leaves (an owner's group passes to the longest-standing admin or member).
  */
 export function GroupMembers({
   conversation,
@@ -44,6 +45,7 @@ export function GroupMembers({
   const [error, setError] = useState<unknown>(null)
   const [confirmLeave, setConfirmLeave] = useState(false)
   const [removing, setRemoving] = useState<string | null>(null)
+  const [handingOver, setHandingOver] = useState<string | null>(null)
   // Renamed by someone else meanwhile (conversation:updated): show the new name.
   useEffect(() => setTitle(conversation.title ?? ''), [conversation.title])
 
@@ -138,6 +140,19 @@ export function GroupMembers({
                       {can.promote ? 'Make admin' : 'Remove admin'}
                     </Button>
                   )}
+                  {can.handOver && handingOver !== p.userId && (
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      aria-label={`Make ${name} the owner`}
+                      onClick={() => {
+                        setRemoving(null)
+                        setHandingOver(p.userId)
+                      }}
+                    >
+                      Make owner
+                    </Button>
+                  )}
                   {can.remove &&
                     (removing === p.userId ? (
                       <>
@@ -165,7 +180,10 @@ export function GroupMembers({
                         color="red"
                         c="red.9"
                         aria-label={`Remove ${name} from the group`}
-                        onClick={() => setRemoving(p.userId)}
+                        onClick={() => {
+                          setHandingOver(null)
+                          setRemoving(p.userId)
+                        }}
                       >
                         Remove
                       </Button>
@@ -175,6 +193,18 @@ export function GroupMembers({
             )
           })}
         </Stack>
+        {handingOver && (
+          <HandOver
+            name={people.find((p) => p.userId === handingOver)?.displayName ?? 'Someone'}
+            busy={busy === `owner:${handingOver}`}
+            onConfirm={() =>
+              void run(`owner:${handingOver}`, () => chat.setRole(id, handingOver, 'owner')).then((ok) => {
+                if (ok) setHandingOver(null)
+              })
+            }
+            onCancel={() => setHandingOver(null)}
+          />
+        )}
         <FormError error={error} />
         {manager &&
           (adding ? (
@@ -238,5 +268,27 @@ export function GroupMembers({
         )}
       </Stack>
     </Paper>
+  )
+}
+
+/** The owner's confirmation before handing the group over (it cannot be taken back by them). */
+function HandOver(props: { name: string; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
+  return (
+    <Group gap="xs" role="group" aria-label="Hand the group over">
+      <Text size="sm">
+        Make {props.name} the owner? You become an admin and can no longer change roles or remove admins.
+      </Text>
+      <Button
+        size="xs"
+        loading={props.busy}
+        aria-label={`Confirm making ${props.name} the owner`}
+        onClick={props.onConfirm}
+      >
+        Make owner
+      </Button>
+      <Button size="xs" variant="default" onClick={props.onCancel}>
+        Cancel
+      </Button>
+    </Group>
   )
 }

@@ -7,20 +7,11 @@ import { installDomStubs } from '../../test-setup.ts'
 import { renderPage, stubApi } from '../../test-render.tsx'
 import { LEARNER_ME } from '../../test-fixtures.ts'
 import NewConversationPage from './NewConversationPage.tsx'
+import { IVY, TOM } from './test-fixtures.ts'
 
 installDomStubs()
 configure({ asyncUtilTimeout: 5000 })
 
-const TOM: Contact = {
-  userId: 'usr_tom',
-  displayName: 'Tom Tutor',
-  reasons: [{ kind: 'your_tutor', course: null, label: 'Your tutor' }],
-}
-const IVY: Contact = {
-  userId: 'usr_ivy',
-  displayName: 'Ivy Instructor',
-  reasons: [{ kind: 'instructor', course: 'Algebra I', label: 'Instructor of Algebra I' }],
-}
 const CONVERSATION = {
   id: 'cnv_0190a1b2c3d4e5f60718293a4b5c6d7e',
   kind: 'direct',

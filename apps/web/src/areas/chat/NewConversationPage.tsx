@@ -133,7 +133,7 @@ export function ContactPicker({ action }: { action?: PickAction } = {}) {
 }
 
 /**
- * `/chat/new`: find someone to message. `/chat/new?with=<userId>`: opens (or finds) my direct
+ * `/chat/new`: find someone to message (or start a group: NewGroupPage). `/chat/new?with=<userId>`: opens (or finds) my direct
  * conversation with that person, then shows it.
  */
 export default function NewConversationPage() {
@@ -171,7 +171,15 @@ export default function NewConversationPage() {
     <Stack maw={560}>
       <Title order={1}>New conversation</Title>
       {!withId ? (
-        <ContactPicker />
+        <>
+          <Text size="sm">
+            Talking to several people at once?{' '}
+            <Anchor component={Link} to="/chat/new/group">
+              Start a group
+            </Anchor>
+          </Text>
+          <ContactPicker />
+        </>
       ) : withId === me?.user.id ? (
         <Text>You cannot start a conversation with yourself.</Text>
       ) : error ? (

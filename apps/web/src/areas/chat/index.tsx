@@ -3,6 +3,7 @@ import { signedIn, type Area } from '../types.ts'
 
 const ChatPage = lazy(() => import('./ChatPage.tsx'))
 const NewConversationPage = lazy(() => import('./NewConversationPage.tsx'))
+const NewGroupPage = lazy(() => import('./NewGroupPage.tsx'))
 const NotificationsPage = lazy(() => import('./NotificationsPage.tsx'))
 const NotificationSettingsPage = lazy(() => import('./NotificationSettingsPage.tsx'))
 
@@ -12,6 +13,7 @@ export const area: Area = {
   routes: [
     { path: '/chat', element: <ChatPage /> },
     { path: '/chat/new', element: <NewConversationPage /> },
+    { path: '/chat/new/group', element: <NewGroupPage /> },
     { path: '/chat/:conversationId', element: <ChatPage /> },
     { path: '/notifications', element: <NotificationsPage /> },
     { path: '/settings/notifications', element: <NotificationSettingsPage /> },
