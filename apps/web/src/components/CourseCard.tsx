@@ -1,14 +1,25 @@
-import { Badge, Card, Group, Stack, Text, Title } from '@mantine/core'
+import { Badge, Card, Group, Stack, Text, Title, type TitleOrder } from '@mantine/core'
 import { Link } from 'react-router'
 import { formatDuration, type CourseSummary } from '../api/endpoints.ts'
 import { formatPrice } from '../lib/money.ts'
 import { count } from '../lib/text.ts'
 
-export function CourseCard({ course }: { course: CourseSummary }) {
+/**
+ * A course in a list: title (the link), subtitle, instructors, level, length, price, rating. The title is a
+ * heading one level below the list's own: `headingOrder` 3 under a section's h2 (home), 2 straight under
+ * the page's h1 (catalog), so the outline never skips a level; it always looks the same (h5 size).
+ */
+export function CourseCard({
+  course,
+  headingOrder = 3,
+}: {
+  course: CourseSummary
+  headingOrder?: TitleOrder
+}) {
   return (
     <Card withBorder padding="md" radius="md" component="article" h="100%">
       <Stack gap={6}>
-        <Title order={3} size="h5">
+        <Title order={headingOrder} size="h5">
           <Link to={`/courses/${course.slug}`}>{course.title}</Link>
         </Title>
         {course.subtitle && (

@@ -16,7 +16,8 @@ const list = (balances: EarningsBalance[]) =>
  * "Pay out now", shared by the instructor studio and the tutor console: the amount that would be
  * paid, disabled with the reason below the payout minimum or while a payout is pending; asks for
  * confirmation, then calls `POST /commerce/earnings/me/payouts` with a fresh Idempotency-Key and
- * refreshes the balances, movements and payouts. A refusal shows the server's explanation.
+ * refreshes the balances, movements and payouts. A refusal shows the server's explanation. Its title is an
+ * h2: a section of an earnings page, under the page's h1 (studio) or beside the tab's sections (console).
  */
 export function PayoutNow() {
   const queryClient = useQueryClient()
@@ -48,7 +49,7 @@ export function PayoutNow() {
   return (
     <Paper withBorder p="md" aria-label="Pay out now">
       <Stack gap="xs">
-        <Title order={3} size="h5">
+        <Title order={2} size="h5">
           Pay out now
         </Title>
         <Text size="sm" c="dimmed">

@@ -5,29 +5,14 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CatalogPage as CatalogAnswer, CourseSummary } from '../api/endpoints.ts'
+import { courseSummary } from '../test-fixtures.ts'
 import { installDomStubs } from '../test-setup.ts'
 import CatalogPage from './CatalogPage.tsx'
 
 installDomStubs()
 
-const course = (n: number): CourseSummary => ({
-  id: `crs_${n}`,
-  slug: `course-${n}`,
-  title: `Course ${n}`,
-  subtitle: '',
-  category: { slug: 'programming', name: 'Programming' },
-  tags: [],
-  level: 'beginner',
-  language: 'en',
-  price: { amountMinor: 0, currency: 'USD' },
-  rating: 0,
-  ratingCount: 0,
-  enrollmentCount: 0,
-  instructorNames: ['Ines'],
-  lessonCount: 1,
-  durationSeconds: 60,
-  publishedAt: '2026-01-01T00:00:00Z',
-})
+const course = (n: number): CourseSummary =>
+  courseSummary({ id: `crs_${n}`, slug: `course-${n}`, title: `Course ${n}` })
 const answer = (items: CourseSummary[], nextCursor: string | null = null): CatalogAnswer => ({
   items,
   total: items.length,

@@ -213,7 +213,7 @@ export default function CatalogPage() {
               </Text>
               <SimpleGrid cols={{ base: 1, md: 2, lg: 3 }}>
                 {items.map((c) => (
-                  <CourseCard key={c.id} course={c} />
+                  <CourseCard key={c.id} course={c} headingOrder={2} />
                 ))}
               </SimpleGrid>
               {results.isFetchNextPageError && <ErrorState error={results.error} />}

@@ -1,4 +1,4 @@
-import { Button, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core'
+import { Anchor, Button, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { learning } from '../api/endpoints.ts'
@@ -47,6 +47,20 @@ function FeaturedTutors() {
   )
 }
 
+/** A section's h2 (its cards are h3) and the link to the whole list. */
+function SectionHeader({ id, title, to, more }: { id: string; title: string; to: string; more: string }) {
+  return (
+    <Group justify="space-between" align="baseline">
+      <Title order={2} id={id}>
+        {title}
+      </Title>
+      <Anchor component={Link} to={to}>
+        {more}
+      </Anchor>
+    </Group>
+  )
+}
+
 export default function HomePage() {
   return (
     <Stack gap="xl">
@@ -63,15 +77,11 @@ export default function HomePage() {
         </Group>
       </Stack>
       <Stack component="section" aria-labelledby="featured-courses">
-        <Title order={2} id="featured-courses">
-          Popular courses
-        </Title>
+        <SectionHeader id="featured-courses" title="Popular courses" to="/catalog" more="See all courses" />
         <FeaturedCourses />
       </Stack>
       <Stack component="section" aria-labelledby="featured-tutors">
-        <Title order={2} id="featured-tutors">
-          Tutors
-        </Title>
+        <SectionHeader id="featured-tutors" title="Tutors" to="/tutors" more="See all tutors" />
         <FeaturedTutors />
       </Stack>
     </Stack>

@@ -175,6 +175,7 @@ function LessonRow({
   )
 }
 
+/** A section's title (an h2 under the builder's h1) with its menu, or the rename form. */
 function SectionTitle({
   section,
   onRename,
@@ -215,7 +216,7 @@ function SectionTitle({
     )
   return (
     <Group justify="space-between" wrap="nowrap">
-      <Text fw={600} component="h3" m={0} size="md">
+      <Text fw={600} component="h2" m={0} size="md">
         {section.title}
       </Text>
       <Menu position="bottom-end">

@@ -9,7 +9,7 @@ const TIMES = quarterHours()
 /**
  * The weekly grid: for each weekday, any number of windows (local times in the tutor's zone, on the
  * quarter-hour grid). Checked as tutoring would check it before saving; the server's answer (a
- * problem+json) is shown too.
+ * problem+json) is shown too. Weekdays are h3 headings, under the console's "Weekly hours".
  */
 export function AvailabilityEditor({
   initial,
@@ -42,7 +42,7 @@ export function AvailabilityEditor({
         return (
           <Paper key={name} withBorder p="xs" component="section" aria-label={name}>
             <Group align="flex-start" wrap="wrap">
-              <Title order={4} size="h6" w={110} pt={6}>
+              <Title order={3} size="h6" w={110} pt={6}>
                 {name}
               </Title>
               <Stack gap={6} style={{ flex: 1 }}>

@@ -6,6 +6,7 @@ import { MemoryRouter } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { api } from '../../api/client.ts'
 import type { Booking } from '../../api/tutoring.ts'
+import { booking } from '../../test-fixtures.ts'
 import { installDomStubs } from '../../test-setup.ts'
 import { LessonCard, type Role } from './LessonList.tsx'
 
@@ -17,41 +18,8 @@ const json = (body: unknown, status = 200) =>
 
 const MINUTE = 60_000
 /** A paid 60-minute lesson that started `startedMinutesAgo` minutes ago. */
-function lesson(startedMinutesAgo: number, extra: Partial<Booking> = {}): Booking {
-  const start = Date.now() - startedMinutesAgo * MINUTE
-  return {
-    id: 'bkg_1',
-    tutorId: 'tut_1',
-    tutorUserId: 'usr_tutor',
-    tutorName: 'Ada Lovelace',
-    learnerId: 'usr_learner',
-    learnerName: 'Grace Hopper',
-    startsAt: new Date(start).toISOString(),
-    endsAt: new Date(start + 60 * MINUTE).toISOString(),
-    minutes: 60,
-    status: 'booked',
-    trial: false,
-    mode: 'online',
-    paidWith: 'checkout',
-    priceMinor: 4000,
-    currency: 'EUR',
-    productRef: 'tut:usr_tutor:60',
-    holdExpiresAt: null,
-    orderId: 'ord_1',
-    meetingUrl: null,
-    note: '',
-    confirmedAt: null,
-    completedAt: null,
-    learnerNoShowAt: null,
-    cancelledAt: null,
-    cancelledBy: null,
-    cancelReason: null,
-    refundPercent: null,
-    rescheduleCount: 0,
-    createdAt: new Date(start - 86_400_000).toISOString(),
-    ...extra,
-  }
-}
+const lesson = (startedMinutesAgo: number, extra: Partial<Booking> = {}): Booking =>
+  booking(Date.now() - startedMinutesAgo * MINUTE, extra)
 
 const posted: string[] = []
 let answer: () => Response

@@ -177,7 +177,10 @@ function DisputeDialog({ booking, onClose }: { booking: Booking; onClose: () => 
 
 type Dialog = 'cancel' | 'reschedule' | 'dispute' | 'learner-no-show' | null
 
-/** One lesson with the actions its state and the viewer's role allow. */
+/**
+ * One lesson with the actions its state and the viewer's role allow. Its title is an h2: the list sits
+ * straight under the page's h1 (My lessons, the console's Bookings tab).
+ */
 export function LessonCard({ booking: b, role }: { booking: Booking; role: Role }) {
   const client = useQueryClient()
   const [dialog, setDialog] = useState<Dialog>(null)
@@ -206,7 +209,7 @@ export function LessonCard({ booking: b, role }: { booking: Booking; role: Role 
       <Stack gap="xs">
         <Group justify="space-between" align="flex-start">
           <Stack gap={0}>
-            <Title order={3} size="h5">
+            <Title order={2} size="h5">
               {title} with{' '}
               {role === 'learner' ? (b.tutorName ?? 'your tutor') : (b.learnerName ?? 'a learner')}
             </Title>

@@ -96,7 +96,10 @@ export function toInput(v: Values): ProfileInput {
   }
 }
 
-/** The tutor's profile: create or edit it, then list or unlist it and ask for verification. */
+/**
+ * The tutor's profile: create or edit it, then list or unlist it and ask for verification. Its
+ * "Subjects" and "Packages" headings are h2: the form sits straight under the console's h1.
+ */
 export function ProfileEditor({
   profile,
   fallbackName,
@@ -256,7 +259,7 @@ export function ProfileEditor({
             {...form.getInputProps('languages')}
           />
 
-          <Title order={3} size="h5">
+          <Title order={2} size="h5">
             Subjects
           </Title>
           {form.values.subjects.map((_, i) => (
@@ -293,7 +296,7 @@ export function ProfileEditor({
             </Button>
           </Group>
 
-          <Title order={3} size="h5">
+          <Title order={2} size="h5">
             Packages
           </Title>
           {form.values.packages.length === 0 && (

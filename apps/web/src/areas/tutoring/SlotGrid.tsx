@@ -4,7 +4,8 @@ import { groupSlotsByDay } from './time.ts'
 
 /**
  * Open slots grouped by local day in the viewer's zone (the API's `localStart`), one toggle button per
- * start time. Buttons are real buttons with `aria-pressed`, so the grid works with a keyboard.
+ * start time. Buttons are real buttons with `aria-pressed`, so the grid works with a keyboard. Days are h3
+ * headings: the grid sits under an h2 (the profile's "Book a lesson", the reschedule dialog's title).
  */
 export function SlotGrid({
   slots,
@@ -21,7 +22,7 @@ export function SlotGrid({
       {days.map((day) => (
         <Paper key={day.date} withBorder p="xs" component="section" aria-label={day.label}>
           <Stack gap={6}>
-            <Title order={4} size="h6">
+            <Title order={3} size="h6">
               {day.label}
             </Title>
             <Group gap={6}>

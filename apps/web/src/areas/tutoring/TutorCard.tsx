@@ -1,4 +1,4 @@
-import { Anchor, Badge, Card, Group, Stack, Text, Title } from '@mantine/core'
+import { Anchor, Badge, Card, Group, Stack, Text, Title, type TitleOrder } from '@mantine/core'
 import { Link } from 'react-router'
 import { formatPrice } from '../../lib/money.ts'
 import type { TutorCard as Tutor } from '../../api/tutoring.ts'
@@ -17,13 +17,17 @@ export function reputation(t: Pick<Tutor, 'rating' | 'responseRate'>): string {
   return rating + response
 }
 
-/** A tutor in a list: name (the link), headline, subjects, languages, modes, rate, reputation. */
-export function TutorCard({ tutor }: { tutor: Tutor }) {
+/**
+ * A tutor in a list: name (the link), headline, subjects, languages, modes, rate, reputation. The name is a
+ * heading one level below the list's own (3 under the home page's "Tutors" h2, 2 under the search page's
+ * h1); it always looks the same (h5 size).
+ */
+export function TutorCard({ tutor, headingOrder = 3 }: { tutor: Tutor; headingOrder?: TitleOrder }) {
   return (
     <Card withBorder component="article" h="100%">
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Title order={3} size="h5">
+          <Title order={headingOrder} size="h5">
             <Anchor component={Link} to={tutorPath(tutor)}>
               {tutor.displayName}
             </Anchor>

@@ -8,6 +8,7 @@ import { api } from '../../api/client.ts'
 import { SessionProvider } from '../../api/session.tsx'
 import { installDomStubs } from '../../test-setup.ts'
 import TutorConsolePage from './TutorConsolePage.tsx'
+import { headingOutline, headingSkips } from '../../test-headings.ts'
 
 installDomStubs()
 // A loaded machine renders slowly: wait up to 5 s for what a test expects to appear.
@@ -114,6 +115,9 @@ describe('tutor console: earnings', () => {
     expect(await screen.findByText(/· sandbox$/)).toBeTruthy()
     expect(document.body.textContent).not.toContain('Free')
     expect(asked.some((u) => u.startsWith('/api/commerce/earnings/me/entries?limit=20'))).toBe(true)
+    // Balance, Movements and Payouts are sections of the page: h2 under its h1, no level skipped.
+    expect(headingSkips()).toEqual([])
+    expect(headingOutline()).toEqual(expect.arrayContaining(['h2 Balance', 'h2 Movements', 'h2 Payouts']))
   })
 
   it('a payee without a payout account (200, account: null) sees the default-rail note; one with an account sees it', async () => {

@@ -91,7 +91,7 @@ function ExceptionsEditor({ availability }: { availability: Availability }) {
   const invalid = !from || !to || new Date(to) <= new Date(from)
   return (
     <Stack>
-      <Title order={3} size="h4">
+      <Title order={2} size="h4">
         Exceptions
       </Title>
       <Text size="sm" c="dimmed">
@@ -192,7 +192,7 @@ function AvailabilityTab() {
   return (
     <Stack gap="xl">
       <Stack>
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           Weekly hours
         </Title>
         <AvailabilityEditor
@@ -232,7 +232,7 @@ function EarningsTab() {
   return (
     <Stack gap="xl">
       <Stack>
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           Balance
         </Title>
         <Text size="sm" c="dimmed">
@@ -265,7 +265,7 @@ function EarningsTab() {
         </QueryState>
       </Stack>
       <Stack>
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           Movements
         </Title>
         <DataTable
@@ -285,7 +285,7 @@ function EarningsTab() {
         />
       </Stack>
       <Stack>
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           Payouts
         </Title>
         {account.data?.account && (

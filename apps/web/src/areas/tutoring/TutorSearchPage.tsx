@@ -181,7 +181,7 @@ export default function TutorSearchPage() {
           <Stack>
             <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
               {items.map((t) => (
-                <TutorCard key={t.id} tutor={t} />
+                <TutorCard key={t.id} tutor={t} headingOrder={2} />
               ))}
             </SimpleGrid>
             {results.isFetchNextPageError && <FormError error={results.error} />}
