@@ -5,6 +5,7 @@ import { ledgerJobs } from './ledger/ledger.jobs.ts'
 import { subscriptionJobs } from './subscriptions/subscriptions.jobs.ts'
 import { stellarJobs } from './payments/stellar.jobs.ts'
 import { cardJobs } from './payments/card.jobs.ts'
+import { refundJobs } from './refunds/refunds.jobs.ts'
 
 /** Every job type commerce runs. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,5 +16,6 @@ export function commerceJobs(deps: CommerceDeps): (JobDefinition<any> | Recurrin
     ...subscriptionJobs(deps),
     ...stellarJobs(deps),
     ...cardJobs(deps),
+    ...refundJobs(deps),
   ]
 }

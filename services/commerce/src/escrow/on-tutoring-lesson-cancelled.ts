@@ -20,8 +20,8 @@ const ordersRepo = createOrdersRepository()
  * The customer's refund is the same part of the lesson's share of what the line charged (tax
  * included: `lessonShare(line amount, lessons, k)`). Exactly once per booking (inbox,
  * escrow_lessons, the ledger's (escrow_release, bookingId) uniqueness; a duplicate settles nothing
- * and so refunds nothing). The order row is locked first, like every refund path, so a
- * concurrent admin refund cannot deadlock with it.
+ * and so refunds nothing). The order row (after its payments: docs/checkout.md#lock-order) is
+ * locked first, like every refund path, so a concurrent admin refund cannot deadlock with it.
  */
 export function onTutoringLessonCancelled(deps: CommerceDeps, refunds: RefundsService) {
   const policy = commissionPolicyFrom(deps.config)
@@ -34,7 +34,7 @@ export function onTutoringLessonCancelled(deps: CommerceDeps, refunds: RefundsSe
         return
       }
       const percent = payload.refundPercent ?? (payload.refundable ? 100 : 0)
-      const order = await ordersRepo.findOrder(tx, orgId, payload.orderId, true)
+      const order = await ordersRepo.lockOrderWithPayments(tx, orgId, payload.orderId)
       const settled = await settleLesson(
         tx,
         policy,

@@ -3,9 +3,6 @@ import type { CommerceDeps } from '../deps.ts'
 import { payoutProviderFrom } from '../payouts/payout-provider.ts'
 import { reservePayouts, runPayouts, sendPendingPayouts } from '../payouts/payouts.service.ts'
 
-/** Delay between a networked payout run's commit and its sending (outside the job's transaction). */
-export const PAYOUT_SEND_DELAY_MS = 1000
-
 /** Name of the recurring payout run. */
 export const PAYOUT_JOB = 'commerce.payouts.run'
 
@@ -25,15 +22,21 @@ export function ledgerJobs(deps: CommerceDeps): (JobDefinition<any> | RecurringJ
           if (made.length > 0) deps.logger.info({ payouts: made.length }, 'payout run')
           return
         }
-        // Networked rail: reserve here; send every pending payout (this run's and any a crash left)
-        // outside any transaction once this one has committed (docs/ledger.md, "Payouts").
+        // Networked rail: reserve here; afterCommit sends (docs/ledger.md, "Payouts").
         const reserved = await reservePayouts(tx, provider, run)
         if (reserved.length > 0) deps.logger.info({ payouts: reserved.length }, 'payouts reserved')
-        setTimeout(() => {
-          sendPendingPayouts(deps, provider).catch((err: unknown) =>
-            deps.logger.error({ err: (err as Error).message }, 'sending pending payouts failed'),
-          )
-        }, PAYOUT_SEND_DELAY_MS).unref()
+      },
+      /**
+       * A networked rail is called only once the reservation has committed, outside any transaction:
+       * every pending payout of the rail (this run's and any a crash or an unanswered call left), each
+       * settled in its own short transaction. A run that rolled back sends nothing. A failure here is
+       * logged; the payouts stay pending for the next run (re-sending pays once: the payout id is
+       * the rail's idempotency key).
+       */
+      async afterCommit() {
+        if (provider.local) return
+        const settled = await sendPendingPayouts(deps, provider)
+        if (settled.length > 0) deps.logger.info({ payouts: settled.length }, 'payouts sent')
       },
     }),
   ]

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newId, uuid7, type EventHandler } from '@learnmesh/kernel'
+import { newId, type EventHandler } from '@learnmesh/kernel'
 import pino from 'pino'
 import { createTestCommerce, type TestCommerce } from '../test-helpers.ts'
 import { checkoutHandlers } from './checkout.handlers.ts'
-import { checkoutKit } from './checkout.test-kit.ts'
+import { checkoutKit, envelopeOf } from './checkout.test-kit.ts'
 
 let t: TestCommerce
 let kit: ReturnType<typeof checkoutKit>
@@ -18,16 +18,7 @@ afterAll(() => t.close())
 /** Delivers an event to commerce's handler for its type, in one transaction like the inbox does. */
 async function deliver(type: string, payload: Record<string, unknown>, orgId: string | null = t.orgA) {
   const handler = handlers.find((h) => h.event.type === type)!
-  const envelope = {
-    id: uuid7(),
-    type,
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    producer: 'learning',
-    orgId,
-    traceparent: null,
-    payload,
-  }
+  const envelope = envelopeOf(type, payload, orgId, 'learning')
   await t.db.transaction((tx) =>
     handler.handle(tx, payload as never, envelope as never, { log: pino({ level: 'silent' }) }),
   )

@@ -447,14 +447,25 @@ export function createCheckoutService(
     return event.channel
   }
 
-  /** Cancels unpaid orders locked by the caller (their open payments first) and gives their coupons back. */
+  /**
+   * Cancels unpaid orders locked by the caller (their open payments first) and gives their coupons
+   * back; answers how many it cancelled. The callers (jobs) took the orders with SKIP LOCKED, that
+   * is against the lock order (payments, then order: docs/checkout.md#lock-order), so the payments
+   * are taken without waiting too: an order one of whose payments another transaction holds (a
+   * webhook, a provider answer) is left for the next run instead of waiting, which could deadlock.
+   */
   async function cancelUnpaid(tx: Tx, rows: OrderRow[]): Promise<number> {
+    let cancelled = 0
     for (const order of rows) {
+      const all = await ordersRepo.paymentsOf(tx, order.id)
+      const locked = await ordersRepo.lockPaymentsOf(tx, order.orgId, order.id, { skipLocked: true })
+      if (locked.length !== all.length) continue
       await payments.cancelOpenPayments(tx, order.id)
       await ordersRepo.setStatus(tx, order.id, order.status, assertTransition(order.status, 'cancelled'))
       await couponsRepo.releaseForOrder(tx, order.id)
+      cancelled++
     }
-    return rows.length
+    return cancelled
   }
   return {
     detail,
@@ -564,7 +575,8 @@ export function createCheckoutService(
     async cancel(principal: Principal, orderId: string) {
       const visible = await visibleOrder(principal, orderId)
       await db.transaction(async (tx) => {
-        const order = (await ordersRepo.findOrder(tx, principal.orgId, visible.id, true))!
+        // Payments, then the order: the webhook path's order (docs/checkout.md#lock-order).
+        const order = (await ordersRepo.lockOrderWithPayments(tx, principal.orgId, visible.id))!
         const to = assertTransition(order.status, 'cancelled')
         await payments.cancelOpenPayments(tx, order.id)
         await ordersRepo.setStatus(tx, order.id, order.status, to)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { expect } from 'vitest'
-import { newId, sql } from '@learnmesh/kernel'
+import { newId, sql, uuid7 } from '@learnmesh/kernel'
 import type { TestCommerce, TestUser } from '../test-helpers.ts'
 
 /** Test factories for the checkout area: products, prices, coupons, carts and checkouts through the API. */
@@ -84,6 +84,20 @@ export function checkoutKit(t: TestCommerce, orgId = t.orgA) {
     }
   }
 
+  /**
+   * A checkout of `priceId` with a sandbox `paymentMethod` that leaves the order open (action,
+   * late), its detail and the sandbox payment id (what its webhooks name).
+   */
+  async function openOrder(priceId: string, paymentMethod: string, user: TestUser = t.user()) {
+    await add(user, priceId)
+    const res = await checkout(user, { paymentMethod })
+    expect(res.statusCode, res.body).toBe(201)
+    const [row] = await t.database.query<{ provider_ref: string }>(
+      sql`select provider_ref from commerce.payments where order_id = ${res.json().id}`,
+    )
+    return { user, orderId: res.json().id as string, ref: row!.provider_ref, detail: res.json() }
+  }
+
   /** Counts rows of a commerce table (to prove nothing changed). */
   async function count(table: string): Promise<number> {
     const [r] = await t.database.query<{ n: number }>(
@@ -100,5 +114,24 @@ export function checkoutKit(t: TestCommerce, orgId = t.orgA) {
     return { sum: Number(r!.sum ?? 0), transactions: r!.n }
   }
 
-  return { admin, product, coupon, add, checkout, paidOrder, count, ledger }
+  return { admin, product, coupon, add, checkout, paidOrder, openOrder, count, ledger }
+}
+
+/** An event envelope as the inbox hands it to a handler (a fresh id, now). */
+export function envelopeOf(
+  type: string,
+  payload: Record<string, unknown>,
+  orgId: string | null,
+  producer: string,
+) {
+  return {
+    id: uuid7(),
+    type,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    producer,
+    orgId,
+    traceparent: null,
+    payload,
+  }
 }

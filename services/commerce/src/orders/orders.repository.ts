@@ -58,6 +58,33 @@ export function createOrdersRepository() {
       const [r] = lock ? await q.for('update') : await q
       return r
     },
+    /**
+     * The order locked the one way every path that locks an order and its payments takes them:
+     * its payments first (oldest first), then the order (docs/checkout.md#lock-order). The webhook
+     * and provider-answer paths lock a payment and then its order; taking the order first here
+     * could deadlock with them. Undefined when the order is not the org's.
+     */
+    async lockOrderWithPayments(tx: Tx, orgId: string, id: string): Promise<OrderRow | undefined> {
+      await this.lockPaymentsOf(tx, orgId, id)
+      return this.findOrder(tx, orgId, id, true)
+    },
+    /**
+     * An order's payments locked FOR UPDATE, oldest first (the lock order's first step); with
+     * `skipLocked`, those another transaction holds are left out (callers compare with paymentsOf).
+     */
+    async lockPaymentsOf(
+      tx: Tx,
+      orgId: string,
+      orderId: string,
+      opts: { skipLocked?: boolean } = {},
+    ): Promise<PaymentRow[]> {
+      return tx
+        .select()
+        .from(payments)
+        .where(and(eq(payments.orgId, orgId), eq(payments.orderId, orderId)))
+        .orderBy(payments.id)
+        .for('update', opts.skipLocked ? { skipLocked: true } : {})
+    },
     /** Items of an order, in checkout order. */
     async items(db: DbOrTx, orderId: string): Promise<OrderItemRow[]> {
       return db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(orderItems.id)
@@ -302,6 +329,32 @@ export function createOrdersRepository() {
         .where(and(eq(payments.provider, provider), match))
         .limit(1)
       return r ? this.findRefund(tx, r.id, true) : undefined
+    },
+    /**
+     * Refunds of `provider`'s payments still `pending` and never answered (no provider ref),
+     * created after `newerThan`: those with an automatic reason at once, the others only when
+     * created before `graceBefore`; oldest first.
+     */
+    async unsentRefunds(
+      db: DbOrTx,
+      q: { provider: string; automaticReasons: string[]; newerThan: Date; graceBefore: Date; limit: number },
+    ): Promise<RefundRow[]> {
+      const rows = await db
+        .select({ refund: refunds })
+        .from(refunds)
+        .innerJoin(payments, eq(payments.id, refunds.paymentId))
+        .where(
+          and(
+            eq(refunds.status, 'pending'),
+            sql`${refunds.providerRef} is null`,
+            eq(payments.provider, q.provider),
+            sql`${refunds.createdAt} > ${q.newerThan.toISOString()}::timestamptz`,
+            sql`(${inArray(refunds.reason, q.automaticReasons)} or ${refunds.createdAt} < ${q.graceBefore.toISOString()}::timestamptz)`,
+          ),
+        )
+        .orderBy(refunds.createdAt, refunds.id)
+        .limit(q.limit)
+      return rows.map((r) => r.refund)
     },
     /** Updates a refund. */
     async updateRefund(tx: Tx, id: string, set: Partial<typeof refunds.$inferInsert>): Promise<RefundRow> {

@@ -30,14 +30,9 @@ function post(rawBody: string, signature: string | undefined, contentType = 'app
 
 /** A paid-later order (pm_sandbox_late) and its sandbox payment id. */
 async function lateOrder() {
-  const u = t.user()
-  await kit.add(u, (await kit.product({ amount: 3100 })).price.id)
-  const res = await kit.checkout(u, { paymentMethod: sandboxTokens.late })
-  expect(res.json()).toMatchObject({ status: 'pending_payment', payments: [{ status: 'processing' }] })
-  const [row] = await t.database.query<{ provider_ref: string }>(
-    sql`select provider_ref from commerce.payments where order_id = ${res.json().id}`,
-  )
-  return { user: u, orderId: res.json().id as string, ref: row!.provider_ref }
+  const o = await kit.openOrder((await kit.product({ amount: 3100 })).price.id, sandboxTokens.late)
+  expect(o.detail).toMatchObject({ status: 'pending_payment', payments: [{ status: 'processing' }] })
+  return o
 }
 
 async function state(orderId: string) {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { newId, sql, type Tx } from '@learnmesh/kernel'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createJobRunner, newId, sql, type RecurringJob, type Tx } from '@learnmesh/kernel'
 import { createTestCommerce, type TestCommerce } from '../test-helpers.ts'
 import { startStripeServer, type StripeTestServer } from '../testing/stripe-server.ts'
 import { postPaymentCaptured } from '../ledger/postings.ts'
@@ -109,28 +109,104 @@ describe('happy', () => {
     expect(await payoutsOf(orgId)).toHaveLength(1)
   })
 
-  it('the recurring job reserves in its transaction and sends after the commit', async () => {
+  it('the recurring job reserves in its transaction and sends once it has committed (kernel runner: handle, commit, afterCommit)', async () => {
     const { orgId, payee } = await earner(5000)
     await connect(payee)
-    const job = ledgerJobs(t.deps).find((j) => j.name === PAYOUT_JOB)!
-    if (job.kind !== 'recurring') throw new Error('payout job is recurring')
-    await t.db.transaction((tx: Tx) =>
-      job.handle(tx, {
-        id: 'j1',
-        name: PAYOUT_JOB,
-        attempt: 1,
-        runAt: new Date(Date.now() - 1000),
-        key: null,
-      }),
-    )
-    const [reserved] = await payoutsOf(orgId)
-    expect(reserved).toMatchObject({ amount_minor: 4000 })
-    await vi.waitFor(async () => expect((await payoutsOf(orgId))[0]!.status).toBe('paid'), { timeout: 5000 })
-    expect(transfersFor(reserved!.id)).toHaveLength(1)
+    const runner = payoutRunner(payoutJob())
+    try {
+      await runner.runDue() // registers the recurring row
+      await payoutJobDue()
+      await runner.runDue()
+    } finally {
+      await runner.stop()
+    }
+    // runDue resolved: the commit and afterCommit are behind us, nothing left on a timer.
+    const [payout] = await payoutsOf(orgId)
+    expect(payout).toMatchObject({ amount_minor: 4000, status: 'paid' })
+    expect(transfersFor(payout!.id)).toHaveLength(1)
+    const sent = (await t.events('commerce.payout.sent')).filter((e) => e.payload.payoutId === payout!.id)
+    expect(sent).toHaveLength(1)
+    expect(await ledgerInvariants(t.database)).toEqual({ unbalanced: [], total: 0 })
   })
 })
 
+/** The payout job as defined; `crash` makes its transaction fail after reserving. */
+function payoutJob(crash = false): RecurringJob {
+  const job = ledgerJobs(t.deps).find((j) => j.name === PAYOUT_JOB)!
+  if (job.kind !== 'recurring') throw new Error('payout job is recurring')
+  if (!crash) return job
+  return {
+    ...job,
+    async handle(tx, ctx) {
+      await job.handle(tx, ctx)
+      throw new Error('crashed before the commit')
+    },
+  }
+}
+
+/** A kernel job runner over commerce.jobs with only `job` (polling off: runDue drives it). */
+function payoutRunner(job: RecurringJob) {
+  return createJobRunner({
+    database: t.database,
+    schema: 'commerce',
+    handlers: [job],
+    logger: t.deps.logger,
+    pollMs: 3_600_000,
+  })
+}
+
+/** Makes the payout run's occurrence due now. */
+async function payoutJobDue() {
+  await t.database.query(
+    sql`update commerce.jobs set run_at = now() - interval '1 second', locked_until = null where name = ${PAYOUT_JOB}`,
+  )
+}
+
 describe('errors', () => {
+  it('a payout run whose transaction rolls back sends nothing: neither its reservations nor payouts left pending before', async () => {
+    const { orgId, payee } = await earner(6000)
+    await connect(payee)
+    // A pending payout an earlier crash left (reserved, never sent).
+    const [left] = await t.db.transaction((tx: Tx) =>
+      reservePayouts(tx, provider(), {
+        orgId,
+        periodEnd: new Date(Date.now() - 3_600_000),
+        minimumMinor: 1000,
+      }),
+    )
+    const other = await earner(7000)
+    await connect(other.payee)
+    const transfers = server.transfers.size
+    const runner = payoutRunner(payoutJob(true))
+    try {
+      await runner.runDue()
+      await payoutJobDue()
+      await runner.runDue()
+      // Long enough for anything scheduled after the failed transaction to have fired.
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+    } finally {
+      await runner.stop()
+    }
+    expect(server.transfers.size).toBe(transfers)
+    expect(await payoutsOf(other.orgId)).toEqual([]) // the run's reservation rolled back
+    expect(await payoutsOf(orgId)).toEqual([expect.objectContaining({ id: left!.id, status: 'pending' })])
+    const [job] = await t.database.query<{ last_error: string | null }>(
+      sql`select last_error from commerce.jobs where name = ${PAYOUT_JOB}`,
+    )
+    expect(job!.last_error).toContain('crashed before the commit')
+    // The next committed run sends both.
+    const ok = payoutRunner(payoutJob())
+    try {
+      await payoutJobDue()
+      await ok.runDue()
+    } finally {
+      await ok.stop()
+    }
+    expect((await payoutsOf(orgId))[0]).toMatchObject({ status: 'paid' })
+    expect(transfersFor(left!.id)).toHaveLength(1)
+    expect(await payoutsOf(other.orgId)).toEqual([expect.objectContaining({ status: 'paid' })])
+  })
+
   it('a payee without a payout account is skipped: no payout, the balance waits', async () => {
     const { orgId, payee, admin } = await earner()
     const res = await run(admin)

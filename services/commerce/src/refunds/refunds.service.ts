@@ -1,4 +1,12 @@
-import { AppError, newId, notFound, writeEvent, type Principal, type Tx } from '@learnmesh/kernel'
+import {
+  AppError,
+  newId,
+  notFound,
+  writeEvent,
+  type DbOrTx,
+  type Principal,
+  type Tx,
+} from '@learnmesh/kernel'
 import { commercePaymentRefunded } from '@learnmesh/contracts'
 import type { CommerceDeps } from '../deps.ts'
 import { outbox } from '../db/schema.ts'
@@ -9,6 +17,14 @@ import { createOrdersRepository, type OrderItemRow, type RefundRow } from '../or
 import type { PaymentProvider, ProviderRefundResult } from '../payments/provider.ts'
 
 const ordersRepo = createOrdersRepository()
+/** Reasons of the refunds the consumers reserve (sent by commerce.refunds.send_pending, never by a request). */
+export const AUTOMATIC_REFUND_REASONS = ['enrollment_rejected', 'booking_rejected', 'lesson_cancelled']
+/** A request-made refund without an answer is re-sent only after this (its own call may still answer). */
+export const REFUND_SEND_GRACE_MS = 5 * 60_000
+/** Unanswered refunds older than this are no longer re-sent (the provider forgets its idempotency keys after 24 h). */
+export const REFUND_RESEND_WINDOW_MS = 20 * 3_600_000
+/** Refunds sent per run. */
+export const REFUND_SEND_BATCH = 100
 /** Line types listed in `revokedItems` once fully refunded (plans are the subscriptions area's). */
 const REVOCABLE_TYPES = new Set(['course', 'tutoring_lesson', 'tutoring_package'])
 
@@ -24,8 +40,9 @@ export interface RefundRequest {
 
 /**
  * Refunds. Two steps so no provider call happens inside a transaction holding locks:
- * `reserve` (order row locked: the amount must fit in captured − refunded − pending, so
- * concurrent refunds cannot exceed what was captured) inserts a pending refund; the provider is
+ * `reserve` (order row locked, after its payments like every path: docs/checkout.md#lock-order;
+ * the amount must fit in captured − refunded − pending, so concurrent refunds cannot exceed what
+ * was captured) inserts a pending refund; the provider is
  * called; `finalize` applies its answer once (succeeded: totals, status, ledger postRefund,
  * commerce.payment.refunded with the course and tutoring lines now fully refunded in revokedItems).
  */
@@ -40,7 +57,7 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
     request: RefundRequest,
     createdBy: string | null,
   ): Promise<RefundRow> {
-    const order = await ordersRepo.findOrder(tx, orgId, orderId, true)
+    const order = await ordersRepo.lockOrderWithPayments(tx, orgId, orderId)
     if (!order) throw notFound('Order')
     if (!refundableStatuses.includes(order.status as never)) {
       throw new AppError('conflict', `A ${order.status} order cannot be refunded`)
@@ -96,7 +113,8 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
       await ordersRepo.updateRefund(tx, refund.id, { status: 'failed', providerRef: result.providerRef })
       return false
     }
-    const order = (await ordersRepo.findOrder(tx, refund.orgId, refund.orderId, true))!
+    // The refund, then the payments, then the order (docs/checkout.md#lock-order).
+    const order = (await ordersRepo.lockOrderWithPayments(tx, refund.orgId, refund.orderId))!
     await ordersRepo.updateRefund(tx, refund.id, { status: 'succeeded', providerRef: result.providerRef })
     for (const it of refund.items) await ordersRepo.addItemRefunded(tx, it.orderItemId, it.amountMinor)
     await ordersRepo.addPaymentRefunded(tx, refund.paymentId, refund.amountMinor)
@@ -151,8 +169,8 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
     return true
   }
 
-  async function callProvider(refund: RefundRow): Promise<ProviderRefundResult> {
-    const payment = (await ordersRepo.findPayment(db, refund.paymentId))!
+  async function callProvider(handle: DbOrTx, refund: RefundRow): Promise<ProviderRefundResult> {
+    const payment = (await ordersRepo.findPayment(handle, refund.paymentId))!
     return provider.refund({
       refundId: refund.id,
       providerRef: payment.providerRef ?? '',
@@ -161,9 +179,71 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
     })
   }
 
+  /**
+   * The end of an automatic refund reserved in a consumer's (inbox) transaction: a local provider
+   * (the sandbox, no network) answers at once and the refund is finalized in that transaction
+   * (true); a networked one is never called there: the refund stays `pending` without a provider
+   * ref and commerce.refunds.send_pending sends it once the consumer has committed (false).
+   */
+  async function settleInConsumer(tx: Tx, refund: RefundRow, traceparent: string | null): Promise<boolean> {
+    if (!provider.local) return false
+    await finalize(tx, refund.id, await callProvider(tx, refund), traceparent)
+    return true
+  }
+
   return {
     reserve,
     finalize,
+    /**
+     * commerce.refunds.send_pending (outside any transaction): sends to the provider the refunds
+     * that are `pending` and were never answered (no provider ref) — those automatic refunds left
+     * for it (AUTOMATIC_REFUND_REASONS, at once) and any other whose request-time call got no answer
+     * (after REFUND_SEND_GRACE_MS, so a request still waiting for its answer is not doubled) — and
+     * records each answer in its own short transaction (finalize: once). Only refunds younger than
+     * REFUND_RESEND_WINDOW_MS: the provider dedupes by refund id only that long (Stripe keeps
+     * idempotency keys 24 h); older ones stay pending for a person. A call without an answer leaves
+     * the refund pending for the next run and stops this one (the provider is likely down).
+     */
+    async sendPending(now = new Date()): Promise<Record<string, number>> {
+      const outcomes: Record<string, number> = {}
+      const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1)
+      let wrote = false
+      const due = await ordersRepo.unsentRefunds(db, {
+        provider: provider.name,
+        automaticReasons: AUTOMATIC_REFUND_REASONS,
+        newerThan: new Date(now.getTime() - REFUND_RESEND_WINDOW_MS),
+        graceBefore: new Date(now.getTime() - REFUND_SEND_GRACE_MS),
+        limit: REFUND_SEND_BATCH,
+      })
+      for (const refund of due) {
+        let result: ProviderRefundResult
+        try {
+          result = await callProvider(db, refund)
+        } catch (err) {
+          deps.logger.warn(
+            { refundId: refund.id, err: (err as Error).name },
+            'refund provider call failed; left pending for the next run',
+          )
+          count('unreachable')
+          break
+        }
+        if (await db.transaction((tx) => finalize(tx, refund.id, result, null))) wrote = true
+        count(result.status)
+        if (result.status === 'failed') {
+          deps.logger.error(
+            {
+              refundId: refund.id,
+              orderId: refund.orderId,
+              reason: refund.reason,
+              failureCode: result.failureCode,
+            },
+            'the provider refused a refund; nothing was refunded (a person must settle it)',
+          )
+        }
+      }
+      if (wrote) deps.wakeRelay()
+      return outcomes
+    },
     /** POST /orders/:id/refunds (org admins). */
     async refund(
       principal: Principal,
@@ -176,7 +256,7 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
       )
       let result: ProviderRefundResult
       try {
-        result = await callProvider(refund)
+        result = await callProvider(db, refund)
       } catch (err) {
         // Left pending: the provider may or may not have refunded; reconciliation decides (docs).
         deps.logger.warn({ err, refundId: refund.id }, 'refund provider call failed')
@@ -188,14 +268,15 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
     },
     /**
      * Saga compensation (learning.enrollment.rejected): refunds what is left of the order's line
-     * for that course, in the consumer's transaction. Idempotent: nothing left → nothing happens.
+     * for that course, in the consumer's transaction (`pending` with a networked provider: sent
+     * after the commit by commerce.refunds.send_pending). Idempotent: nothing left → nothing happens.
      */
     async refundRejectedEnrollment(
       tx: Tx,
       input: { orgId: string; orderId: string; courseId: string; userId: string },
       traceparent: string | null,
-    ): Promise<'refunded' | 'nothing'> {
-      const order = await ordersRepo.findOrder(tx, input.orgId, input.orderId, true)
+    ): Promise<'refunded' | 'pending' | 'nothing'> {
+      const order = await ordersRepo.lockOrderWithPayments(tx, input.orgId, input.orderId)
       if (!order || order.userId !== input.userId || !refundableStatuses.includes(order.status as never))
         return 'nothing'
       const item = (await ordersRepo.items(tx, order.id)).find(
@@ -213,22 +294,14 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
         { items: [{ orderItemId: item.id }], reason: 'enrollment_rejected' },
         null,
       )
-      const payment = (await ordersRepo.findPayment(tx, refund.paymentId))!
-      // The sandbox answers locally; a networked provider would be driven by a job instead (docs).
-      const result = await provider.refund({
-        refundId: refund.id,
-        providerRef: payment.providerRef ?? '',
-        amountMinor: refund.amountMinor,
-        currency: payment.currency,
-      })
-      await finalize(tx, refund.id, result, traceparent)
-      return 'refunded'
+      return (await settleInConsumer(tx, refund, traceparent)) ? 'refunded' : 'pending'
     },
     /**
      * Tutoring's automatic refunds (a booking that could not be made, a refundable lesson
      * cancellation): refunds `amountMinor` (default and cap: what is left) of one line of the
      * user's order, in the caller's transaction, through reserve → provider → finalize like any
-     * refund. Returns null, refunding nothing, when the order is not the user's or not refundable,
+     * refund (a networked provider is not called in that transaction: the refund is answered
+     * `pending` and commerce.refunds.send_pending sends it after the commit). Returns null, refunding nothing, when the order is not the user's or not refundable,
      * the line is not a tutoring line of it, `bookingId` is given and is not the line's reference,
      * or nothing is left of it.
      */
@@ -246,7 +319,7 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
       },
       traceparent: string | null,
     ): Promise<RefundRow | null> {
-      const order = await ordersRepo.findOrder(tx, input.orgId, input.orderId, true)
+      const order = await ordersRepo.lockOrderWithPayments(tx, input.orgId, input.orderId)
       if (!order || order.userId !== input.userId || !refundableStatuses.includes(order.status as never))
         return null
       const item = (await ordersRepo.items(tx, order.id)).find((i) => i.id === input.orderItemId)
@@ -265,15 +338,7 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
         { items: [{ orderItemId: item.id, amountMinor }], reason: input.reason },
         null,
       )
-      const payment = (await ordersRepo.findPayment(tx, refund.paymentId))!
-      // The sandbox answers locally; a networked provider would be driven by a job instead (docs).
-      const result = await provider.refund({
-        refundId: refund.id,
-        providerRef: payment.providerRef ?? '',
-        amountMinor: refund.amountMinor,
-        currency: payment.currency,
-      })
-      await finalize(tx, refund.id, result, traceparent)
+      await settleInConsumer(tx, refund, traceparent)
       return (await ordersRepo.findRefund(tx, refund.id))!
     },
   }

@@ -75,6 +75,34 @@ describe.skipIf(!pg.ok)('subscription renewals on PostgreSQL (two runners)', () 
     expect((await k.events(sub.id)).filter((e) => e.type === 'commerce.subscription.renewed')).toHaveLength(1)
   })
 
+  it('a renewal pass never waits for a renewal payment its webhook holds (payment → order → subscription): pending, no deadlock', async () => {
+    const u = t.user()
+    const plan = await k.plan({ amount: 1100, trialDays: 2 })
+    const { subscription: sub } = await k.subscribe(u, plan.price.id)
+    // The renewal is charged "late": the provider answers processing, its webhook comes later.
+    await database.query(
+      sql`update commerce.subscriptions set payment_method_ref = 'pm_sandbox_late' where id = ${sub.id}`,
+    )
+    const at = k.after(sub.currentPeriodEnd!, 0.01)
+    expect(await database.db.transaction((tx) => k.subscriptions.renewOne(tx, sub.id, at))).toBe('pending')
+    const [charge] = await database.query<{ payment_id: string; order_id: string }>(
+      sql`select payment_id, order_id from commerce.subscription_charges where subscription_id = ${sub.id}`,
+    )
+    let outcome: string | undefined
+    // Stands for the renewal payment's webhook: the payment, then the order, then the subscription.
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from commerce.payments where id = ${charge!.payment_id} for update`)
+      outcome = await Promise.race([
+        database.db.transaction((pass) => k.subscriptions.renewOne(pass, sub.id, at)),
+        new Promise<string>((resolve) => setTimeout(() => resolve('waited for the payment'), 3000)),
+      ])
+      await tx.execute(sql`select id from commerce.orders where id = ${charge!.order_id} for update`)
+      await tx.execute(sql`select id from commerce.subscriptions where id = ${sub.id} for update`)
+    })
+    expect(outcome).toBe('pending')
+    expect(await renewalRows(sub.id)).toEqual([{ status: 'pending', payment_status: 'processing' }])
+  })
+
   it('two sweeps over many due subscriptions at once: each period is charged once', async () => {
     const plan = await k.plan({ amount: 900, trialDays: 1 })
     const subs = []

@@ -142,10 +142,12 @@ export function createSubscriptionsService(
     const existing = await repo.findCharge(tx, s.id, end, attemptNo)
     if (existing) {
       if (existing.status !== 'pending') return 'not_due'
+      // The payment without waiting: its webhook locks it, then the order, then this subscription
+      // (held here), so waiting could deadlock; a payment in use is being settled: look next sweep.
+      const locked = await ordersRepo.lockPaymentsOf(tx, s.orgId, existing.orderId, { skipLocked: true })
+      const payment = existing.paymentId ? locked.find((p) => p.id === existing.paymentId) : undefined
+      if (existing.paymentId && !payment) return 'pending'
       const order = await ordersRepo.findOrder(tx, s.orgId, existing.orderId)
-      const payment = existing.paymentId
-        ? await ordersRepo.findPayment(tx, existing.paymentId, true)
-        : undefined
       if (order && (order.status === 'failed' || order.status === 'cancelled'))
         return applyFailure(tx, s, existing, payment?.failureCode ?? 'payment_failed', now)
       if (payment?.status === 'requires_payment') return charge(tx, s, existing, payment, now)
