@@ -3,11 +3,39 @@ import { useForm } from '@mantine/form'
 import { notifications } from '@mantine/notifications'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { account } from '../../api/admin.ts'
-import type { User } from '../../api/endpoints.ts'
+import { identity, type User } from '../../api/endpoints.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { CLOSE, Guard, PageTitle } from './Guard.tsx'
 import { SessionsCard } from './SessionsCard.tsx'
 import { TwoFactorCard } from './TwoFactorCard.tsx'
+
+/**
+ * For an unverified address: sends a new verification link (the old one stops working). Identity
+ * throttles it per account (429 with the wait, shown as the server says it).
+ */
+export function ResendVerification() {
+  const resend = useMutation({ mutationFn: identity.resendVerification })
+  return (
+    <Stack gap="xs" align="flex-start">
+      {resend.isSuccess ? (
+        <Text size="sm" role="status">
+          A new verification link is on its way to your inbox. The earlier link no longer works.
+        </Text>
+      ) : (
+        <Button
+          variant="light"
+          size="xs"
+          loading={resend.isPending}
+          onClick={() => resend.mutate()}
+          type="button"
+        >
+          Send the verification email again
+        </Button>
+      )}
+      <FormError error={resend.error} />
+    </Stack>
+  )
+}
 
 function ProfileCard({ user }: { user: User }) {
   const queryClient = useQueryClient()
@@ -41,6 +69,7 @@ function ProfileCard({ user }: { user: User }) {
             Email: <strong>{user.email}</strong>
             {user.emailVerified ? '' : ' (not verified yet)'}
           </Text>
+          {!user.emailVerified && <ResendVerification />}
           <FormError error={save.error} />
           <TextInput
             label="Display name"
