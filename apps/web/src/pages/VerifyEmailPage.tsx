@@ -1,4 +1,4 @@
-import { Alert, Button } from '@mantine/core'
+import { Alert, Anchor, Button, Text } from '@mantine/core'
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
@@ -40,7 +40,16 @@ export default function VerifyEmailPage() {
           Your email address is confirmed.
         </Alert>
       ) : (
-        <FormError error={state} />
+        <>
+          <FormError error={state} />
+          <Text size="sm">
+            Links work once and expire.{' '}
+            <Anchor component={Link} to="/account">
+              Ask for a new one
+            </Anchor>{' '}
+            on your account page (you may be asked to sign in first).
+          </Text>
+        </>
       )}
       <Button component={Link} to={state === 'done' ? '/signin' : '/'}>
         {state === 'done' ? 'Continue to sign in' : 'Go home'}
