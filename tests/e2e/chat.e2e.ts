@@ -175,3 +175,51 @@ describe('chat journey: learner and tutor talk in real time; the bell shows a no
     await expectAccessible(lea)
   }, 300_000)
 })
+
+describe('chat groups: an admin makes a group in the browser; its members see it and its changes live', () => {
+  it('creates, messages, renames and removes without reloads', async () => {
+    const admin = { email: 'admin@demo.learnmesh.dev', password: 'demo-admin-passphrase', name: 'Ada Admin' }
+    const ada = await signIn(admin, { width: 1280, height: 900 })
+    const lea = await signIn(learner, { width: 1280, height: 900 })
+    await lea.goto(`${platform.url}/chat`)
+    await lea.getByRole('link', { name: 'New group' }).waitFor()
+
+    // The admin builds the group from the contacts search (org admins find their org's members).
+    await ada.goto(`${platform.url}/chat/new/group`)
+    await ada.getByLabel('Group name').fill('Fractions club')
+    for (const person of [learner, tutor]) {
+      await ada.getByLabel('Find a person').fill(person.name.split(' ')[0]!)
+      await ada.getByRole('button', { name: new RegExp(`^Add ${person.name}`) }).click()
+    }
+    await screenshot(ada, 'chat-08-new-group')
+    await expectAccessible(ada)
+    await ada.getByRole('button', { name: 'Create group' }).click()
+    const adaMessages = ada.getByRole('region', { name: 'Messages with Fractions club' })
+    await adaMessages.waitFor({ timeout: 30_000 })
+    const adaBox = ada.getByRole('textbox', { name: 'Message' })
+    await adaBox.fill('Welcome to the fractions club!')
+    await adaBox.press('Enter')
+    await adaMessages.getByText('sending…').waitFor({ state: 'detached', timeout: 15_000 })
+
+    // The learner's open list gets the group live (conversation:added) and its first message.
+    const item = lea.getByRole('link', { name: /^Fractions club/ })
+    await item.waitFor({ timeout: 30_000 })
+    await item.click()
+    const leaMessages = lea.getByRole('region', { name: 'Messages with Fractions club' })
+    await leaMessages.getByText('Welcome to the fractions club!').waitFor({ timeout: 15_000 })
+
+    // The owner renames the group and takes the tutor out: the learner sees both as system lines.
+    await ada.getByRole('button', { name: 'Members' }).click()
+    const panel = ada.getByRole('region', { name: 'Group members' })
+    await panel.getByLabel('Group name').fill('Fractions and decimals')
+    await panel.getByRole('button', { name: 'Rename' }).click()
+    await panel.getByRole('button', { name: `Remove ${tutor.name} from the group` }).click()
+    await panel.getByRole('button', { name: `Remove ${tutor.name} (confirm)` }).click()
+    await screenshot(ada, 'chat-09-group-members')
+    await expectAccessible(ada)
+    await lea.getByText(/renamed the group to “Fractions and decimals”/).waitFor({ timeout: 15_000 })
+    await lea.getByText(`${admin.name} removed ${tutor.name}`).waitFor({ timeout: 15_000 })
+    await screenshot(lea, 'chat-10-group-learner')
+    await expectAccessible(lea)
+  }, 300_000)
+})

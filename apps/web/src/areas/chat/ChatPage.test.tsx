@@ -158,18 +158,16 @@ describe('chat page', () => {
     expect(made('PATCH', '/conversations/cnv_g')[0]!.body).toEqual({ title: 'Algebra club' })
 
     fireEvent.click(within(panel).getByRole('button', { name: 'Add people' }))
-    expect(
-      (await within(panel).findByRole('button', { name: 'Add Ben (Already in the group)' })).hasAttribute(
-        'disabled',
-      ),
-    ).toBe(true)
-    fireEvent.click(within(panel).getByRole('button', { name: 'Add Tom Tutor (Your tutor)' }))
+    expect((await within(panel).findByRole('button', { name: /^Add Ben/ })).hasAttribute('disabled')).toBe(
+      true,
+    )
+    fireEvent.click(within(panel).getByRole('button', { name: /^Add Tom Tutor/ }))
     await waitFor(() =>
       expect(made('POST', '/conversations/cnv_g/participants')[0]?.body).toEqual({ userIds: ['usr_4'] }),
     )
 
     fireEvent.click(within(panel).getByRole('button', { name: 'Remove Ben from the group' }))
-    fireEvent.click(within(panel).getByRole('button', { name: 'Confirm removing Ben' }))
+    fireEvent.click(within(panel).getByRole('button', { name: 'Remove Ben (confirm)' }))
     await waitFor(() => expect(made('DELETE', '/conversations/cnv_g/participants/usr_2')).toHaveLength(1))
     expect(screen.queryByRole('alert')).toBeNull()
   })
@@ -179,14 +177,14 @@ describe('chat page', () => {
     renderChat('/chat/cnv_g')
     fireEvent.click(await screen.findByRole('button', { name: 'Members' }))
     const panel = await screen.findByRole('region', { name: 'Group members' })
-    expect(within(panel).queryByRole('button', { name: 'Make Lea the owner' })).toBeNull()
-    fireEvent.click(within(panel).getByRole('button', { name: 'Make Ben the owner' }))
+    expect(within(panel).queryByRole('button', { name: 'Make owner: Lea' })).toBeNull()
+    fireEvent.click(within(panel).getByRole('button', { name: 'Make owner: Ben' }))
     const confirm = within(panel).getByRole('group', { name: 'Hand the group over' })
     expect(confirm.textContent).toContain('You become an admin')
     fireEvent.click(within(confirm).getByRole('button', { name: 'Cancel' }))
     expect(made('PATCH', '/conversations/cnv_g/participants/usr_2')).toHaveLength(0)
-    fireEvent.click(within(panel).getByRole('button', { name: 'Make Ben the owner' }))
-    fireEvent.click(within(panel).getByRole('button', { name: 'Confirm making Ben the owner' }))
+    fireEvent.click(within(panel).getByRole('button', { name: 'Make owner: Ben' }))
+    fireEvent.click(within(panel).getByRole('button', { name: 'Make owner: Ben (confirm)' }))
     await waitFor(() =>
       expect(made('PATCH', '/conversations/cnv_g/participants/usr_2')[0]?.body).toEqual({ role: 'owner' }),
     )

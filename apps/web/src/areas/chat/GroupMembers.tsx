@@ -130,7 +130,7 @@ export function GroupMembers({
                       size="compact-xs"
                       variant="subtle"
                       loading={busy === `role:${p.userId}`}
-                      aria-label={can.promote ? `Make ${name} an admin` : `Remove ${name} as admin`}
+                      aria-label={can.promote ? `Make admin: ${name}` : `Remove admin: ${name}`}
                       onClick={() =>
                         void run(`role:${p.userId}`, () =>
                           chat.setRole(id, p.userId, can.promote ? 'admin' : 'member'),
@@ -144,7 +144,7 @@ export function GroupMembers({
                     <Button
                       size="compact-xs"
                       variant="subtle"
-                      aria-label={`Make ${name} the owner`}
+                      aria-label={`Make owner: ${name}`}
                       onClick={() => {
                         setRemoving(null)
                         setHandingOver(p.userId)
@@ -160,7 +160,7 @@ export function GroupMembers({
                           size="compact-xs"
                           color="red"
                           loading={busy === `remove:${p.userId}`}
-                          aria-label={`Confirm removing ${name}`}
+                          aria-label={`Remove ${name} (confirm)`}
                           onClick={() =>
                             void run(`remove:${p.userId}`, () => chat.removeParticipant(id, p.userId)).then(
                               () => setRemoving(null),
@@ -281,7 +281,7 @@ function HandOver(props: { name: string; busy: boolean; onConfirm: () => void; o
       <Button
         size="xs"
         loading={props.busy}
-        aria-label={`Confirm making ${props.name} the owner`}
+        aria-label={`Make owner: ${props.name} (confirm)`}
         onClick={props.onConfirm}
       >
         Make owner

@@ -1,4 +1,4 @@
-import { Anchor, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core'
+import { Anchor, Stack, Text, TextInput, Title, UnstyledButton, VisuallyHidden } from '@mantine/core'
 import { useDebouncedValue } from '@mantine/hooks'
 import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
@@ -77,13 +77,15 @@ export function ContactPicker({ action }: { action?: PickAction } = {}) {
           >
             {items.map((c) => {
               const why = c.reasons.map((r) => r.label)
-              const content = (
+              // The button's name is its visible text with the verb in front (for screen readers; speech
+              // input users say what they see), so no aria-label that could drift from it.
+              const content = (verb: string) => (
                 <>
                   <Text fw={500} size="sm">
-                    {c.displayName}
+                    <VisuallyHidden>{verb}</VisuallyHidden> {c.displayName}
                   </Text>
                   <Text size="xs" c="dimmed">
-                    {why.join(' · ')}
+                    {why.join(', ')}
                   </Text>
                 </>
               )
@@ -95,10 +97,9 @@ export function ContactPicker({ action }: { action?: PickAction } = {}) {
                       to={chatWithHref(c.userId)}
                       p="sm"
                       w="100%"
-                      aria-label={`Message ${c.displayName} (${why.join(', ')})`}
                       style={PERSON_STYLE}
                     >
-                      {content}
+                      {content('Message')}
                     </UnstyledButton>
                   </li>
                 )
@@ -110,11 +111,10 @@ export function ContactPicker({ action }: { action?: PickAction } = {}) {
                     p="sm"
                     w="100%"
                     disabled={note !== null || action.busy === c.userId}
-                    aria-label={`${action.verb} ${c.displayName} (${note ?? why.join(', ')})`}
                     onClick={() => action.onPick(c)}
                     style={{ ...PERSON_STYLE, opacity: note !== null ? 0.6 : 1 }}
                   >
-                    {content}
+                    {content(action.verb)}
                     {(note ?? action.busy === c.userId) && (
                       <Text size="xs" fw={500}>
                         {note ?? 'Adding…'}

@@ -78,11 +78,11 @@ describe('new group page', () => {
     fireEvent.change(screen.getByRole('textbox', { name: 'Group name' }), {
       target: { value: ' Study group ' },
     })
-    fireEvent.click(await screen.findByRole('button', { name: 'Add Tom Tutor (Your tutor)' }))
-    fireEvent.click(screen.getByRole('button', { name: 'Add Ivy Instructor (Instructor of Algebra I)' }))
+    fireEvent.click(await screen.findByRole('button', { name: /^Add Tom Tutor/ }))
+    fireEvent.click(screen.getByRole('button', { name: /^Add Ivy Instructor/ }))
     expect(chosenList().textContent).toContain('Tom Tutor')
     // Chosen once: the picker shows them as added, not choosable again.
-    expect(screen.getByRole('button', { name: 'Add Tom Tutor (Added)' }).hasAttribute('disabled')).toBe(true)
+    expect(screen.getByRole('button', { name: /^Add Tom Tutor/ }).hasAttribute('disabled')).toBe(true)
     expect(screen.getByRole('heading', { name: 'Members (2)' })).toBeTruthy()
     fireEvent.click(screen.getByRole('button', { name: 'Create group' }))
     expect(await screen.findByText('Conversation page')).toBeTruthy()
@@ -92,9 +92,9 @@ describe('new group page', () => {
   it('lets me take someone out before creating it', async () => {
     renderNewGroup()
     fireEvent.change(screen.getByRole('textbox', { name: 'Group name' }), { target: { value: 'Pair' } })
-    fireEvent.click(await screen.findByRole('button', { name: 'Add Tom Tutor (Your tutor)' }))
-    fireEvent.click(screen.getByRole('button', { name: 'Add Ivy Instructor (Instructor of Algebra I)' }))
-    fireEvent.click(within(chosenList()).getByRole('button', { name: 'Take Tom Tutor out' }))
+    fireEvent.click(await screen.findByRole('button', { name: /^Add Tom Tutor/ }))
+    fireEvent.click(screen.getByRole('button', { name: /^Add Ivy Instructor/ }))
+    fireEvent.click(within(chosenList()).getByRole('button', { name: 'Take out Tom Tutor' }))
     expect(chosenList().textContent).not.toContain('Tom Tutor')
     fireEvent.click(screen.getByRole('button', { name: 'Create group' }))
     await waitFor(() => expect(posts).toEqual([{ title: 'Pair', memberIds: ['usr_ivy'] }]))
@@ -123,8 +123,8 @@ describe('new group page', () => {
     fireEvent.change(screen.getByRole('textbox', { name: 'Group name' }), {
       target: { value: 'Study group' },
     })
-    fireEvent.click(await screen.findByRole('button', { name: 'Add Tom Tutor (Your tutor)' }))
-    fireEvent.click(screen.getByRole('button', { name: 'Add Ivy Instructor (Instructor of Algebra I)' }))
+    fireEvent.click(await screen.findByRole('button', { name: /^Add Tom Tutor/ }))
+    fireEvent.click(screen.getByRole('button', { name: /^Add Ivy Instructor/ }))
     fireEvent.click(screen.getByRole('button', { name: 'Create group' }))
     expect((await screen.findByRole('alert')).textContent).toContain('You can only add your contacts')
     const ivy = within(chosenList()).getByText('Ivy Instructor').closest('li')!

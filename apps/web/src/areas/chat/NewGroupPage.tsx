@@ -115,7 +115,7 @@ export default function NewGroupPage() {
                       variant="subtle"
                       color="red"
                       c="red.9"
-                      aria-label={`Take ${c.displayName} out`}
+                      aria-label={`Take out ${c.displayName}`}
                       onClick={() => setChosen((now) => now.filter((p) => p.userId !== c.userId))}
                     >
                       Take out
