@@ -1,19 +1,8 @@
 import pino from 'pino'
-import {
-  createJobRunner,
-  newId,
-  type App,
-  type Database,
-  type EventHandler,
-  type Logger,
-} from '@learnmesh/kernel'
-import {
-  createTestDatabase,
-  createTestLogger,
-  createTestPrincipals,
-  type TestUser,
-} from '@learnmesh/kernel/testing'
-import { loadCommunicationConfig, type CommunicationConfig } from './config.ts'
+import { afterAll, beforeAll } from 'vitest'
+import { createJobRunner, newId, type EventHandler } from '@learnmesh/kernel'
+import { createTestService, type TestUser } from '@learnmesh/kernel/testing'
+import { loadCommunicationConfig } from './config.ts'
 import type { CommunicationDeps } from './deps.ts'
 import { buildApp } from './app.ts'
 import { communicationService } from './service.ts'
@@ -25,44 +14,48 @@ import { emails, lessons, people } from './db/schema.ts'
 
 export type { TestUser }
 
+/** How a test communication is made. */
+export interface TestCommunicationOptions {
+  /** Config env on top of `PUBLIC_URL`; `SMTP_URL` points it at a test SMTP server (else the dev mailbox). */
+  env?: Record<string, string>
+  /** Collects every log line when given. */
+  logs?: string[]
+  /** Where the service's clock starts (default: the real time; see `setNow`). */
+  now?: Date
+}
+
 /**
- * Test-only: communication on an in-memory PGlite copied from the migrated template, a clock tests
- * can move, event delivery to the real handlers (`deliver`), and the real job handlers run on demand
- * (`runJobs`). `env.SMTP_URL` points it at a test SMTP server; without it emails stay in the dev mailbox.
+ * Test-only: communication as the kernel's createTestService builds a service (an in-memory PGlite
+ * copied from the migrated template, tokens from a throwaway signer and the `verifier` that trusts
+ * them), plus a clock tests can move, event delivery to the real handlers (`deliver`), and the real
+ * job handlers run on demand (`runJobs`). Without `env.SMTP_URL` emails stay in the dev mailbox.
  */
-export async function createTestCommunication(
-  options: { env?: Record<string, string>; logs?: string[]; now?: Date } = {},
-) {
-  const database: Database = await createTestDatabase(communicationService.migrations)
-  const config: CommunicationConfig = loadCommunicationConfig({
-    PUBLIC_URL: 'http://web.test',
-    ...options.env,
-  })
-  const logger: Logger = createTestLogger('communication', options.logs)
-  const principals = await createTestPrincipals()
+export async function createTestCommunication(options: TestCommunicationOptions = {}) {
   let now: Date | null = options.now ?? null
-  const mailer = createMailer(config)
-  const deps: CommunicationDeps = {
-    database,
-    config,
-    logger,
-    wakeRelay: () => {},
-    mailer,
-    now: () => (now ? new Date(now.getTime()) : new Date()),
-    realtime: createRealtimeHub({
-      database,
-      logger,
-      rate: { burst: config.CHAT_RATE_BURST, perSecond: config.CHAT_RATE_PER_SECOND },
+  const base = await createTestService({
+    service: communicationService,
+    loadConfig: loadCommunicationConfig,
+    deps: (d): CommunicationDeps => ({
+      ...d,
+      mailer: createMailer(d.config),
+      now: () => (now ? new Date(now.getTime()) : new Date()),
+      realtime: createRealtimeHub({
+        database: d.database,
+        logger: d.logger,
+        rate: { burst: d.config.CHAT_RATE_BURST, perSecond: d.config.CHAT_RATE_PER_SECOND },
+      }),
     }),
-  }
-  const app: App = await buildApp(deps, { verifier: principals.verifier })
-  await app.ready()
+    buildApp,
+    env: options.env,
+    logs: options.logs,
+  })
+  const { database, deps } = base
   const handlers = communicationHandlers(deps)
   const runner = createJobRunner({
     database,
     schema: 'communication',
     handlers: communicationJobs(deps),
-    logger,
+    logger: deps.logger,
     pollMs: 3_600_000,
   })
 
@@ -111,7 +104,7 @@ export async function createTestCommunication(
   ): Promise<Record<K, TestUser> & { orgId: string }> {
     const users: Partial<Record<K, TestUser>> = {}
     for (const [key, [role, name]] of Object.entries(members) as [K, [string, string]][]) {
-      const u = principals.user([role], orgId)
+      const u = base.user([role], orgId)
       await person(u, name)
       users[key] = u
     }
@@ -195,17 +188,7 @@ export async function createTestCommunication(
   }
 
   return {
-    app,
-    database,
-    db: database.db,
-    config,
-    deps,
-    orgA: principals.orgA,
-    orgB: principals.orgB,
-    user: principals.user,
-    call: principals.caller(app),
-    /** Signs access tokens and verifies them (socket handshakes). */
-    principals,
+    ...base,
     deliver,
     person,
     cast,
@@ -221,18 +204,53 @@ export async function createTestCommunication(
     runJobs: () => runner.runDue(),
     /** Every stored email, oldest first. */
     emails: async () => (await database.db.select().from(emails)).sort((a, b) => a.id.localeCompare(b.id)),
+    /** Stops the live events, the job runner and the mailer, then closes the app and the database. */
     async close() {
       deps.realtime.close()
       await runner.stop()
-      mailer.close()
-      await app.close()
-      await database.close()
+      deps.mailer.close()
+      await base.close()
     },
   }
 }
 
 /** What createTestCommunication returns. */
 export type TestCommunication = Awaited<ReturnType<typeof createTestCommunication>>
+
+/**
+ * Registers beforeAll/afterAll around a kit made by `create` (a test communication, or a server it
+ * talks to: anything with `close()`), and returns a stand-in for it: its properties read through to
+ * the kit once beforeAll has built it (using it outside the tests and hooks throws). Vitest stacks
+ * the hooks: kits are made in the order they are used and closed in the reverse order.
+ */
+export function useTestKit<Kit extends { close(): Promise<void> }>(create: () => Promise<Kit>): Kit {
+  let kit: Kit | undefined
+  beforeAll(async () => {
+    kit = await create()
+  })
+  afterAll(async () => {
+    const closing = kit
+    kit = undefined
+    await closing?.close()
+  })
+  return new Proxy({} as Kit, {
+    get(_target, key) {
+      if (kit) return Reflect.get(kit, key)
+      if (typeof key === 'symbol' || key === 'then') return undefined
+      throw new Error(`the test kit is used outside its tests and hooks (reading ${key})`)
+    },
+  })
+}
+
+/**
+ * A test communication for the enclosing describe (or file): made in beforeAll from `options`
+ * (a function is called then, so it may read what earlier beforeAll hooks made), closed in afterAll.
+ */
+export function useTestCommunication(
+  options: TestCommunicationOptions | (() => TestCommunicationOptions) = {},
+): TestCommunication {
+  return useTestKit(() => createTestCommunication(typeof options === 'function' ? options() : options))
+}
 
 /** `seconds` from now, as an event's occurredAt. */
 export const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString()

@@ -120,8 +120,9 @@ export interface TestServiceDeps<Config> {
  * PGlite copied from the migrated template (or `database` when given), its config loaded from
  * `PUBLIC_URL=http://web.test` plus `env`, a logger (collecting every line into `logs` when given),
  * `deps(base)` (the base deps, plus whatever else the service needs), and the app built with the
- * verifier of createTestPrincipals' signer and ready. The outbox read by `events()` is the one of
- * the schema named after the service. `close()` leaves a given `database` open.
+ * verifier of createTestPrincipals' signer and ready (also returned, for what the app does not
+ * build itself, such as a Socket.IO server's handshakes). The outbox read by `events()` is the one
+ * of the schema named after the service. `close()` leaves a given `database` open.
  */
 export async function createTestService<Config, Deps extends TestServiceDeps<Config>>(options: {
   service: { name: string; migrations: MigrationSet }
@@ -149,6 +150,8 @@ export async function createTestService<Config, Deps extends TestServiceDeps<Con
     config,
     deps,
     signer,
+    /** The verifier the app trusts (it accepts `token(u)` and `signer.sign(…)`). */
+    verifier,
     orgA,
     orgB,
     user,

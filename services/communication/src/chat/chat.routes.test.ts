@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { newId } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { useTestCommunication, type TestUser } from '../test-helpers.ts'
 import { messages } from '../db/schema.ts'
 
 describe('chat over HTTP', () => {
-  let t: TestCommunication
-  beforeAll(async () => {
-    t = await createTestCommunication({ env: { CHAT_RATE_BURST: '5', CHAT_RATE_PER_SECOND: '0.01' } })
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useTestCommunication({ env: { CHAT_RATE_BURST: '5', CHAT_RATE_PER_SECOND: '0.01' } })
 
   async function pair() {
     const learner = t.user()

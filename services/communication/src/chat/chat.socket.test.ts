@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { newId } from '@learnmesh/kernel'
 import type { TestUser } from '../test-helpers.ts'
 import { messages } from '../db/schema.ts'
 import { notify } from '../notifications/deliver.ts'
-import { createChatTestKit, next, request, silence } from './chat.test-kit.ts'
+import { useChatTestKit, next, request, silence } from './chat.test-kit.ts'
 
-type Kit = Awaited<ReturnType<typeof createChatTestKit>>
 type Msg = { id: string; body: string; conversationId: string; senderId: string }
 
 describe('chat over Socket.IO', () => {
-  let t: Kit
-  beforeAll(async () => {
-    t = await createChatTestKit({ env: { CHAT_RATE_BURST: '5', CHAT_RATE_PER_SECOND: '0.01' } })
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useChatTestKit({ env: { CHAT_RATE_BURST: '5', CHAT_RATE_PER_SECOND: '0.01' } })
 
   /** A learner and a tutor with a direct conversation, both connected. */
   async function dm() {
@@ -231,7 +224,7 @@ describe('chat over Socket.IO', () => {
 
     it('ends a connection when its token expires', async () => {
       const u = t.user()
-      const token = await t.principals.signer.sign(
+      const token = await t.signer.sign(
         { sub: u.userId, org: u.orgId, roles: ['learner'] },
         { expiresIn: Math.floor(Date.now() / 1000) + 2 },
       )
@@ -244,7 +237,7 @@ describe('chat over Socket.IO', () => {
       const u = t.user()
       await expect(t.socketFor(null)).rejects.toMatchObject({ message: 'unauthenticated' })
       await expect(t.socketFor(u, { token: 'not-a-jwt' })).rejects.toMatchObject({ message: 'invalid_token' })
-      const expired = await t.principals.signer.sign(
+      const expired = await t.signer.sign(
         { sub: u.userId, org: u.orgId, roles: ['learner'] },
         { expiresIn: Math.floor(Date.now() / 1000) - 120 },
       )

@@ -1,21 +1,31 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { io as connect, type Socket } from 'socket.io-client'
-import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import {
+  createTestCommunication,
+  useTestKit,
+  type TestCommunication,
+  type TestCommunicationOptions,
+  type TestUser,
+} from '../test-helpers.ts'
+import type { CommunicationDeps } from '../deps.ts'
 import { attachRealtimeServer, type RealtimeServer } from '../realtime/server.ts'
 
 /**
- * Test-only: communication with its Socket.IO server on a real HTTP server at 127.0.0.1:0 (the REST
- * app stays on inject), socket.io-client connections as test users, and small helpers.
+ * Test-only: a Socket.IO server for `t` (built from `deps`, default t's own; with `redisUrl`, on the
+ * Redis adapter) on a real HTTP server at 127.0.0.1:0, and socket.io-client connections as test
+ * users. `close()` disconnects them and closes both servers (not `t`).
  */
-export async function createChatTestKit(options: { env?: Record<string, string>; redisUrl?: string } = {}) {
-  const t = await createTestCommunication(options.env ? { env: options.env } : {})
+export async function attachTestSockets(
+  t: TestCommunication,
+  options: { deps?: CommunicationDeps; redisUrl?: string } = {},
+) {
   const http: HttpServer = createServer()
   const socketServer: RealtimeServer = attachRealtimeServer({
     server: http,
     pathPrefix: '',
-    deps: t.deps,
-    verifier: t.principals.verifier,
+    deps: options.deps ?? t.deps,
+    verifier: t.verifier,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   })
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
@@ -24,7 +34,7 @@ export async function createChatTestKit(options: { env?: Record<string, string>;
 
   /** A websocket connection with `token` (default: a fresh one for `u`); resolves once `ready`. */
   async function socketFor(u: TestUser | null, opts: { token?: string } = {}): Promise<Socket> {
-    const token = opts.token ?? (u ? await t.principals.token(u) : undefined)
+    const token = opts.token ?? (u ? await t.token(u) : undefined)
     const s = connect(url, {
       transports: ['websocket'],
       auth: token === undefined ? {} : { token },
@@ -39,6 +49,27 @@ export async function createChatTestKit(options: { env?: Record<string, string>;
     return s
   }
 
+  return {
+    url,
+    socketServer,
+    socketFor,
+    async close() {
+      for (const s of sockets) s.disconnect()
+      await socketServer.close()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+    },
+  }
+}
+
+/**
+ * Test-only: communication with its Socket.IO server (attachTestSockets; the REST app stays on
+ * inject), and small helpers.
+ */
+export async function createChatTestKit(options: TestCommunicationOptions & { redisUrl?: string } = {}) {
+  const { redisUrl, ...communication } = options
+  const t = await createTestCommunication(communication)
+  const sockets = await attachTestSockets(t, redisUrl ? { redisUrl } : {})
+
   /** Users known to communication (as identity.user.registered would have made them). */
   async function people(...users: TestUser[]) {
     for (const u of users) await t.person(u)
@@ -46,17 +77,22 @@ export async function createChatTestKit(options: { env?: Record<string, string>;
 
   return {
     ...t,
-    url,
-    socketServer,
-    socketFor,
+    ...sockets,
     people,
+    /** Closes the sockets and servers, then communication. */
     async close() {
-      for (const s of sockets) s.disconnect()
-      await socketServer.close()
-      await new Promise<void>((resolve) => http.close(() => resolve()))
+      await sockets.close()
       await t.close()
     },
   }
+}
+
+/** What createChatTestKit returns. */
+export type ChatTestKit = Awaited<ReturnType<typeof createChatTestKit>>
+
+/** A chat test kit for the enclosing describe (or file): made in beforeAll, closed in afterAll. */
+export function useChatTestKit(options: TestCommunicationOptions & { redisUrl?: string } = {}): ChatTestKit {
+  return useTestKit(() => createChatTestKit(options))
 }
 
 /** Emits with an acknowledgement and resolves with it. */
@@ -113,7 +149,7 @@ export async function groupWorld(t: TestCommunication) {
 }
 
 /** groupWorld with Olga, Ann, Ben and Cat each connected (`so`, `sa`, `sb`, `sc`). */
-export async function connectedGroupWorld(t: Awaited<ReturnType<typeof createChatTestKit>>) {
+export async function connectedGroupWorld(t: ChatTestKit) {
   const w = await groupWorld(t)
   return {
     ...w,

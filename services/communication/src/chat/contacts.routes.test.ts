@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { newId } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { useTestCommunication, type TestUser } from '../test-helpers.ts'
 
 interface Contact {
   userId: string
@@ -9,13 +9,7 @@ interface Contact {
 }
 
 describe('chat contacts (GET /contacts)', () => {
-  let t: TestCommunication
-  beforeAll(async () => {
-    t = await createTestCommunication()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useTestCommunication()
 
   /**
    * One fresh organization (listed tutors are visible org-wide, so scenarios do not share one):

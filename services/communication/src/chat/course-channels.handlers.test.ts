@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { newId } from '@learnmesh/kernel'
-import { at, createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { at, useTestCommunication, type TestUser } from '../test-helpers.ts'
 
 describe('course channels follow enrollments (learning.enrollment.created / .revoked)', () => {
-  let t: TestCommunication
-  beforeAll(async () => {
-    t = await createTestCommunication()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useTestCommunication()
 
   /** A fresh org: Ivy teaches "Algebra I"; Lea is a learner (not enrolled yet). */
   async function world() {

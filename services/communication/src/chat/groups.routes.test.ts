@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { newId } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { useTestCommunication, type TestUser } from '../test-helpers.ts'
 import { conversationParticipants } from '../db/schema.ts'
 import { groupWorld } from './chat.test-kit.ts'
 
@@ -21,13 +21,7 @@ type Msg = {
 }
 
 describe('managing a group over HTTP', () => {
-  let t: TestCommunication
-  beforeAll(async () => {
-    t = await createTestCommunication()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useTestCommunication()
 
   const world = () => groupWorld(t)
 

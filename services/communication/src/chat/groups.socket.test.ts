@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectedGroupWorld, createChatTestKit, next, request, silence } from './chat.test-kit.ts'
+import { describe, expect, it } from 'vitest'
+import { connectedGroupWorld, useChatTestKit, next, request, silence } from './chat.test-kit.ts'
 
-type Kit = Awaited<ReturnType<typeof createChatTestKit>>
 type Msg = { id: string; body: string; conversationId: string; kind: string }
 
 describe('group changes over Socket.IO', () => {
-  let t: Kit
-  beforeAll(async () => {
-    t = await createChatTestKit()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useChatTestKit()
 
   let seq = 0
   const cid = () => `g-${++seq}`

@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { newId } from '@learnmesh/kernel'
-import { at, createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
-import {
-  connectedGroupWorld,
-  createChatTestKit,
-  groupWorld,
-  next,
-  request,
-  silence,
-} from './chat.test-kit.ts'
+import { at, useTestCommunication, type TestUser } from '../test-helpers.ts'
+import { connectedGroupWorld, useChatTestKit, groupWorld, next, request, silence } from './chat.test-kit.ts'
 
 describe('chat follows memberships (identity.membership.changed)', () => {
-  let t: TestCommunication
-  beforeAll(async () => {
-    t = await createTestCommunication()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useTestCommunication()
 
   /**
    * A fresh org: Ada is its org admin; Ivy teaches "Algebra I", where Lea and Leo are enrolled; Tom
@@ -180,13 +167,7 @@ describe('chat follows memberships (identity.membership.changed)', () => {
 })
 
 describe('a member removed from the organization leaves its groups (identity.membership.changed)', () => {
-  let t: Awaited<ReturnType<typeof createChatTestKit>>
-  beforeAll(async () => {
-    t = await createChatTestKit()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useChatTestKit()
 
   type Msg = { body: string; kind: string; conversationId: string; event: { type: string } | null }
 

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestCommunication, type TestCommunication } from '../test-helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { useTestCommunication } from '../test-helpers.ts'
 import { loadCommunicationConfig } from '../config.ts'
 
 describe('dev mailbox (no SMTP configured)', () => {
-  let t: TestCommunication
-  beforeAll(async () => {
-    t = await createTestCommunication()
-  })
-  afterAll(async () => t.close())
+  const t = useTestCommunication()
 
   it('happy: account emails land in the mailbox with their link, newest first, filterable by address', async () => {
     const u = t.user()

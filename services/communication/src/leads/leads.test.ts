@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { newId } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication } from '../test-helpers.ts'
+import { useTestCommunication } from '../test-helpers.ts'
 import { leads } from '../db/schema.ts'
 
 describe('leads', () => {
-  let t: TestCommunication
+  const t = useTestCommunication({ env: { LEADS_MAX_PER_IP_HOUR: '3', LEADS_MAX_PER_EMAIL_DAY: '2' } })
   beforeAll(async () => {
-    t = await createTestCommunication({ env: { LEADS_MAX_PER_IP_HOUR: '3', LEADS_MAX_PER_EMAIL_DAY: '2' } })
     // Leads are taken for organizations communication knows: each has a registered admin.
     await t.cast({ olga: ['org_admin', 'Olga Owner'] }, t.orgA)
     await t.cast({ otto: ['org_admin', 'Otto Owner'] }, t.orgB)
-  })
-  afterAll(async () => {
-    await t.close()
   })
 
   let ipCounter = 1

@@ -1,10 +1,10 @@
 import { createECDH, createPublicKey, randomBytes, verify, type ECDH } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import ece from 'http_ece'
 import { eq, sql } from 'drizzle-orm'
 import { ConfigError, newId, type Principal } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { createTestCommunication, useTestCommunication, useTestKit, type TestUser } from '../test-helpers.ts'
 import { loadCommunicationConfig } from '../config.ts'
 import { notify } from '../notifications/deliver.ts'
 import { createPushService } from './push.service.ts'
@@ -82,17 +82,9 @@ function verifyVapid(authorization: string, expectedKey: string) {
 }
 
 describe('web push', () => {
-  let push: Awaited<ReturnType<typeof startPushService>>
-  let t: TestCommunication
+  const push = useTestKit(startPushService)
   const logs: string[] = []
-  beforeAll(async () => {
-    push = await startPushService()
-    t = await createTestCommunication({ logs })
-  })
-  afterAll(async () => {
-    await t.close()
-    await push.close()
-  })
+  const t = useTestCommunication({ logs })
 
   const notifyNow = (u: TestUser, type: string, title = 'Lesson booked for Monday') =>
     t.db.transaction((tx) =>

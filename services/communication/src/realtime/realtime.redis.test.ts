@@ -1,15 +1,11 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
-import { io as connect, type Socket } from 'socket.io-client'
 import { newId } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { useTestCommunication, useTestKit, type TestCommunication, type TestUser } from '../test-helpers.ts'
 import type { CommunicationDeps } from '../deps.ts'
 import { createRealtimeHub } from './hub.ts'
 import { createRedisRateLimiter } from './rate-limit.ts'
-import { attachRealtimeServer, type RealtimeServer } from './server.ts'
-import { next, request } from '../chat/chat.test-kit.ts'
+import { attachTestSockets, next, request } from '../chat/chat.test-kit.ts'
 
 const REDIS_URL = 'redis://127.0.0.1:6379'
 
@@ -43,53 +39,21 @@ async function replica(t: TestCommunication) {
       rate: { burst: 50, perSecond: 10 },
     }),
   }
-  const http = createServer()
-  const server: RealtimeServer = attachRealtimeServer({
-    server: http,
-    pathPrefix: '',
-    deps,
-    verifier: t.principals.verifier,
-    redisUrl: REDIS_URL,
-  })
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-  const sockets: Socket[] = []
+  const sockets = await attachTestSockets(t, { deps, redisUrl: REDIS_URL })
   return {
     deps,
-    async socketFor(u: TestUser) {
-      const s = connect(url, {
-        transports: ['websocket'],
-        auth: { token: await t.principals.token(u) },
-        reconnection: false,
-        forceNew: true,
-      })
-      sockets.push(s)
-      await next(s, 'ready')
-      return s
-    },
+    socketFor: (u: TestUser) => sockets.socketFor(u),
     async close() {
-      for (const s of sockets) s.disconnect()
-      await server.close()
+      await sockets.close()
       deps.realtime.close()
-      await new Promise<void>((resolve) => http.close(() => resolve()))
     },
   }
 }
 
 describe.skipIf(!haveRedis)('chat across replicas (Socket.IO Redis adapter)', () => {
-  let t: TestCommunication
-  let one: Awaited<ReturnType<typeof replica>>
-  let two: Awaited<ReturnType<typeof replica>>
-  beforeAll(async () => {
-    t = await createTestCommunication()
-    one = await replica(t)
-    two = await replica(t)
-  })
-  afterAll(async () => {
-    await one?.close()
-    await two?.close()
-    await t?.close()
-  })
+  const t = useTestCommunication()
+  const one = useTestKit(() => replica(t))
+  const two = useTestKit(() => replica(t))
 
   describe('happy', () => {
     it('a message sent on one replica reaches a participant connected to the other', async () => {

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { and, eq, sql } from 'drizzle-orm'
 import { newId } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication, type TestUser } from '../test-helpers.ts'
+import { useTestCommunication, type TestUser } from '../test-helpers.ts'
 import { sequenceEnrollments } from '../db/schema.ts'
 
 const HOUR = 3_600_000
 
 describe('email sequences (onboarding)', () => {
-  let t: TestCommunication
-  beforeAll(async () => {
-    t = await createTestCommunication()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const t = useTestCommunication()
 
   /** Registers a person (as identity would) at `at`; returns the user and their address. */
   async function register(at: Date, orgId?: string, via = 'password') {

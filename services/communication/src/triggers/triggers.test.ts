@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SMTPServer } from 'smtp-server'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import { newId } from '@learnmesh/kernel'
-import { createTestCommunication, type TestCommunication } from '../test-helpers.ts'
+import { createTestCommunication, useTestCommunication, useTestKit } from '../test-helpers.ts'
 import { sql } from 'drizzle-orm'
 import { notifications } from '../db/schema.ts'
 
@@ -35,17 +35,9 @@ async function startSmtp(options: { failFirst?: number } = {}) {
 }
 
 describe('event triggers and email delivery', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtp>>
-  let t: TestCommunication
+  const smtp = useTestKit(() => startSmtp())
   const logs: string[] = []
-  beforeAll(async () => {
-    smtp = await startSmtp()
-    t = await createTestCommunication({ env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}` }, logs })
-  })
-  afterAll(async () => {
-    await t.close()
-    await smtp.close()
-  })
+  const t = useTestCommunication(() => ({ env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}` }, logs }))
 
   describe('happy', () => {
     it('a verification email requested by identity reaches the SMTP server with its link, once', async () => {
