@@ -167,10 +167,15 @@ export const commerceSubscriptionCancelled = defineEvent({
   version: 1,
   producer: 'commerce',
   description:
-    'A subscription ended: cancelled at period end, cancelled now by an org admin, or after its last renewal retry failed. Access ends at `effectiveAt`.',
+    'A subscription ended: cancelled at period end, cancelled now by an org admin, after its last renewal retry failed, or because the payment of its current period was fully refunded. Access ends at `effectiveAt`.',
   payload: Type.Object({
     ...SubscriptionFields,
-    reason: Type.Union([Type.Literal('period_end'), Type.Literal('admin'), Type.Literal('payment_failed')]),
+    reason: Type.Union([
+      Type.Literal('period_end'),
+      Type.Literal('admin'),
+      Type.Literal('payment_failed'),
+      Type.Literal('refunded'),
+    ]),
     effectiveAt: Type.String({ format: 'date-time' }),
   }),
 })

@@ -365,6 +365,11 @@ CREATE TABLE "commerce"."subscription_charges" (
 	"amount_minor" bigint NOT NULL,
 	"status" text NOT NULL,
 	"failure_code" text,
+	"claimed_by" text,
+	"claimed_until" timestamp with time zone,
+	"call_attempts" integer DEFAULT 0 NOT NULL,
+	"next_call_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -665,7 +665,7 @@ export const subscriptions = commerce.table(
     nextAttemptAt: ts('next_attempt_at'),
     /** The provider's payment-method reference for renewals (sandbox `pm_sandbox_*`, Stripe `pm_…`); never card data. */
     paymentMethodRef: text('payment_method_ref').notNull(),
-    /** period_end | admin | payment_failed | incomplete_expired */
+    /** period_end | admin | payment_failed | refunded | incomplete_expired */
     cancelReason: text('cancel_reason'),
     cancelledAt: ts('cancelled_at'),
     /** When access ends (cancelled subscriptions). */
@@ -704,6 +704,16 @@ export const subscriptionCharges = commerce.table(
     /** pending | succeeded | failed */
     status: text('status').notNull(),
     failureCode: text('failure_code'),
+    /** The charge run holding this attempt's provider call (its token); null when free. */
+    claimedBy: text('claimed_by'),
+    /** The claim lapses then (a run that died frees it). */
+    claimedUntil: ts('claimed_until'),
+    /** Provider calls that got no answer so far; none is made once it reaches RENEWAL_CALL_MAX_ATTEMPTS. */
+    callAttempts: integer('call_attempts').notNull().default(0),
+    /** The provider is not asked again before this time (back-off after a call without answer). */
+    nextCallAt: ts('next_call_at').notNull().defaultNow(),
+    /** The last failed call's type, code and HTTP status (never the message or a key). */
+    lastError: text('last_error'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [

@@ -26,7 +26,7 @@ const PAYABLE = new Set(['pending_payment', 'requires_action'])
 export type ExpiryOutcomes = Record<string, number>
 
 /** A provider failure for logs and `last_error`: its type, code and HTTP status, never its message. */
-function failureOf(err: unknown): { error: string; status: number | undefined } {
+export function failureOf(err: unknown): { error: string; status: number | undefined } {
   const e = (err ?? {}) as { name?: unknown; type?: unknown; code?: unknown; statusCode?: unknown }
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined
   const parts = [e.name, e.type, e.code].filter((p): p is string => typeof p === 'string' && p.length > 0)

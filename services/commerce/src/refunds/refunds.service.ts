@@ -15,6 +15,7 @@ import { postRefund } from '../ledger/postings.ts'
 import { assertTransition, refundableStatuses } from '../orders/order-state.ts'
 import { createOrdersRepository, type OrderItemRow, type RefundRow } from '../orders/orders.repository.ts'
 import type { PaymentProvider, ProviderRefundResult } from '../payments/provider.ts'
+import { onOrderRefunded } from '../subscriptions/subscriptions.lifecycle.ts'
 
 const ordersRepo = createOrdersRepository()
 /** Reasons of the refunds the consumers reserve (sent by commerce.refunds.send_pending, never by a request). */
@@ -143,6 +144,8 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
           refundMinor: refund.items.find((r) => r.orderItemId === i.id)!.amountMinor,
         })),
     })
+    // A plan line fully refunded on the order that paid the current period ends its subscription.
+    await onOrderRefunded(tx, order, items, touched, traceparent)
     // Courses and tutoring lines lose their access once fully refunded (a partial lesson refund revokes nothing).
     const revokedItems = items
       .filter(

@@ -7,8 +7,13 @@ import {
 } from '@learnmesh/contracts'
 import { outbox } from '../db/schema.ts'
 import type { CartLine } from '../carts/carts.repository.ts'
+import type { OrderItemRow } from '../orders/orders.repository.ts'
 import { addDays, addIntervals, type PlanInterval } from './periods.ts'
-import { createSubscriptionsRepository, type SubscriptionRow } from './subscriptions.repository.ts'
+import {
+  createSubscriptionsRepository,
+  LIVE_STATUSES,
+  type SubscriptionRow,
+} from './subscriptions.repository.ts'
 
 const repo = createSubscriptionsRepository()
 
@@ -161,7 +166,7 @@ export async function writePastDue(
 export async function cancelSubscription(
   tx: Tx,
   s: SubscriptionRow,
-  reason: 'period_end' | 'admin' | 'payment_failed',
+  reason: 'period_end' | 'admin' | 'payment_failed' | 'refunded',
   effectiveAt: Date,
   traceparent: string | null,
 ): Promise<SubscriptionRow> {
@@ -230,5 +235,46 @@ export async function onOrderPaid(
       currentPeriodEnd: trialEnd ?? addIntervals(start, interval, 1),
     })
     await writeActivated(tx, row, traceparent)
+  }
+}
+
+/**
+ * Called in the transaction that records a succeeded refund (after the refund, the order's
+ * payments and the order were locked: docs/checkout.md "Lock order"), with the order's lines as
+ * they are now and the ids of those the refund touched. A plan line now **fully** refunded on the
+ * order that paid the subscription's **current** period (its renewal order, or the checkout order
+ * of the first paid period) ends the subscription at once, like a cancellation
+ * (`cancelled`, reason `refunded`, effective now: learning revokes access on the event). A partial
+ * refund, or the refund of an older period's order, leaves it as it is.
+ */
+export async function onOrderRefunded(
+  tx: Tx,
+  order: { id: string },
+  items: OrderItemRow[],
+  touched: Set<string>,
+  traceparent: string | null,
+): Promise<void> {
+  const plans = items.filter(
+    (i) =>
+      touched.has(i.id) &&
+      i.productType === 'subscription_plan' &&
+      i.amountMinor > 0 &&
+      i.refundedMinor >= i.amountMinor,
+  )
+  if (plans.length === 0) return
+  const charge = await repo.chargeForOrder(tx, order.id)
+  const candidates = charge
+    ? charge.status === 'succeeded'
+      ? [{ id: charge.subscriptionId, periodStart: charge.periodStart as Date | null }]
+      : []
+    : (await repo.idsForCheckoutOrder(tx, order.id)).map((id) => ({ id, periodStart: null }))
+  for (const c of candidates) {
+    const s = await repo.lockById(tx, c.id)
+    if (!s || !(LIVE_STATUSES as readonly string[]).includes(s.status)) continue
+    if (!plans.some((i) => i.productId === s.productId)) continue
+    const paysCurrent = c.periodStart
+      ? s.currentPeriodStart?.getTime() === c.periodStart.getTime()
+      : s.trialDays === 0 && s.periodsPaid === 1
+    if (paysCurrent) await cancelSubscription(tx, s, 'refunded', new Date(), traceparent)
   }
 }

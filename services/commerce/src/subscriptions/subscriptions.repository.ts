@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx, Tx } from '@learnmesh/kernel'
 import {
   orders,
+  payments,
   planEntitlements,
   products,
   subscriptionCharges,
@@ -208,6 +209,15 @@ export function createSubscriptionsRepository() {
         .for('update')
       return r
     },
+    /** Ids of the subscriptions a checkout order started (every status). */
+    async idsForCheckoutOrder(tx: Tx, orderId: string): Promise<string[]> {
+      const rows = await tx
+        .select({ id: subscriptions.id })
+        .from(subscriptions)
+        .where(eq(subscriptions.orderId, orderId))
+        .orderBy(subscriptions.id)
+      return rows.map((r) => r.id)
+    },
     /** Marks a renewal attempt succeeded or failed. */
     async setChargeStatus(
       tx: Tx,
@@ -216,6 +226,96 @@ export function createSubscriptionsRepository() {
       failureCode: string | null = null,
     ): Promise<void> {
       await tx.update(subscriptionCharges).set({ status, failureCode }).where(eq(subscriptionCharges.id, id))
+    },
+    /**
+     * Claims for `token`, oldest first, pending renewal attempts whose payment was never answered
+     * (`requires_payment`): not held by another run, not backing off, not out of calls. Rows another
+     * transaction is claiming are skipped, so two runs never claim one attempt.
+     */
+    async claimCalls(
+      tx: Tx,
+      input: { token: string; leaseMs: number; maxAttempts: number; limit: number },
+    ): Promise<string[]> {
+      const { token, leaseMs, maxAttempts, limit } = input
+      const res = (await tx.execute(sql`
+        update ${subscriptionCharges} set claimed_by = ${token},
+          claimed_until = now() + ${leaseMs}::int * interval '1 millisecond'
+        where id in (
+          select c.id from ${subscriptionCharges} c join ${payments} p on p.id = c.payment_id
+          where c.status = 'pending' and p.status = 'requires_payment'
+            and (c.claimed_until is null or c.claimed_until <= now())
+            and c.next_call_at <= now() and c.call_attempts < ${maxAttempts}
+          order by c.created_at, c.id
+          limit ${limit}
+          for update of c skip locked)
+        returning id`)) as unknown as { rows: { id: string }[] }
+      return res.rows.map((r) => r.id)
+    },
+    /** Attempts `token` still holds (claim not lapsed), with what the provider call needs. */
+    async claimedCalls(db: DbOrTx, token: string) {
+      return db
+        .select({ charge: subscriptionCharges, payment: payments, method: subscriptions.paymentMethodRef })
+        .from(subscriptionCharges)
+        .innerJoin(payments, eq(payments.id, subscriptionCharges.paymentId))
+        .innerJoin(subscriptions, eq(subscriptions.id, subscriptionCharges.subscriptionId))
+        .where(
+          and(eq(subscriptionCharges.claimedBy, token), gt(subscriptionCharges.claimedUntil, sql`now()`)),
+        )
+        .orderBy(subscriptionCharges.createdAt, subscriptionCharges.id)
+    },
+    /**
+     * Hands an attempt's claim from `token` to `callToken` with a fresh lease, right before the
+     * provider call: false when `token` no longer holds it (so one caller at a time asks).
+     */
+    async takeCall(db: DbOrTx, id: string, token: string, callToken: string, leaseMs: number) {
+      const rows = await db
+        .update(subscriptionCharges)
+        .set({ claimedBy: callToken, claimedUntil: sql`now() + ${leaseMs}::int * interval '1 millisecond'` })
+        .where(
+          and(
+            eq(subscriptionCharges.id, id),
+            eq(subscriptionCharges.claimedBy, token),
+            gt(subscriptionCharges.claimedUntil, sql`now()`),
+          ),
+        )
+        .returning({ id: subscriptionCharges.id })
+      return rows.length > 0
+    },
+    /** Gives a claim back without counting a call (another run asks later). */
+    async releaseCall(db: DbOrTx, id: string, token: string | null = null): Promise<void> {
+      await db
+        .update(subscriptionCharges)
+        .set({ claimedBy: null, claimedUntil: null })
+        .where(
+          token === null
+            ? eq(subscriptionCharges.id, id)
+            : and(eq(subscriptionCharges.id, id), eq(subscriptionCharges.claimedBy, token)),
+        )
+    },
+    /**
+     * Records a provider call without answer: one more call, the claim given back, not asked again
+     * before `baseMs × 2^(calls before this one)` (at most `maxMs`). Answers the calls so far.
+     */
+    async callFailed(
+      db: DbOrTx,
+      id: string,
+      token: string,
+      error: string,
+      backoff: { baseMs: number; maxMs: number },
+    ): Promise<number> {
+      const c = subscriptionCharges
+      const [r] = await db
+        .update(c)
+        .set({
+          callAttempts: sql`${c.callAttempts} + 1`,
+          nextCallAt: sql`now() + least(${backoff.baseMs}::bigint * power(2, least(${c.callAttempts}, 30))::bigint, ${backoff.maxMs}::bigint) * interval '1 millisecond'`,
+          lastError: error,
+          claimedBy: null,
+          claimedUntil: null,
+        })
+        .where(and(eq(c.id, id), eq(c.claimedBy, token)))
+        .returning({ calls: c.callAttempts })
+      return r?.calls ?? 0
     },
     /** A subscription's renewal attempts, newest first. */
     async charges(db: DbOrTx, subscriptionId: string): Promise<SubscriptionChargeRow[]> {

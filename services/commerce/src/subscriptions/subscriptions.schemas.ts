@@ -76,7 +76,7 @@ export const SubscriptionSchema = Type.Object({
   nextAttemptAt: Nullable(DateTime),
   /** The payment method renewals charge, masked to its kind (`pm_sandbox_ok`, `pm_…1234`). */
   paymentMethod: Type.String(),
-  /** period_end | admin | payment_failed | incomplete_expired (cancelled only). */
+  /** period_end | admin | payment_failed | refunded | incomplete_expired (cancelled only). */
   cancelReason: Nullable(Type.String()),
   /** When access ended or ends (cancelled only). */
   endedAt: Nullable(DateTime),

@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto'
 import { AppError, newId, notFound, type Principal, type Tx } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
 import type { PlanEntitlement } from '../db/schema.ts'
 import { includedTax } from '../invoices/tax.ts'
-import { assertTransition } from '../orders/order-state.ts'
-import { createOrdersRepository, type PaymentRow } from '../orders/orders.repository.ts'
+import { createOrdersRepository } from '../orders/orders.repository.ts'
 import { writeOrderPaid, type PaymentsCore } from '../payments/payments.service.ts'
-import type { PaymentProvider, ProviderPaymentResult } from '../payments/provider.ts'
+import type { PaymentProvider } from '../payments/provider.ts'
 import type { RefundsService } from '../refunds/refunds.service.ts'
 import { addIntervals, dunning, proratedMinor, retryDays, type PlanInterval } from './periods.ts'
+import { createRenewalCharges, type ChargeOutcome } from './subscriptions.charges.ts'
 import { cancelSubscription, writePastDue } from './subscriptions.lifecycle.ts'
 import {
   createSubscriptionsRepository,
@@ -55,7 +56,7 @@ export function createSubscriptionsService(
     charge: SubscriptionChargeRow,
     failureCode: string,
     now: Date,
-  ): Promise<RenewalOutcome> {
+  ): Promise<'failed' | 'cancelled'> {
     await repo.setChargeStatus(tx, charge.id, 'failed', failureCode)
     const failed = s.failedAttempts + 1
     const { nextAttemptAt, graceUntil } = dunning(days, charge.periodStart, failed)
@@ -71,54 +72,13 @@ export function createSubscriptionsService(
     return 'failed'
   }
 
-  /** Sends an attempt's payment to the provider (off-session, saved method) and applies the answer. */
-  async function charge(
-    tx: Tx,
-    s: SubscriptionRow,
-    attempt: SubscriptionChargeRow,
-    payment: PaymentRow,
-    now: Date,
-  ): Promise<RenewalOutcome> {
-    let result: ProviderPaymentResult
-    try {
-      result = await provider.createPayment({
-        paymentId: payment.id,
-        orderId: payment.orderId,
-        orgId: payment.orgId,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        paymentMethod: s.paymentMethodRef,
-        returnUrl: `${config.PUBLIC_URL}/subscriptions/${s.id}`,
-      })
-    } catch (err) {
-      // No answer: the attempt stays pending; the next sweep calls again with the same payment id.
-      logger.warn({ err, subscriptionId: s.id, paymentId: payment.id }, 'renewal provider call failed')
-      return 'pending'
-    }
-    if (result.status === 'succeeded' || result.status === 'processing') {
-      // Capture (order paid, ledger, commerce.order.paid → invoice, renewal via onOrderPaid) or wait for the webhook.
-      await payments.applyResult(tx, payment.id, result, null)
-      return result.status === 'succeeded' ? 'renewed' : 'pending'
-    }
-    // Off-session there is nobody to complete an action: requires_action is a failure (Stripe's authentication_required).
-    const failureCode =
-      result.status === 'failed' ? (result.failureCode ?? 'payment_failed') : 'authentication_required'
-    await ordersRepo.updatePayment(tx, payment.id, {
-      providerRef: result.providerRef,
-      status: 'failed',
-      failureCode,
-      nextAction: null,
-    })
-    const order = (await ordersRepo.findOrder(tx, s.orgId, payment.orderId, true))!
-    await ordersRepo.setStatus(tx, order.id, order.status, assertTransition(order.status, 'failed'))
-    return applyFailure(tx, s, attempt, failureCode, now)
-  }
-
   /**
    * One renewal pass over a subscription, under its row lock (a second runner waits, then finds
    * nothing due): expire an incomplete one whose checkout closed unpaid; end one cancelled at period
-   * end; otherwise, when the period ended (or a retry is due), charge the next period once
-   * ((subscription, period, attempt) is unique).
+   * end; otherwise, when the period ended (or a retry is due), create the next period's attempt
+   * once ((subscription, period, attempt) is unique): its order and payment, `pending`. The
+   * provider is never called here: the charge job sends the payment after its own commit
+   * (subscriptions.charges.ts).
    */
   async function renewOne(tx: Tx, id: string, now: Date): Promise<RenewalOutcome> {
     const s = await repo.lockById(tx, id)
@@ -150,7 +110,7 @@ export function createSubscriptionsService(
       const order = await ordersRepo.findOrder(tx, s.orgId, existing.orderId)
       if (order && (order.status === 'failed' || order.status === 'cancelled'))
         return applyFailure(tx, s, existing, payment?.failureCode ?? 'payment_failed', now)
-      if (payment?.status === 'requires_payment') return charge(tx, s, existing, payment, now)
+      // Not sent yet or not answered: the charge job (re)sends it with the same payment id.
       return 'pending'
     }
     const periodEnd = addIntervals(s.billingAnchor ?? end, s.interval as PlanInterval, s.periodsPaid + 1)
@@ -221,8 +181,10 @@ export function createSubscriptionsService(
       await writeOrderPaid(tx, order, await ordersRepo.items(tx, orderId), null)
       return 'renewed'
     }
-    return charge(tx, s, attempt, payment, now)
+    return 'pending'
   }
+
+  const charges = createRenewalCharges(deps, provider, payments, applyFailure)
 
   return {
     renewOne,
@@ -232,12 +194,22 @@ export function createSubscriptionsService(
       return repo.due(tx, now, limit)
     },
 
-    /** Runs a renewal pass over everything due, one transaction each (tests and manual runs). */
-    async runDue(now: Date): Promise<Record<string, RenewalOutcome>> {
-      const out: Record<string, RenewalOutcome> = {}
+    /** The charge job's two steps (claim in its transaction, settle after the commit). */
+    charges,
+
+    /**
+     * Runs a renewal pass over everything due, one transaction each, then one charge run (claim,
+     * commit, provider calls) — what the jobs do, for tests and manual runs. A sent attempt's
+     * outcome replaces the pass's `pending`.
+     */
+    async runDue(now: Date): Promise<Record<string, RenewalOutcome | ChargeOutcome>> {
+      const out: Record<string, RenewalOutcome | ChargeOutcome> = {}
       for (const id of await repo.due(db, now, 1000)) {
         out[id] = await db.transaction((tx) => renewOne(tx, id, now))
       }
+      const token = `run:${randomUUID()}`
+      await db.transaction((tx) => charges.claim(tx, token))
+      Object.assign(out, await charges.settle(token, now))
       deps.wakeRelay()
       return out
     },

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto'
+import type { Tx } from '@learnmesh/kernel'
+import type { CommerceDeps } from '../deps.ts'
+import { assertTransition } from '../orders/order-state.ts'
+import { createOrdersRepository, type PaymentRow } from '../orders/orders.repository.ts'
+import { failureOf } from '../payments/card.expiry.ts'
+import type { PaymentsCore } from '../payments/payments.service.ts'
+import type { PaymentProvider, ProviderPaymentResult } from '../payments/provider.ts'
+import {
+  createSubscriptionsRepository,
+  LIVE_STATUSES,
+  type SubscriptionChargeRow,
+  type SubscriptionRow,
+} from './subscriptions.repository.ts'
+
+/** Renewal attempts claimed per run. */
+export const RENEWAL_CALL_BATCH = 50
+/** How long a run's claim holds (a run that died frees its attempts after this). */
+export const RENEWAL_CALL_LEASE_MS = 15 * 60_000
+/** Provider calls without answer after which an attempt is no longer sent (logged for a person). */
+export const RENEWAL_CALL_MAX_ATTEMPTS = 8
+/** Back-off after the first call without answer; doubles each time, at most RENEWAL_CALL_MAX_RETRY_MS. */
+export const RENEWAL_CALL_RETRY_MS = 5 * 60_000
+/** Longest back-off between two calls. */
+export const RENEWAL_CALL_MAX_RETRY_MS = 6 * 3_600_000
+
+const repo = createSubscriptionsRepository()
+const ordersRepo = createOrdersRepository()
+
+/** What a charge run did to one attempt (by subscription id). */
+export type ChargeOutcome =
+  'renewed' | 'pending' | 'failed' | 'cancelled' | 'unreachable' | 'deferred' | 'busy' | 'skipped' | 'lost'
+
+/** Applies a failed attempt to its (locked) subscription: dunning or the end (subscriptions.service.ts). */
+export type ApplyFailure = (
+  tx: Tx,
+  s: SubscriptionRow,
+  charge: SubscriptionChargeRow,
+  failureCode: string,
+  now: Date,
+) => Promise<'failed' | 'cancelled'>
+
+/**
+ * Sends renewal payments to the provider without any transaction open during the call:
+ * 1. `claim` (in the charge job's transaction): pending attempts whose payment was never answered
+ *    get the run's token and a lease, so another run or replica leaves them alone;
+ * 2. `settle` (after that commit): for each, the provider is asked with our payment id as
+ *    idempotency key (one payment per attempt, so the same attempt is never charged twice however
+ *    often it is asked);
+ * 3. the answer is recorded in one short transaction per attempt, locking the payment, then the
+ *    order, then the subscription (docs/checkout.md "Lock order"): paid → capture and renewal,
+ *    processing → its webhook, declined → dunning. No answer (network, 5xx, 429) changes only the
+ *    attempt's call count and back-off, and stops the run's other calls.
+ */
+export function createRenewalCharges(
+  deps: CommerceDeps,
+  provider: PaymentProvider,
+  payments: PaymentsCore,
+  applyFailure: ApplyFailure,
+) {
+  const db = deps.database.db
+  const { logger, config } = deps
+
+  /** Step 3 for one attempt, in one transaction; `result` null = not sent (the subscription ended). */
+  async function record(
+    tx: Tx,
+    payment: PaymentRow,
+    result: ProviderPaymentResult | null,
+    now: Date,
+  ): Promise<ChargeOutcome> {
+    const locked = await ordersRepo.lockPaymentsOf(tx, payment.orgId, payment.orderId, { skipLocked: true })
+    const current = locked.find((p) => p.id === payment.id)
+    const charge = await repo.chargeForOrder(tx, payment.orderId)
+    if (!charge) return 'skipped'
+    if (!current) {
+      // Its webhook holds it: the next run asks again (the same key answers the same payment).
+      await repo.releaseCall(tx, charge.id)
+      return 'busy'
+    }
+    await repo.releaseCall(tx, charge.id)
+    if (charge.status !== 'pending' || current.status !== 'requires_payment') return 'skipped'
+    if (result && (result.status === 'succeeded' || result.status === 'processing')) {
+      // Capture (order paid, ledger, commerce.order.paid → invoice, renewal via onOrderPaid) or wait for the webhook.
+      await payments.applyResult(tx, current.id, result, null)
+      return result.status === 'succeeded' ? 'renewed' : 'pending'
+    }
+    // Off-session there is nobody to complete an action: requires_action is a failure (Stripe's authentication_required).
+    const failureCode = !result
+      ? 'subscription_ended'
+      : result.status === 'failed'
+        ? (result.failureCode ?? 'payment_failed')
+        : 'authentication_required'
+    await ordersRepo.updatePayment(tx, current.id, {
+      ...(result ? { providerRef: result.providerRef } : {}),
+      status: 'failed',
+      failureCode,
+      nextAction: null,
+    })
+    const order = (await ordersRepo.findOrder(tx, current.orgId, current.orderId, true))!
+    await ordersRepo.setStatus(tx, order.id, order.status, assertTransition(order.status, 'failed'))
+    const s = (await repo.lockById(tx, charge.subscriptionId))!
+    if (!result || !(LIVE_STATUSES as readonly string[]).includes(s.status)) {
+      await repo.setChargeStatus(tx, charge.id, 'failed', failureCode)
+      return 'skipped'
+    }
+    return applyFailure(tx, s, charge, failureCode, now)
+  }
+
+  return {
+    /** Step 1, in the job's transaction: claims up to RENEWAL_CALL_BATCH attempts for `token`. */
+    async claim(tx: Tx, token: string): Promise<number> {
+      const ids = await repo.claimCalls(tx, {
+        token,
+        leaseMs: RENEWAL_CALL_LEASE_MS,
+        maxAttempts: RENEWAL_CALL_MAX_ATTEMPTS,
+        limit: RENEWAL_CALL_BATCH,
+      })
+      return ids.length
+    },
+
+    /** Steps 2 and 3 for the attempts `token` claimed; call it only after the claim committed. */
+    async settle(token: string, now = new Date()): Promise<Record<string, ChargeOutcome>> {
+      const out: Record<string, ChargeOutcome> = {}
+      let outage = false
+      for (const { charge, payment, method } of await repo.claimedCalls(db, token)) {
+        const subId = charge.subscriptionId
+        if (outage) {
+          await repo.releaseCall(db, charge.id, token)
+          out[subId] = 'deferred'
+          continue
+        }
+        // Only the caller that takes the claim asks the provider: never two runs about one attempt.
+        const mine = `${token}/${randomUUID()}`
+        if (!(await repo.takeCall(db, charge.id, token, mine, RENEWAL_CALL_LEASE_MS))) {
+          out[subId] = 'lost'
+          continue
+        }
+        const s = await repo.find(db, payment.orgId, subId)
+        const live = !!s && (LIVE_STATUSES as readonly string[]).includes(s.status)
+        let result: ProviderPaymentResult | null = null
+        if (live) {
+          try {
+            result = await provider.createPayment({
+              paymentId: payment.id,
+              orderId: payment.orderId,
+              orgId: payment.orgId,
+              amountMinor: payment.amountMinor,
+              currency: payment.currency,
+              paymentMethod: method,
+              returnUrl: `${config.PUBLIC_URL}/subscriptions/${subId}`,
+            })
+          } catch (err) {
+            const { error, status } = failureOf(err)
+            const calls = await repo.callFailed(db, charge.id, mine, error, {
+              baseMs: RENEWAL_CALL_RETRY_MS,
+              maxMs: RENEWAL_CALL_MAX_RETRY_MS,
+            })
+            outage = status === undefined || status >= 500 || status === 429
+            out[subId] = 'unreachable'
+            const fields = { subscriptionId: subId, paymentId: payment.id, calls, error }
+            if (calls >= RENEWAL_CALL_MAX_ATTEMPTS)
+              logger.error(
+                fields,
+                'renewal charge: provider unreachable; gave up (left for a person to settle)',
+              )
+            else logger.warn(fields, 'renewal charge: provider unreachable; retried later')
+            continue
+          }
+        }
+        out[subId] = await db.transaction((tx) => record(tx, payment, result, now))
+      }
+      if (Object.values(out).some((o) => o !== 'deferred' && o !== 'lost' && o !== 'unreachable'))
+        deps.wakeRelay()
+      return out
+    },
+  }
+}
+
+/** What createRenewalCharges returns. */
+export type RenewalCharges = ReturnType<typeof createRenewalCharges>
