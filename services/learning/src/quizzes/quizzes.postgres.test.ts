@@ -1,5 +1,6 @@
 // Concurrency of attempts on real PostgreSQL (PGlite has one connection, so races cannot happen there).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pgDriver from 'pg'
 import pino from 'pino'
 import { createTokenVerifier, newId, sql, type App } from '@learnmesh/kernel'
 import { createPostgresTestDatabase, createTestSigner, postgresAvailable } from '@learnmesh/kernel/testing'
@@ -38,7 +39,7 @@ describe.skipIf(!pg.ok)('quiz attempts on PostgreSQL', () => {
   })
 
   /** A published course whose only lesson is a quiz of `count` true/false questions; one enrolled learner. */
-  async function fixture(quiz: { maxAttempts?: number; count?: number } = {}) {
+  async function fixture(quiz: { maxAttempts?: number; count?: number; drawCount?: number } = {}) {
     const owner = newId('usr')
     const courseId = newId('crs')
     const quizId = newId('quz')
@@ -100,7 +101,10 @@ describe.skipIf(!pg.ok)('quiz attempts on PostgreSQL', () => {
         courseId,
         orgId,
         title: 'Q',
-        questionIds: ids,
+        questionIds: quiz.drawCount ? [] : ids,
+        drawCount: quiz.drawCount ?? null,
+        shuffleQuestions: quiz.drawCount !== undefined,
+        shuffleOptions: quiz.drawCount !== undefined,
         timeLimitSeconds: 600,
         maxAttempts: quiz.maxAttempts ?? null,
       })
@@ -116,7 +120,7 @@ describe.skipIf(!pg.ok)('quiz attempts on PostgreSQL', () => {
         headers: { authorization: `Bearer ${token}` },
         ...(payload ? { payload } : {}),
       })
-    return { quizId, ids, call }
+    return { quizId, ids, call, courseId }
   }
 
   it('concurrent starts create exactly one attempt in progress', async () => {
@@ -191,5 +195,88 @@ describe.skipIf(!pg.ok)('quiz attempts on PostgreSQL', () => {
     expect(stored[0]!.n).toBe(answered)
     expect(saved.filter((r) => r.statusCode === 200)).toHaveLength(answered)
     expect(graded.json().score).toBe(answered)
+  })
+
+  // Each round trip costs ~0.2-0.35 ms of client CPU; these pin the hot paths' statement counts
+  // (docs/quizzes.md, "Performance decisions"). BEGIN and COMMIT count.
+  async function counted<T>(run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+    const statements: string[] = []
+    const original = pgDriver.Client.prototype.query
+    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
+      const q = args[0]
+      statements.push(typeof q === 'string' ? q : ((q as { text?: string }).text ?? '?'))
+      return (original as (...a: unknown[]) => unknown).apply(this, args)
+    } as typeof original
+    try {
+      return { result: await run(), statements }
+    } finally {
+      pgDriver.Client.prototype.query = original
+    }
+  }
+  const listed = (statements: string[]) => statements.map((t) => t.trim().slice(0, 60)).join('\n')
+
+  it('start, save and submit issue a bounded number of statements', async () => {
+    const f = await fixture({ count: 40, drawCount: 20 })
+    const start = await counted(() => f.call('POST', `/quizzes/${f.quizId}/attempts`))
+    expect(start.result.statusCode).toBe(201)
+    const attempt = start.result.json() as { id: string; questions: { id: string }[] }
+    expect(attempt.questions).toHaveLength(20)
+    // checks, the version's snapshot (first read only: cached), begin, draw, attempt, job, commit
+    expect(start.statements, listed(start.statements)).toHaveLength(7)
+    // Starting again resumes it: checks, begin, the attempt, commit; the route reads it + answers.
+    const resume = await counted(() => f.call('POST', `/quizzes/${f.quizId}/attempts`))
+    expect(resume.result.statusCode).toBe(200)
+    expect(resume.result.json().id).toBe(attempt.id)
+    expect(resume.statements, listed(resume.statements)).toHaveLength(6)
+    const save = await counted(() =>
+      f.call('PUT', `/attempts/${attempt.id}/answers/${attempt.questions[0]!.id}`, { answer: true }),
+    )
+    expect(save.result.statusCode).toBe(200)
+    expect(save.statements, listed(save.statements)).toHaveLength(1)
+    const submit = await counted(() => f.call('POST', `/attempts/${attempt.id}/submit`))
+    expect(submit.result.statusCode).toBe(200)
+    expect(submit.result.json().score).toBe(1)
+    // begin, attempt locked with enrollment and pass mark, answers, grade + event + notify, commit
+    expect(submit.statements, listed(submit.statements)).toHaveLength(5)
+    const events = await database.query(
+      sql`select 1 from learning.outbox where aggregate_id = ${attempt.id} and type = 'learning.quiz.graded'`,
+    )
+    expect(events).toHaveLength(1)
+  })
+
+  it('a draw from a large bank reads the candidate ids, then only the picked questions', async () => {
+    const f = await fixture({ count: 120, drawCount: 5 })
+    const start = await counted(() => f.call('POST', `/quizzes/${f.quizId}/attempts`))
+    expect(start.result.statusCode).toBe(201)
+    const attempt = start.result.json() as { questions: { id: string; prompt: string }[] }
+    expect(attempt.questions).toHaveLength(5)
+    expect(attempt.questions.every((q) => f.ids.includes(q.id) && q.prompt === 'T?')).toBe(true)
+    expect(start.statements, listed(start.statements)).toHaveLength(8)
+  })
+
+  it("a cohort that has not started blocks start and submit (403), another org's cohort is ignored", async () => {
+    const f = await fixture()
+    const attempt = (await f.call('POST', `/quizzes/${f.quizId}/attempts`)).json() as { id: string }
+    const later = new Date(Date.now() + 86_400_000)
+    const cohortIn = async (org: string) => {
+      const id = newId('coh')
+      await database.query(
+        sql`insert into learning.cohorts (id, course_id, org_id, name, starts_at) values (${id}, ${f.courseId}, ${org}, 'C', ${later.toISOString()}::timestamptz)`,
+      )
+      await database.query(
+        sql`update learning.enrollments set cohort_id = ${id} where course_id = ${f.courseId}`,
+      )
+    }
+    await cohortIn(newId('org'))
+    expect((await f.call('POST', `/quizzes/${f.quizId}/attempts`)).statusCode).toBe(200)
+    await cohortIn(orgId)
+    const start = await f.call('POST', `/quizzes/${f.quizId}/attempts`)
+    expect(start.statusCode).toBe(403)
+    expect(start.json().detail).toContain('cohort starts')
+    expect((await f.call('POST', `/attempts/${attempt.id}/submit`)).statusCode).toBe(403)
+    const rows = await database.query<{ status: string }>(
+      sql`select status from learning.quiz_attempts where id = ${attempt.id}`,
+    )
+    expect(rows[0]!.status).toBe('in_progress')
   })
 })

@@ -10,8 +10,18 @@ import {
   isNull,
   sql,
 } from 'drizzle-orm'
-import type { DbOrTx, Tx } from '@learnmesh/kernel'
-import { attemptAnswers, cohorts, lessonProgress, questions, quizAttempts, quizzes } from '../db/schema.ts'
+import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core'
+import type { DbOrTx, PreparedEvent, Tx } from '@learnmesh/kernel'
+import {
+  attemptAnswers,
+  cohorts,
+  enrollments,
+  lessonProgress,
+  questions,
+  quizAttempts,
+  quizzes,
+} from '../db/schema.ts'
+import type { Enrollment } from '../shared/access.ts'
 
 /** A bank question row. */
 export type QuestionRow = typeof questions.$inferSelect
@@ -19,12 +29,39 @@ export type QuestionRow = typeof questions.$inferSelect
 export type QuizRow = typeof quizzes.$inferSelect
 /** An attempt row. */
 export type AttemptRow = typeof quizAttempts.$inferSelect
+/** The bank columns an attempt freezes. */
+export type QuestionCopy = Pick<
+  QuestionRow,
+  'id' | 'type' | 'prompt' | 'options' | 'answer' | 'explanation' | 'points'
+>
 /** An attempt without its frozen questions and feedback (lists, status checks). */
 export type AttemptLight = Omit<AttemptRow, 'questions' | 'feedback'>
 /** A saved answer row. */
 export type AnswerRow = typeof attemptAnswers.$inferSelect
 
 const dbNow = sql<Date>`clock_timestamp()`.mapWith((v: unknown) => new Date(v as string))
+
+/** The non-archived questions of a course a random draw may pick (carrying any of `tags`, or all when empty). */
+function drawable(orgId: string, courseId: string, tags: string[]) {
+  return and(
+    eq(questions.orgId, orgId),
+    eq(questions.courseId, courseId),
+    isNull(questions.archivedAt),
+    tags.length ? arrayOverlaps(questions.tags, tags) : undefined,
+  )
+}
+
+/** Join condition: the caller's own enrollment (any status) in the course of `courseId`. */
+function ownEnrollmentIn(courseId: AnyPgColumn, q: { orgId: string; userId: string }) {
+  return and(
+    eq(enrollments.courseId, courseId),
+    eq(enrollments.userId, q.userId),
+    eq(enrollments.orgId, q.orgId),
+  )
+}
+
+/** Up to this many draw candidates, the draw reads them whole in its one statement. */
+const FULL_DRAW_MAX = 100
 
 /** Questions, quizzes and attempts: Drizzle only, plain rows out. Every query is scoped by org. */
 export function createQuizzesRepository() {
@@ -114,16 +151,56 @@ export function createQuizzesRepository() {
       const rows = await db
         .select({ id: questions.id })
         .from(questions)
-        .where(
-          and(
-            eq(questions.orgId, orgId),
-            eq(questions.courseId, courseId),
-            isNull(questions.archivedAt),
-            tags.length ? arrayOverlaps(questions.tags, tags) : undefined,
-          ),
-        )
+        .where(drawable(orgId, courseId, tags))
         .orderBy(asc(questions.id))
       return rows.map((r) => r.id)
+    },
+
+    /**
+     * A random draw's candidates (as `drawCandidateIds`) in one statement: when there are at most
+     * FULL_DRAW_MAX of them, also their whole rows (the draw then needs no second read); otherwise
+     * `rows` is null and the caller reads the picked ones with `activeQuestionsByIds`.
+     */
+    async drawCandidates(
+      db: DbOrTx,
+      orgId: string,
+      courseId: string,
+      tags: string[],
+    ): Promise<{ ids: string[]; rows: Map<string, QuestionCopy> | null }> {
+      const small = sql`count(*) over () <= ${FULL_DRAW_MAX}`
+      const res = await db
+        .select({
+          id: questions.id,
+          small: sql<boolean>`${small}`,
+          type: sql<string | null>`case when ${small} then ${questions.type} end`,
+          prompt: sql<string | null>`case when ${small} then ${questions.prompt} end`,
+          options: sql<QuestionRow['options'] | null>`case when ${small} then ${questions.options} end`,
+          answer: sql<unknown>`case when ${small} then ${questions.answer} end`,
+          explanation: sql<string | null>`case when ${small} then ${questions.explanation} end`,
+          points: sql<number | null>`case when ${small} then ${questions.points} end`,
+        })
+        .from(questions)
+        .where(drawable(orgId, courseId, tags))
+        .orderBy(asc(questions.id))
+      const ids = res.map((r) => r.id)
+      if (res.length > 0 && !res[0]!.small) return { ids, rows: null }
+      return {
+        ids,
+        rows: new Map(
+          res.map((r) => [
+            r.id,
+            {
+              id: r.id,
+              type: r.type!,
+              prompt: r.prompt!,
+              options: r.options!,
+              answer: r.answer,
+              explanation: r.explanation!,
+              points: Number(r.points),
+            },
+          ]),
+        ),
+      }
     },
 
     async insertQuiz(db: DbOrTx, row: typeof quizzes.$inferInsert): Promise<QuizRow> {
@@ -180,6 +257,61 @@ export function createQuizzesRepository() {
           ),
         )
       return new Set(rows.map((r) => r.lessonId))
+    },
+
+    /**
+     * Everything starting an attempt checks, in one statement: the quiz (in the org), the caller's
+     * enrollment in its course and the start of its cohort (null when none), the lessons that
+     * enrollment completed, the caller's last attempt number and the attempt in progress.
+     * Undefined when the quiz does not exist in the org.
+     */
+    async startContext(
+      db: DbOrTx,
+      q: { orgId: string; userId: string; quizId: string },
+    ): Promise<
+      | {
+          quiz: QuizRow
+          enrollment: Enrollment | null
+          cohortStartsAt: Date | null
+          completedLessonIds: Set<string>
+          lastAttemptNo: number
+          inProgress: { id: string; status: 'in_progress'; deadlineAt: Date | null } | null
+        }
+      | undefined
+    > {
+      const mine = sql`${quizAttempts.orgId} = ${q.orgId} and ${quizAttempts.quizId} = ${quizzes.id} and ${quizAttempts.userId} = ${q.userId}`
+      const [row] = await db
+        .select({
+          quiz: quizzes,
+          enrollment: enrollments,
+          cohortStartsAt: cohorts.startsAt,
+          completed: sql<
+            string[]
+          >`array(select ${lessonProgress.lessonId} from ${lessonProgress} where ${lessonProgress.enrollmentId} = ${enrollments.id} and ${lessonProgress.completedAt} is not null)`,
+          lastAttemptNo: sql<number>`(select coalesce(max(${quizAttempts.attemptNo}), 0) from ${quizAttempts} where ${mine})`,
+          inProgress: sql<{
+            id: string
+            deadlineAt: string | null
+          } | null>`(select json_build_object('id', ${quizAttempts.id}, 'deadlineAt', ${quizAttempts.deadlineAt}) from ${quizAttempts} where ${mine} and ${quizAttempts.status} = 'in_progress' limit 1)`,
+        })
+        .from(quizzes)
+        .leftJoin(enrollments, ownEnrollmentIn(quizzes.courseId, q))
+        .leftJoin(cohorts, and(eq(cohorts.id, enrollments.cohortId), eq(cohorts.orgId, q.orgId)))
+        .where(and(eq(quizzes.id, q.quizId), eq(quizzes.orgId, q.orgId)))
+      if (!row) return undefined
+      const current = row.inProgress
+      return {
+        quiz: row.quiz,
+        enrollment: row.enrollment,
+        cohortStartsAt: row.cohortStartsAt,
+        completedLessonIds: new Set(row.completed),
+        lastAttemptNo: Number(row.lastAttemptNo),
+        inProgress: current && {
+          id: current.id,
+          status: 'in_progress',
+          deadlineAt: current.deadlineAt === null ? null : new Date(current.deadlineAt),
+        },
+      }
     },
 
     /** The learner's attempts at a quiz, oldest first (without questions and feedback). */
@@ -252,16 +384,72 @@ export function createQuizzesRepository() {
       return row
     },
 
+    /**
+     * The caller's attempt locked FOR UPDATE (with the database clock) for a submission, with what
+     * grading it checks in the same statement: the caller's enrollment in the course, its cohort's
+     * start and the quiz's pass mark. Saved answers are NOT read here: they must be read by a
+     * later statement, whose snapshot sees the saves that held the attempt FOR SHARE until now.
+     */
+    async lockAttemptForSubmit(
+      tx: Tx,
+      q: { id: string; orgId: string; userId: string },
+    ): Promise<
+      | {
+          attempt: AttemptRow
+          now: Date
+          enrollment: Enrollment | null
+          cohortStartsAt: Date | null
+          passPercent: number | null
+        }
+      | undefined
+    > {
+      // Aliased: FOR UPDATE OF takes a bare name, not the schema-qualified one.
+      const a = alias(quizAttempts, 'a')
+      const [row] = await tx
+        .select({
+          attempt: a,
+          now: dbNow,
+          enrollment: enrollments,
+          cohortStartsAt: cohorts.startsAt,
+          passPercent: quizzes.passPercent,
+        })
+        .from(a)
+        .leftJoin(enrollments, ownEnrollmentIn(a.courseId, q))
+        .leftJoin(cohorts, and(eq(cohorts.id, enrollments.cohortId), eq(cohorts.orgId, q.orgId)))
+        .leftJoin(quizzes, and(eq(quizzes.id, a.quizId), eq(quizzes.orgId, a.orgId)))
+        .where(and(eq(a.id, q.id), eq(a.orgId, q.orgId), eq(a.userId, q.userId)))
+        .for('update', { of: a })
+      return row
+    },
+
     async answersOf(db: DbOrTx, attemptId: string): Promise<AnswerRow[]> {
       return db.select().from(attemptAnswers).where(eq(attemptAnswers.attemptId, attemptId))
     },
 
+    /**
+     * Stores an attempt's grade and writes its event (prepared by the kernel's `prepareEvent`, as
+     * `writeEvent` would) in one statement: the update, the outbox insert and the relay's
+     * `pg_notify` (delivered at commit) run together inside the caller's transaction.
+     */
     async finishAttempt(
       tx: Tx,
       id: string,
       set: Pick<AttemptRow, 'status' | 'submittedAt' | 'score' | 'maxScore' | 'passed' | 'feedback'>,
+      event: PreparedEvent<unknown>,
     ): Promise<void> {
-      await tx.update(quizAttempts).set(set).where(eq(quizAttempts.id, id))
+      const e = event.row
+      await tx.execute(sql`
+        with graded as (
+          update learning.quiz_attempts
+          set status = ${set.status}, submitted_at = ${set.submittedAt?.toISOString() ?? null}::timestamptz,
+            score = ${set.score}::int, max_score = ${set.maxScore}::int, passed = ${set.passed}::boolean,
+            feedback = ${JSON.stringify(set.feedback)}::jsonb
+          where id = ${id}
+        ), event as (
+          insert into learning.outbox (id, type, version, aggregate_id, org_id, envelope)
+          values (${e.id}, ${e.type}, ${e.version}::int, ${e.aggregateId}, ${e.orgId}, ${JSON.stringify(e.envelope)}::jsonb)
+        )
+        select pg_notify(${event.channel}, '')`)
     },
 
     /** Attempts at a course's quizzes (editors), oldest first. */

@@ -2,8 +2,8 @@ import { and, eq } from 'drizzle-orm'
 import {
   AppError,
   newId,
+  prepareEvent,
   scheduleJob,
-  writeEvent,
   type DbOrTx,
   type Principal,
   type Tx,
@@ -14,6 +14,7 @@ import type { LearningDeps } from '../deps.ts'
 import {
   accessProblem,
   loadSnapshot,
+  requireAccess,
   requireActiveEnrollment,
   requireEditableCourse,
   type Enrollment,
@@ -36,6 +37,7 @@ import {
   type AnswerRow,
   type AttemptLight,
   type AttemptRow,
+  type QuestionCopy,
   type QuestionRow,
   type QuizRow,
 } from './quizzes.repository.ts'
@@ -178,6 +180,9 @@ export function createQuizzesService(deps: LearningDeps) {
    * Grades an attempt inside `tx` (which holds its row lock): answers saved up to deadline + grace
    * count (the server refuses later ones), stores score and feedback, writes learning.quiz.graded
    * and, on a pass while the enrollment still gives access, completes the quiz lesson.
+   * `known.passPercent` is the quiz's pass mark when the caller read it (null: the quiz is gone).
+   * Statements: the answers read, then one for grade + event + notify (plus the quiz when not
+   * known, and the lesson completion on a pass).
    */
   async function grade(
     tx: Tx,
@@ -185,10 +190,12 @@ export function createQuizzesService(deps: LearningDeps) {
     status: 'submitted' | 'expired',
     now: Date,
     meta: RequestMeta,
-    known: { enrollment?: Enrollment; quiz?: QuizRow } = {},
+    known: { enrollment?: Enrollment; passPercent?: number | null } = {},
   ): Promise<{ attempt: AttemptRow; answers: AnswerRow[] }> {
-    const quiz = known.quiz ?? (await repo.findQuiz(tx, attempt.orgId, attempt.quizId))
-    const passPercent = quiz?.passPercent ?? 100
+    const passPercent =
+      (known.passPercent !== undefined
+        ? known.passPercent
+        : (await repo.findQuiz(tx, attempt.orgId, attempt.quizId))?.passPercent) ?? 100
     const cutoff = attempt.deadlineAt ? attempt.deadlineAt.getTime() + grace * 1000 : Infinity
     const saved = (await repo.answersOf(tx, attempt.id)).filter((a) => a.answeredAt.getTime() <= cutoff)
     const answers = new Map(saved.map((a) => [a.questionId, a.answer as LearnerAnswer]))
@@ -215,9 +222,7 @@ export function createQuizzesService(deps: LearningDeps) {
       passed: result.passed,
       feedback,
     }
-    await repo.finishAttempt(tx, attempt.id, set)
-    const finished: AttemptRow = { ...attempt, ...set }
-    await writeEvent(tx, outbox, learningQuizGraded, {
+    const event = prepareEvent(outbox, learningQuizGraded, {
       aggregateId: attempt.id,
       orgId: attempt.orgId,
       traceparent: meta.traceparent,
@@ -231,6 +236,8 @@ export function createQuizzesService(deps: LearningDeps) {
         passed: result.passed,
       },
     })
+    await repo.finishAttempt(tx, attempt.id, set, event)
+    const finished: AttemptRow = { ...attempt, ...set }
     if (result.passed && attempt.lessonId) {
       const [enrollment] = known.enrollment
         ? [known.enrollment]
@@ -283,13 +290,21 @@ export function createQuizzesService(deps: LearningDeps) {
   }
 
   /**
-   * Draws and freezes an attempt's questions: picks ids (a random draw reads only ids), then copies
-   * the picked bank rows and orders their options, all seeded by the attempt id.
+   * Draws and freezes an attempt's questions: picks ids, then copies the picked bank rows and orders
+   * their options, all seeded by the attempt id. A random draw from a small bank reads the
+   * candidates whole in one statement; from a large one it reads only ids, then the picked rows.
    */
   async function drawFor(tx: Tx, quiz: QuizRow, attemptId: string): Promise<FrozenItem[]> {
     let ids: string[]
+    let read: Map<string, QuestionCopy> | null = null
     if (quiz.drawCount !== null) {
-      const candidates = await repo.drawCandidateIds(tx, quiz.orgId, quiz.courseId, quiz.drawTags)
+      const { ids: candidates, rows } = await repo.drawCandidates(
+        tx,
+        quiz.orgId,
+        quiz.courseId,
+        quiz.drawTags,
+      )
+      read = rows
       if (candidates.length < quiz.drawCount)
         throw new AppError(
           'unprocessable',
@@ -302,9 +317,12 @@ export function createQuizzesService(deps: LearningDeps) {
         shuffleQuestions: quiz.shuffleQuestions,
       })
     }
-    const rows = new Map(
-      (await repo.activeQuestionsByIds(tx, quiz.orgId, quiz.courseId, ids)).map((r) => [r.id, r]),
-    )
+    // A small bank's candidates came whole with the draw; otherwise read only the picked rows.
+    const rows =
+      read ??
+      new Map<string, QuestionCopy>(
+        (await repo.activeQuestionsByIds(tx, quiz.orgId, quiz.courseId, ids)).map((r) => [r.id, r]),
+      )
     const frozen = ids.flatMap((id): FrozenItem[] => {
       const question = rows.get(id)
       if (!question) return [] // archived meanwhile
@@ -560,21 +578,35 @@ export function createQuizzesService(deps: LearningDeps) {
      * option order; schedules the expiry job at deadline + grace, all in one transaction. The
      * unique (quiz, user, attempt_no) key settles concurrent starts: the loser returns the
      * winner's attempt, so neither two in-progress attempts nor one over the limit can exist.
+     *
+     * The checks read everything in one statement before the transaction (`startContext`; under
+     * READ COMMITTED each statement had its own snapshot anyway, and the unique key, not a read,
+     * settles races); the transaction holds the draw, the insert and the expiry job.
      */
     async startAttempt(
       principal: Principal,
       quizId: string,
     ): Promise<{ attempt: AttemptRow; created: boolean; now: Date }> {
+      const found = await repo.startContext(db, {
+        orgId: principal.orgId,
+        userId: principal.userId,
+        quizId,
+      })
+      if (!found) throw new AppError('not_found', 'Quiz not found')
+      const { quiz } = found
+      const enrollment = requireAccess(found.enrollment, found.cohortStartsAt)
+      const snapshot = await loadSnapshot(db, quiz.courseId, enrollment.version)
+      const lesson = quizLesson(snapshot, quiz.id)
+      if (!lesson) throw new AppError('not_found', 'Quiz not found')
+      const missing = lesson.prerequisiteIds.filter((id) => !found.completedLessonIds.has(id))
+      if (missing.length)
+        throw new AppError('forbidden', 'Complete the lessons this quiz requires first', {
+          missingLessonIds: missing,
+        })
+      const ctx = { enrollment, lesson }
       let graded = false
       const result = await db.transaction(async (tx) => {
-        const quiz = await requireLearnerQuiz(tx, principal, quizId)
-        const ctx = await learnerContext(tx, principal, quiz)
-        if (ctx.missingPrerequisites.length)
-          throw new AppError('forbidden', 'Complete the lessons this quiz requires first', {
-            missingLessonIds: ctx.missingPrerequisites,
-          })
-        const attempts = await repo.attemptsOf(tx, principal.orgId, quiz.id, principal.userId)
-        const current = attempts.find((a) => a.status === 'in_progress')
+        const current = found.inProgress
         let existing: AttemptRow | undefined
         if (current) {
           // An overdue attempt is graded first, so it neither blocks a new one nor gets resumed.
@@ -588,14 +620,14 @@ export function createQuizzesService(deps: LearningDeps) {
               'expired',
               locked.now,
               { traceparent: null },
-              { quiz, enrollment: ctx.enrollment },
+              { passPercent: quiz.passPercent, enrollment: ctx.enrollment },
             )
             existing = undefined
             graded = true
           }
         }
         if (existing) return { attempt: existing, created: false }
-        const lastNo = attempts.reduce((n, a) => Math.max(n, a.attemptNo), 0)
+        const lastNo = found.lastAttemptNo
         if (quiz.maxAttempts !== null && lastNo >= quiz.maxAttempts)
           throw new AppError('conflict', `No attempts left: this quiz allows ${quiz.maxAttempts}`)
         const id = newId('qat')
@@ -716,18 +748,22 @@ export function createQuizzesService(deps: LearningDeps) {
      */
     async submitAttempt(principal: Principal, attemptId: string, meta: RequestMeta) {
       const graded = await db.transaction(async (tx) => {
-        const found = await repo.findAttempt(
-          tx,
-          { id: attemptId, orgId: principal.orgId, userId: principal.userId },
-          true,
-        )
+        // The attempt locked, the enrollment and the pass mark in one statement; the answers by
+        // the next one (grade), so saves that held the attempt FOR SHARE until now are counted.
+        const found = await repo.lockAttemptForSubmit(tx, {
+          id: attemptId,
+          orgId: principal.orgId,
+          userId: principal.userId,
+        })
         if (!found) throw new AppError('not_found', 'Attempt not found')
         const { attempt: row, now } = found
         if (row.status !== 'in_progress') throw new AppError('conflict', 'This attempt was already submitted')
-        const { enrollment } = await requireActiveEnrollment(tx, principal, row.courseId, (cohortId) =>
-          repo.cohortStartsAt(tx, principal.orgId, cohortId),
-        )
-        return grade(tx, row, isOverdue(row, now, grace) ? 'expired' : 'submitted', now, meta, { enrollment })
+        const enrollment = requireAccess(found.enrollment, found.cohortStartsAt)
+        await loadSnapshot(tx, row.courseId, enrollment.version) // a 404 as before (cached)
+        return grade(tx, row, isOverdue(row, now, grace) ? 'expired' : 'submitted', now, meta, {
+          enrollment,
+          passPercent: found.passPercent,
+        })
       })
       deps.wakeRelay()
       attemptShapes.delete(attemptId)

@@ -72,12 +72,24 @@ export async function requireActiveEnrollment(
   courseId: string,
   cohortStartsAt: (cohortId: string) => Promise<Date | null> = async () => null,
 ): Promise<{ enrollment: Enrollment; snapshot: CourseSnapshot }> {
-  const enrollment = await findOwnEnrollment(db, principal, courseId)
-  if (!enrollment) throw new AppError('not_found', 'Enrollment not found')
-  const starts = enrollment.cohortId ? await cohortStartsAt(enrollment.cohortId) : null
-  const why = accessProblem(enrollment, starts)
-  if (why) throw new AppError('forbidden', why)
+  const found = await findOwnEnrollment(db, principal, courseId)
+  const enrollment = requireAccess(found, found?.cohortId ? await cohortStartsAt(found.cohortId) : null)
   return { enrollment, snapshot: await loadSnapshot(db, courseId, enrollment.version) }
+}
+
+/**
+ * The checks of `requireActiveEnrollment` for an enrollment the caller read itself (with its
+ * cohort's start, null when none): none → 404; revoked, expired or cohort not started → 403.
+ */
+export function requireAccess(
+  enrollment: Enrollment | null | undefined,
+  cohortStartsAt: Date | null,
+  now = new Date(),
+): Enrollment {
+  if (!enrollment) throw new AppError('not_found', 'Enrollment not found')
+  const why = accessProblem(enrollment, enrollment.cohortId ? cohortStartsAt : null, now)
+  if (why) throw new AppError('forbidden', why)
+  return enrollment
 }
 
 /** True for org admins and platform admins: they manage every course of their organization. */
