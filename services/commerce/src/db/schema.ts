@@ -292,7 +292,7 @@ export const cardExpiries = commerce.table('card_expiries', {
   claimedBy: text('claimed_by'),
   /** The claim lapses then (a run that died frees it). */
   claimedUntil: ts('claimed_until'),
-  /** Provider calls that failed so far; none is made once it reaches CARD_EXPIRY_MAX_ATTEMPTS. */
+  /** Provider calls that failed so far; none is made once it reaches CARD_EXPIRY_CALLS.maxAttempts. */
   attempts: integer('attempts').notNull().default(0),
   /** Not asked again before this time (back-off after a failure). */
   nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
@@ -708,7 +708,7 @@ export const subscriptionCharges = commerce.table(
     claimedBy: text('claimed_by'),
     /** The claim lapses then (a run that died frees it). */
     claimedUntil: ts('claimed_until'),
-    /** Provider calls that got no answer so far; none is made once it reaches RENEWAL_CALL_MAX_ATTEMPTS. */
+    /** Provider calls that got no answer so far; none is made once it reaches RENEWAL_CALLS.maxAttempts. */
     callAttempts: integer('call_attempts').notNull().default(0),
     /** The provider is not asked again before this time (back-off after a call without answer). */
     nextCallAt: ts('next_call_at').notNull().defaultNow(),

@@ -2,6 +2,7 @@ import { and, eq, gt, sql } from 'drizzle-orm'
 import type { DbOrTx, Tx } from '@learnmesh/kernel'
 import { cardExpiries, orders, payments } from '../db/schema.ts'
 import { neverReachedProvider, type PaymentRow } from '../orders/orders.repository.ts'
+import { retryAtSql, type ProviderCallPolicy } from './provider-calls.ts'
 
 /** What a run claims with. */
 export interface ClaimInput {
@@ -98,20 +99,20 @@ export function createCardExpiryRepository() {
     },
     /**
      * Records a failed provider call: one more attempt, the claim given back, not asked again
-     * before `baseMs × 2^(attempts before this one)` (at most `maxMs`). Answers the attempts so far.
+     * before the policy's back-off (`retryAtSql`). Answers the attempts so far.
      */
     async failed(
       db: DbOrTx,
       orderId: string,
       token: string,
       error: string,
-      backoff: { baseMs: number; maxMs: number },
+      policy: ProviderCallPolicy,
     ): Promise<number> {
       const [r] = await db
         .update(cardExpiries)
         .set({
           attempts: sql`${cardExpiries.attempts} + 1`,
-          nextAttemptAt: sql`now() + least(${backoff.baseMs}::bigint * power(2, least(${cardExpiries.attempts}, 30))::bigint, ${backoff.maxMs}::bigint) * interval '1 millisecond'`,
+          nextAttemptAt: retryAtSql(cardExpiries.attempts, policy),
           lastError: error,
           claimedBy: null,
           claimedUntil: null,

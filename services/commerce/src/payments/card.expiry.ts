@@ -5,17 +5,7 @@ import type { CheckoutArea } from '../orders/checkout.area.ts'
 import { createOrdersRepository } from '../orders/orders.repository.ts'
 import { createCardExpiryRepository } from './card-expiry.repository.ts'
 import type { ProviderPaymentResult } from './provider.ts'
-
-/** Orders claimed per run. */
-export const CARD_EXPIRY_BATCH = 50
-/** How long a run's claim holds (a run that died frees its orders after this). */
-export const CARD_EXPIRY_LEASE_MS = 15 * 60_000
-/** Failed provider calls after which an order is no longer tried (logged for a person to look at). */
-export const CARD_EXPIRY_MAX_ATTEMPTS = 8
-/** Back-off after the first failed call; doubles with each failure, at most CARD_EXPIRY_MAX_RETRY_MS. */
-export const CARD_EXPIRY_RETRY_MS = 10 * 60_000
-/** Longest back-off between two attempts. */
-export const CARD_EXPIRY_MAX_RETRY_MS = 6 * 3_600_000
+import { CARD_EXPIRY_CALLS as POLICY, failureOf, isOutage } from './provider-calls.ts'
 
 const ordersRepo = createOrdersRepository()
 const repo = createCardExpiryRepository()
@@ -24,15 +14,6 @@ const PAYABLE = new Set(['pending_payment', 'requires_action'])
 
 /** What a run did, per outcome (`cancelled`, `captured`, `kept`, `skipped`, `busy`, `unreachable`, …). */
 export type ExpiryOutcomes = Record<string, number>
-
-/** A provider failure for logs and `last_error`: its type, code and HTTP status, never its message. */
-export function failureOf(err: unknown): { error: string; status: number | undefined } {
-  const e = (err ?? {}) as { name?: unknown; type?: unknown; code?: unknown; statusCode?: unknown }
-  const status = typeof e.statusCode === 'number' ? e.statusCode : undefined
-  const parts = [e.name, e.type, e.code].filter((p): p is string => typeof p === 'string' && p.length > 0)
-  const error = [...new Set(parts)].join(':').slice(0, 200) || 'error'
-  return { error: status ? `${error} (${status})` : error, status }
-}
 
 /**
  * The abandoned card payment expiry, in three steps so that no transaction is open while the
@@ -45,7 +26,7 @@ export function failureOf(err: unknown): { error: string; status: number | undef
  *    meanwhile is captured (the order ends paid), one still moving is left to its webhook, the
  *    rest are cancelled with the order and its coupons given back.
  * A provider failure changes nothing but the order's attempt count and back-off (bounded by
- * CARD_EXPIRY_MAX_ATTEMPTS); an outage (no answer, 5xx, 429) stops the run's other calls.
+ * CARD_EXPIRY_CALLS.maxAttempts); an outage (no answer, 5xx, 429) stops the run's other calls.
  */
 export function createCardExpiry(deps: CommerceDeps, area: CheckoutArea) {
   const { provider, payments, checkout } = area
@@ -85,15 +66,15 @@ export function createCardExpiry(deps: CommerceDeps, area: CheckoutArea) {
   }
 
   return {
-    /** Step 1, in the job's transaction: claims up to CARD_EXPIRY_BATCH orders for `token`. */
+    /** Step 1, in the job's transaction: claims up to CARD_EXPIRY_CALLS.batch orders for `token`. */
     async claim(tx: Tx, token: string, now = new Date()): Promise<number> {
       const ids = await repo.claim(tx, {
         token,
         provider: provider.name,
         before: new Date(now.getTime() - deps.config.CARD_PAYMENT_WINDOW_HOURS * 3_600_000),
-        leaseMs: CARD_EXPIRY_LEASE_MS,
-        maxAttempts: CARD_EXPIRY_MAX_ATTEMPTS,
-        limit: CARD_EXPIRY_BATCH,
+        leaseMs: POLICY.leaseMs,
+        maxAttempts: POLICY.maxAttempts,
+        limit: POLICY.batch,
       })
       return ids.length
     },
@@ -119,7 +100,7 @@ export function createCardExpiry(deps: CommerceDeps, area: CheckoutArea) {
         }
         // Only the caller that takes the claim asks the provider: never two runs about one order.
         const mine = `${token}/${randomUUID()}`
-        if (!(await repo.take(db, orderId, token, mine, CARD_EXPIRY_LEASE_MS))) {
+        if (!(await repo.take(db, orderId, token, mine, POLICY.leaseMs))) {
           count('lost')
           continue
         }
@@ -132,13 +113,10 @@ export function createCardExpiry(deps: CommerceDeps, area: CheckoutArea) {
           }
         } catch (err) {
           const { error, status: httpStatus } = failureOf(err)
-          const attempts = await repo.failed(db, orderId, mine, error, {
-            baseMs: CARD_EXPIRY_RETRY_MS,
-            maxMs: CARD_EXPIRY_MAX_RETRY_MS,
-          })
-          outage = httpStatus === undefined || httpStatus >= 500 || httpStatus === 429
+          const attempts = await repo.failed(db, orderId, mine, error, POLICY)
+          outage = isOutage(httpStatus)
           count('unreachable')
-          if (attempts >= CARD_EXPIRY_MAX_ATTEMPTS) {
+          if (attempts >= POLICY.maxAttempts) {
             logger.error(
               { orderId, attempts, error },
               'abandoned card payment: provider cancel failed; gave up (the order stays open for a person to settle)',

@@ -10,7 +10,9 @@ import {
 } from '../testing/stripe-server.ts'
 import { checkoutJobs } from '../orders/checkout.jobs.ts'
 import { CARD_EXPIRE_JOB, cardJobs } from './card.jobs.ts'
-import { CARD_EXPIRY_MAX_ATTEMPTS } from './card.expiry.ts'
+import { CARD_EXPIRY_CALLS } from './provider-calls.ts'
+
+const CARD_EXPIRY_MAX_ATTEMPTS = CARD_EXPIRY_CALLS.maxAttempts
 import { startStripeCommerce } from './stripe.test-kit.ts'
 
 let stripe: Awaited<ReturnType<typeof startStripeCommerce>>

@@ -3,7 +3,7 @@ import type { Tx } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
 import { assertTransition } from '../orders/order-state.ts'
 import { createOrdersRepository, type PaymentRow } from '../orders/orders.repository.ts'
-import { failureOf } from '../payments/card.expiry.ts'
+import { failureOf, isOutage, RENEWAL_CALLS as POLICY } from '../payments/provider-calls.ts'
 import type { PaymentsCore } from '../payments/payments.service.ts'
 import type { PaymentProvider, ProviderPaymentResult } from '../payments/provider.ts'
 import {
@@ -12,17 +12,6 @@ import {
   type SubscriptionChargeRow,
   type SubscriptionRow,
 } from './subscriptions.repository.ts'
-
-/** Renewal attempts claimed per run. */
-export const RENEWAL_CALL_BATCH = 50
-/** How long a run's claim holds (a run that died frees its attempts after this). */
-export const RENEWAL_CALL_LEASE_MS = 15 * 60_000
-/** Provider calls without answer after which an attempt is no longer sent (logged for a person). */
-export const RENEWAL_CALL_MAX_ATTEMPTS = 8
-/** Back-off after the first call without answer; doubles each time, at most RENEWAL_CALL_MAX_RETRY_MS. */
-export const RENEWAL_CALL_RETRY_MS = 5 * 60_000
-/** Longest back-off between two calls. */
-export const RENEWAL_CALL_MAX_RETRY_MS = 6 * 3_600_000
 
 const repo = createSubscriptionsRepository()
 const ordersRepo = createOrdersRepository()
@@ -107,13 +96,13 @@ export function createRenewalCharges(
   }
 
   return {
-    /** Step 1, in the job's transaction: claims up to RENEWAL_CALL_BATCH attempts for `token`. */
+    /** Step 1, in the job's transaction: claims up to RENEWAL_CALLS.batch attempts for `token`. */
     async claim(tx: Tx, token: string): Promise<number> {
       const ids = await repo.claimCalls(tx, {
         token,
-        leaseMs: RENEWAL_CALL_LEASE_MS,
-        maxAttempts: RENEWAL_CALL_MAX_ATTEMPTS,
-        limit: RENEWAL_CALL_BATCH,
+        leaseMs: POLICY.leaseMs,
+        maxAttempts: POLICY.maxAttempts,
+        limit: POLICY.batch,
       })
       return ids.length
     },
@@ -131,7 +120,7 @@ export function createRenewalCharges(
         }
         // Only the caller that takes the claim asks the provider: never two runs about one attempt.
         const mine = `${token}/${randomUUID()}`
-        if (!(await repo.takeCall(db, charge.id, token, mine, RENEWAL_CALL_LEASE_MS))) {
+        if (!(await repo.takeCall(db, charge.id, token, mine, POLICY.leaseMs))) {
           out[subId] = 'lost'
           continue
         }
@@ -151,14 +140,11 @@ export function createRenewalCharges(
             })
           } catch (err) {
             const { error, status } = failureOf(err)
-            const calls = await repo.callFailed(db, charge.id, mine, error, {
-              baseMs: RENEWAL_CALL_RETRY_MS,
-              maxMs: RENEWAL_CALL_MAX_RETRY_MS,
-            })
-            outage = status === undefined || status >= 500 || status === 429
+            const calls = await repo.callFailed(db, charge.id, mine, error, POLICY)
+            outage = isOutage(status)
             out[subId] = 'unreachable'
             const fields = { subscriptionId: subId, paymentId: payment.id, calls, error }
-            if (calls >= RENEWAL_CALL_MAX_ATTEMPTS)
+            if (calls >= POLICY.maxAttempts)
               logger.error(
                 fields,
                 'renewal charge: provider unreachable; gave up (left for a person to settle)',

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx, Tx } from '@learnmesh/kernel'
+import { retryAtSql, type ProviderCallPolicy } from '../payments/provider-calls.ts'
 import {
   orders,
   payments,
@@ -294,21 +295,21 @@ export function createSubscriptionsRepository() {
     },
     /**
      * Records a provider call without answer: one more call, the claim given back, not asked again
-     * before `baseMs × 2^(calls before this one)` (at most `maxMs`). Answers the calls so far.
+     * before the policy's back-off (`retryAtSql`). Answers the calls so far.
      */
     async callFailed(
       db: DbOrTx,
       id: string,
       token: string,
       error: string,
-      backoff: { baseMs: number; maxMs: number },
+      policy: ProviderCallPolicy,
     ): Promise<number> {
       const c = subscriptionCharges
       const [r] = await db
         .update(c)
         .set({
           callAttempts: sql`${c.callAttempts} + 1`,
-          nextCallAt: sql`now() + least(${backoff.baseMs}::bigint * power(2, least(${c.callAttempts}, 30))::bigint, ${backoff.maxMs}::bigint) * interval '1 millisecond'`,
+          nextCallAt: retryAtSql(c.callAttempts, policy),
           lastError: error,
           claimedBy: null,
           claimedUntil: null,
