@@ -8,6 +8,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import pg from 'pg'
+import { commitWakeups, notifySql } from './commit-wake.ts'
 
 /** The Drizzle database every repository receives: the same type over PGlite and PostgreSQL. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -45,6 +46,13 @@ export interface Database {
   readonly pglite?: PGlite
   /** The pg pool when on PostgreSQL. */
   readonly pool?: pg.Pool
+  /**
+   * Calls `wake` after each commit in this process whose transaction wrote to `channel`'s outbox
+   * (`writeEvent` / `markOutboxWrite`); returns the unsubscribe. Relays use it instead of a NOTIFY
+   * inside every writing transaction (see commit-wake.ts); with no listener here for a channel, a
+   * coalesced NOTIFY after the commit reaches relays in other processes.
+   */
+  onOutboxCommit(channel: string, wake: () => void): () => void
 }
 
 // BIGINT and NUMERIC come back as strings from pg; timestamps as Date. Keep pg's defaults except
@@ -67,10 +75,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // An idle client died (server restart); the pool replaces it. Queries report their own errors.
     })
     const db = drizzleNodePg(pool) as unknown as Db
+    const wakeups = commitWakeups(db, (channel) => db.execute(notifySql(channel)))
     return {
       kind: 'postgres',
       db,
       pool,
+      onOutboxCommit: wakeups.onOutboxCommit,
       async query<R>(q: SQL) {
         const res = await db.execute(q)
         return (res as unknown as { rows: R[] }).rows
@@ -91,10 +101,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   })
   const db = drizzlePglite(client) as unknown as Db
+  const wakeups = commitWakeups(db, (channel) => db.execute(notifySql(channel)))
   return {
     kind: 'pglite',
     db,
     pglite: client,
+    onOutboxCommit: wakeups.onOutboxCommit,
     async query<R>(q: SQL) {
       const res = await db.execute(q)
       return (res as unknown as { rows: R[] }).rows
@@ -119,20 +131,22 @@ export interface RawStatement {
 }
 
 /**
- * Runs hand-written, parameterized SQL (`$1`, `$2`, …) on the transaction's own connection and
- * returns the rows as the driver gives them (column names as written, no Drizzle mapping): for a
- * hot path where building the query with Drizzle on every call costs more than the query. Values
- * are sent as parameters, never spliced into the text. Both drivers return timestamps as `Date`;
- * cast bigint columns in SQL or convert them with `Number()` (the drivers differ there).
+ * Runs hand-written, parameterized SQL (`$1`, `$2`, …) on the transaction's own connection (or, given
+ * the database, as a statement of its own on any pooled connection) and returns the rows as the
+ * driver gives them (column names as written, no Drizzle mapping): for a hot path where building the
+ * query with Drizzle on every call costs more than the query. Values are sent as parameters, never
+ * spliced into the text. Both drivers return timestamps as `Date`; cast bigint columns in SQL or
+ * convert them with `Number()` (the drivers differ there).
  */
 export async function txQuery<R = Record<string, unknown>>(
-  tx: Tx,
+  tx: DbOrTx,
   statement: RawStatement,
   values: readonly unknown[] = [],
 ): Promise<R[]> {
-  // Drizzle keeps the transaction's connection on its session: a pg PoolClient or a PGlite transaction.
+  // Drizzle keeps the connection on its session: a pg PoolClient (a transaction), the pg Pool (the
+  // database), or PGlite (its transaction or the instance).
   const client = (tx as unknown as { session: { client: unknown } }).session.client
-  if (client instanceof pg.Client) {
+  if (client instanceof pg.Client || client instanceof pg.Pool) {
     const res = await client.query({
       ...(statement.name ? { name: statement.name } : {}),
       text: statement.text,

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
-import Type from 'typebox'
-import { defineEvent, type Envelope } from '@learnmesh/contracts'
+import type { Envelope } from '@learnmesh/contracts'
 import { createTestDatabase, createPostgresTestDatabase, postgresAvailable } from '../testing/database.ts'
-import { inbox, notes, outbox } from '../testing/fixtures/schema.ts'
+import { fixtureMigrations, inbox, noteAdded, notes, outbox } from '../testing/fixtures/schema.ts'
 import { outboxChannel, prepareEvent, writeEvent } from './outbox.ts'
 import { createRelay } from './relay.ts'
 import { createInProcessTransport, PermanentEventError } from './bus.ts'
@@ -12,17 +10,7 @@ import { consume, defineHandler } from './inbox.ts'
 import { createLogger } from '../logger.ts'
 import type { Database } from '../db/database.ts'
 
-const fixture = {
-  service: 'kernel_fixture',
-  folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)),
-}
-const noteAdded = defineEvent({
-  type: 'kernel.note.added',
-  version: 1,
-  producer: 'kernel_fixture',
-  description: 'test event',
-  payload: Type.Object({ id: Type.String() }),
-})
+const fixture = fixtureMigrations
 const logger = createLogger('test', 'silent')
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {

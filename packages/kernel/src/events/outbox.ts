@@ -6,6 +6,7 @@ import type { Static, TSchema } from 'typebox'
 import type { Envelope, EventDefinition } from '@learnmesh/contracts'
 import { uuid7 } from '../ids.ts'
 import type { Tx } from '../db/database.ts'
+import { markOutboxWrite } from '../db/commit-wake.ts'
 import type { OutboxTable } from './tables.ts'
 import { AppError } from '../errors.ts'
 
@@ -57,7 +58,7 @@ export interface EventInput<S extends TSchema> {
  * Writes an event to the service's outbox inside the caller's transaction: the state change and
  * the event commit together or not at all. Only a `Tx` is accepted, so writing an event outside
  * a transaction does not type-check. The payload is validated against the event's schema first.
- * A `pg_notify` on the outbox channel wakes the service's relay when the transaction commits.
+ * The outbox's relays are woken when the transaction commits (`outboxWritten`).
  */
 export async function writeEvent<S extends TSchema>(
   tx: Tx,
@@ -67,12 +68,23 @@ export async function writeEvent<S extends TSchema>(
 ): Promise<Envelope<Static<S>>> {
   const { row, channel } = prepareEvent(outbox, definition, input)
   await tx.insert(outbox).values(row)
-  // Delivered at commit (and only if it commits); repeated notifies in one transaction collapse.
-  await tx.execute(sql`select pg_notify(${channel}, '')`)
+  await outboxWritten(tx, channel)
   return row.envelope
 }
 
-/** An outbox row ready to insert, and the channel to `pg_notify` in the same transaction. */
+/**
+ * Call inside the transaction after inserting outbox rows yourself (a `prepareEvent` hot path): the
+ * outbox's relays are woken once the transaction commits (`Database.onOutboxCommit`). No NOTIFY
+ * inside the transaction: its cluster-wide lock would serialize every writing commit's WAL flush.
+ * Only a transaction not opened through a kernel `Database` falls back to an in-transaction NOTIFY.
+ */
+export async function outboxWritten(tx: Tx, channel: string): Promise<void> {
+  if (markOutboxWrite(tx, channel)) return
+  // Delivered at commit (and only if it commits); repeated notifies in one transaction collapse.
+  await tx.execute(sql`select pg_notify(${channel}, '')`)
+}
+
+/** An outbox row ready to insert, and its outbox's channel (for `outboxWritten` in the same transaction). */
 export interface PreparedEvent<T> {
   row: {
     id: string
@@ -87,8 +99,8 @@ export interface PreparedEvent<T> {
 
 /**
  * What `writeEvent` writes, without writing it: the payload validated (the same `internal` error on
- * a mismatch) and the envelope built. For a hot path that inserts the row and notifies the channel
- * in a statement of its own; it must do both inside the state change's transaction, as writeEvent.
+ * a mismatch) and the envelope built. For a hot path that inserts the row in a statement of its own;
+ * it must insert it inside the state change's transaction and call `outboxWritten`, as writeEvent.
  */
 export function prepareEvent<S extends TSchema>(
   outbox: OutboxTable,

@@ -41,9 +41,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  *   order), so a hot aggregate does not publish one event per pass.
  *   (This relies on writers of one aggregate serialising on the aggregate's row, which they do
  *   whenever they update it: then seq order is commit order per aggregate.)
- * - Wake-up: `writeEvent` issues `pg_notify('learnmesh_outbox_<schema>')`, delivered at commit; the
- *   relay LISTENs (a dedicated connection on PostgreSQL, PGlite's `listen` when embedded) and also
- *   polls every `pollMs` as a fallback.
+ * - Wake-up: a commit in this process that wrote events (`writeEvent` / `outboxWritten`) wakes the
+ *   relay directly (`Database.onOutboxCommit`: no NOTIFY inside writing transactions, whose
+ *   cluster-wide lock would serialize their commits). A process without a relay for the outbox sends
+ *   `pg_notify('learnmesh_outbox_<schema>')` after its commits, which the relay LISTENs for (a
+ *   dedicated connection on PostgreSQL, PGlite's `listen` when embedded). It also polls every
+ *   `pollMs` as a fallback.
  * - Broker down: a failed pass rolls back (rows stay unpublished, the outbox grows) and the relay
  *   backs off exponentially up to `maxBackoffMs`, then drains everything when the broker returns.
  */
@@ -61,7 +64,7 @@ export function createRelay(options: {
   pollMs?: number
   /** Longest pause between attempts while the transport keeps failing; default 30 s. */
   maxBackoffMs?: number
-  /** LISTEN for commits that wrote events (default true). */
+  /** LISTEN for NOTIFYs from other processes that wrote events (default true). */
   listen?: boolean
 }): Relay {
   const { database, schema, transport, logger } = options
@@ -161,6 +164,7 @@ export function createRelay(options: {
 
   const timer = setInterval(wake, pollMs)
   timer.unref()
+  const unsubscribe = database.onOutboxCommit(outboxChannel(schema), wake)
 
   // LISTEN/NOTIFY: a commit that wrote events wakes the relay at once instead of at the next poll.
   const channel = outboxChannel(schema)
@@ -232,6 +236,7 @@ export function createRelay(options: {
     async stop() {
       stopped = true
       clearInterval(timer)
+      unsubscribe()
       clearTimeout(retryTimer)
       clearTimeout(listenRetry)
       await running

@@ -5,8 +5,8 @@ import Type from 'typebox'
 import { createPostgresTestDatabase, createTestDatabase, postgresAvailable } from '../testing/database.ts'
 import { jobs, notes } from '../testing/fixtures/schema.ts'
 import { createLogger } from '../logger.ts'
-import { openDatabase, type Database } from '../db/database.ts'
-import { defineJob, defineRecurring, nextOccurrence, scheduleJob } from './jobs.ts'
+import { openDatabase, txQuery, type Database } from '../db/database.ts'
+import { defineJob, defineRecurring, nextOccurrence, prepareJob, scheduleJob } from './jobs.ts'
 import { createJobRunner, type JobRunner } from './runner.ts'
 
 const fixture = {
@@ -81,6 +81,9 @@ describe('job definitions', () => {
         defineRecurring({ name: 'x', cron: '* * * * *', timezone: 'Mars/Base', handle: async () => {} }),
       ).toThrow(/time zone/)
       expect(() => defineJob({ name: 'Bad Name', handle: async () => {} })).toThrow(/invalid job name/)
+      expect(() => prepareJob(jobs, { name: 'Bad Name', key: 'k' })).toThrow(/invalid job name/)
+      expect(() => prepareJob(jobs, { name: 'notes.bump', key: '' })).toThrow(/1-200/)
+      expect(() => prepareJob(jobs, { name: 'notes.bump', key: 'k'.repeat(201) })).toThrow(/1-200/)
       expect(
         nextOccurrence('0 9 * * *', 'America/New_York', new Date('2026-01-15T12:00:00Z')).toISOString(),
       ).toBe('2026-01-15T14:00:00.000Z')
@@ -116,6 +119,30 @@ for (const [name, enabled, create] of suites) {
         expect(await noteCount(database, 'a')).toBe(0)
         await until(async () => (await noteCount(database, 'a')) === 1)
         expect(Date.now()).toBeGreaterThanOrEqual(runAt.getTime())
+        expect(await rows(database)).toEqual([])
+      })
+
+      it('prepareJob: a job inserted by the caller’s own statement runs, and keeps one pending per key', async () => {
+        const database = await open()
+        await database.db.insert(notes).values({ id: 'p', body: 'x' })
+        const insert = (job: ReturnType<typeof prepareJob>, delayMs: number) =>
+          txQuery(
+            database.db,
+            {
+              name: 'kernel_fixture_prepared_job',
+              text: `${job.insertInto} select $1, $2, $3, $4::jsonb, now() + $5::int * interval '1 millisecond' ${job.conflict}`,
+            },
+            [...job.values, delayMs],
+          )
+        const first = prepareJob(jobs, { name: 'notes.bump', key: 'p1', payload: { id: 'p' } })
+        await insert(first, 300)
+        // Same key while pending: kept, not doubled (as scheduleJob without `replace`).
+        await insert(prepareJob(jobs, { name: 'notes.bump', key: 'p1', payload: { id: 'other' } }), 0)
+        const pending = await rows(database)
+        expect(pending).toHaveLength(1)
+        expect(pending[0]).toMatchObject({ id: first.values[0], key: 'p1', payload: { id: 'p' } })
+        runner(database, [bump])
+        await until(async () => (await noteCount(database, 'p')) === 1)
         expect(await rows(database)).toEqual([])
       })
 

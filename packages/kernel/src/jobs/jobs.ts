@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm'
+import { getTableConfig } from 'drizzle-orm/pg-core'
 import { CronExpressionParser } from 'cron-parser'
 import { Value } from 'typebox/value'
 import type { Static, TSchema } from 'typebox'
 import type { Tx } from '../db/database.ts'
 import { AppError } from '../errors.ts'
 import { uuid7 } from '../ids.ts'
-import { pendingKeyPredicate, type JobsTable } from './tables.ts'
+import { pendingKeyPredicate, pendingKeyPredicateText, type JobsTable } from './tables.ts'
 
 /** How a failing job is retried. */
 export interface RetryPolicy {
@@ -109,6 +110,48 @@ export interface ScheduleInput {
   /** With a key: move the pending job to the new time and payload instead of keeping it. */
   replace?: boolean
 }
+
+/** A keyed one-off job ready to insert from a statement of the caller's (see `prepareJob`). */
+export interface PreparedJob {
+  /**
+   * `insert into <schema>.jobs (id, name, key, payload, run_at)`: follow it with a `select` (or
+   * `values`) of the five values, then `conflict`. Fixed per jobs table, so a statement built from
+   * it can be a named prepared statement.
+   */
+  insertInto: string
+  /** `on conflict ... do nothing`: a job with this key already pending is kept, as `scheduleJob`. */
+  conflict: string
+  /** id, name, key, payload (JSON text for a `::jsonb` parameter), in that order. */
+  values: [id: string, name: string, key: string, payload: string]
+}
+
+/**
+ * What `scheduleJob` inserts for a keyed job, without inserting it: validated the same way, for a
+ * hot path that schedules the job in the same statement as the write it belongs to (a CTE), so the
+ * two are atomic without a transaction of their own. The run time is the caller's SQL expression
+ * (e.g. computed from a row the statement inserts).
+ */
+export function prepareJob(
+  jobs: JobsTable,
+  input: { name: string; key: string; payload?: unknown },
+): PreparedJob {
+  if (!jobName.test(input.name)) throw new AppError('internal', `invalid job name: ${input.name}`)
+  if (input.key.length === 0 || input.key.length > 200) {
+    throw new AppError('internal', 'job key must be 1-200 characters')
+  }
+  let table = preparedTables.get(jobs)
+  if (!table) {
+    const config = getTableConfig(jobs)
+    table = `"${config.schema ?? 'public'}"."${config.name}"`
+    preparedTables.set(jobs, table)
+  }
+  return {
+    insertInto: `insert into ${table} (id, name, key, payload, run_at)`,
+    conflict: `on conflict (name, key) where ${pendingKeyPredicateText} do nothing`,
+    values: [uuid7(), input.name, input.key, JSON.stringify(input.payload ?? {})],
+  }
+}
+const preparedTables = new WeakMap<JobsTable, string>()
 
 /**
  * Schedules a job inside the caller's transaction, so it exists only if the state change that

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, text, timestamp, uniqueIndex, uuid, type PgSchema } from 'drizzle-orm/pg-core'
 
+/** Predicate of the partial unique index on (name, key), as SQL text (for hand-written statements). */
+export const pendingKeyPredicateText = `status = 'pending' and key is not null`
 /** Predicate of the partial unique index on (name, key): only one pending job per key. */
-export const pendingKeyPredicate = sql`status = 'pending' and key is not null`
+export const pendingKeyPredicate = sql.raw(pendingKeyPredicateText)
 
 /**
  * The delayed and recurring jobs of a service, in its own schema. Put `jobs = jobsTable(schema)`

@@ -2,6 +2,7 @@ import {
   AppError,
   newId,
   notFound,
+  outboxWritten,
   prepareEvent,
   type DbOrTx,
   type Principal,
@@ -31,12 +32,7 @@ import {
   recordCheckout as recordSubscriptions,
 } from '../subscriptions/subscriptions.lifecycle.ts'
 import { assertTransition } from './order-state.ts'
-import {
-  checkOutOpenUserCart,
-  checkoutLines,
-  createRelayNotifier,
-  writePaidCheckout,
-} from './checkout.sql.ts'
+import { checkOutOpenUserCart, checkoutLines, writePaidCheckout } from './checkout.sql.ts'
 import {
   createOrdersRepository,
   type NewPaymentRow,
@@ -111,8 +107,6 @@ export function createCheckoutService(
   idempotency: Idempotency = createIdempotency(deps.database),
 ) {
   const db = deps.database.db
-  // The hot path's post-commit NOTIFY (see createRelayNotifier).
-  const notifyRelays = createRelayNotifier(deps.database)
 
   async function detail(orgId: string, orderId: string, handle: DbOrTx = db): Promise<OrderDetail> {
     const order = await ordersRepo.findOrder(handle, orgId, orderId)
@@ -340,8 +334,6 @@ export function createCheckoutService(
     answerTo?: {
       slot: AnswerSlot
       respond: (detail: OrderDetail) => IdempotentResponse<T>
-      /** The outbox channel to NOTIFY after the commit, once writePaidCheckout wrote the order. */
-      notify: string | null
     },
   ): Promise<OrderDetail> {
     const created = await createOrder(
@@ -365,7 +357,7 @@ export function createCheckoutService(
     if (!payment) return { order, items, payments: [], refunds: [] }
     if (!created.written) {
       const detail: OrderDetail = { order, items, payments: [payment], refunds: [] }
-      answerTo!.notify = await writePaidOrder(
+      const channel = await writePaidOrder(
         tx,
         detail,
         created.accounts,
@@ -373,6 +365,7 @@ export function createCheckoutService(
         answerTo!.slot,
         answerTo!.respond(detail),
       )
+      await outboxWritten(tx, channel) // the relays wake after the commit, without a NOTIFY in it
       return detail
     }
     if (payment.status === 'succeeded') {
@@ -510,17 +503,14 @@ export function createCheckoutService(
         )
       }
       let answer: IdempotentResponse<T> | undefined
-      let notify: string | null = null
       const result = await idempotency.runInTx(
         request,
         async (tx, slot) => {
           const answerTo = {
             slot,
             respond: (d: OrderDetail) => (answer = respond(d)),
-            notify: null as string | null,
           }
           const order = await checkoutInTx(tx, principal, input.paymentMethod ?? null, traceparent, answerTo)
-          notify = answerTo.notify
           // A plain paid order's answer was built (and stored) inside writePaidCheckout's statement.
           return answer ?? respond(order)
         },
@@ -529,8 +519,6 @@ export function createCheckoutService(
         { lockKey: `checkout:${principal.orgId}:${principal.userId}` },
       )
       deps.wakeRelay()
-      // After the commit (the event is in the outbox): other replicas' relays too, see createRelayNotifier.
-      if (notify) notifyRelays(notify)
       return result
     },
     /**

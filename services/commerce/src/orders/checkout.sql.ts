@@ -2,8 +2,7 @@
 // sent through the transaction's own connection with `txQuery`, each under a fixed prepared-statement
 // name (PostgreSQL parses and plans it once per connection). Every value is a parameter; lists travel
 // as one JSON parameter (`jsonb_populate_recordset`), so no statement's text depends on the cart.
-import { sql } from 'drizzle-orm'
-import { txQuery, type Database, type PreparedEvent, type Tx } from '@learnmesh/kernel'
+import { txQuery, type PreparedEvent, type Tx } from '@learnmesh/kernel'
 import type { CartLine } from '../carts/carts.repository.ts'
 import type { CartRow } from '../carts/carts.repository.ts'
 import type { OrderItemRow, OrderRow, PaymentRow } from './orders.repository.ts'
@@ -55,7 +54,8 @@ const cartLines = {
 /**
  * Everything a paid checkout writes, in one statement: order, items, payment (succeeded), the ledger
  * transaction claimed once per payment, its escrow holds and entries (only if the claim is new), the
- * outbox row and the Idempotency-Key's stored answer. No NOTIFY here: see `createRelayNotifier`.
+ * outbox row and the Idempotency-Key's stored answer. No NOTIFY: the caller marks the outbox write
+ * (`outboxWritten`), and the relays wake after the commit.
  */
 const paidCheckout = {
   name: 'commerce_hot_paid_checkout',
@@ -337,38 +337,4 @@ export async function writePaidCheckout(tx: Tx, w: PaidCheckoutWrite): Promise<b
     answer.key,
   ])
   return (r?.claimed ?? 0) > 0
-}
-
-/**
- * Wakes every relay of the outbox (other replicas too) after a hot-path commit, outside the
- * transaction. A NOTIFY inside the checkout's transaction would take PostgreSQL's notification-queue
- * lock at commit and hold it through the commit's WAL flush, so every notifying commit in the
- * database would flush one after another (no group commit): the checkout's biggest cost under
- * concurrency. Sent afterwards from the pool (a transaction without writes: no flush), coalesced: at
- * most one in flight, and one more after it when commits arrived meanwhile. The process's own relay
- * is woken directly (`wakeRelay`); if this NOTIFY is lost (crash, database gone), relays still poll.
- */
-export function createRelayNotifier(database: Database): (channel: string) => void {
-  let inFlight = false
-  let pending = false
-  const notify = (channel: string): void => {
-    if (inFlight) {
-      pending = true
-      return
-    }
-    inFlight = true
-    void database
-      .query(sql`select pg_notify(${channel}, '')`)
-      .catch(() => {
-        // Best effort: the relays' polling picks the rows up.
-      })
-      .finally(() => {
-        inFlight = false
-        if (pending) {
-          pending = false
-          notify(channel)
-        }
-      })
-  }
-  return notify
 }

@@ -11,7 +11,15 @@ import {
   sql,
 } from 'drizzle-orm'
 import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core'
-import type { DbOrTx, PreparedEvent, Tx } from '@learnmesh/kernel'
+import {
+  outboxWritten,
+  txQuery,
+  type DbOrTx,
+  type PreparedEvent,
+  type PreparedJob,
+  type RawStatement,
+  type Tx,
+} from '@learnmesh/kernel'
 import {
   attemptAnswers,
   cohorts,
@@ -64,6 +72,31 @@ function ownEnrollmentIn(courseId: AnyPgColumn, q: { orgId: string; userId: stri
 const FULL_DRAW_MAX = 100
 
 /** Questions, quizzes and attempts: Drizzle only, plain rows out. Every query is scoped by org. */
+const insertAttemptColumns = `insert into learning.quiz_attempts
+    (id, org_id, quiz_id, course_id, lesson_id, enrollment_id, user_id, attempt_no, questions, status, started_at, deadline_at)
+  values ($1, $2, $3, $4, $5, $6, $7, $8::int, $9::jsonb, 'in_progress', now(),
+    now() + $10::int * interval '1 second')
+  on conflict do nothing
+  returning started_at, deadline_at`
+const untimedAttempt: RawStatement = { name: 'learning_quiz_attempt_insert', text: insertAttemptColumns }
+let timedAttempt: RawStatement | undefined
+
+/** The attempt insert, and for a timed quiz its expiry job in the same statement (fixed text). */
+function insertAttemptStatement(job: PreparedJob | undefined): RawStatement {
+  if (!job) return untimedAttempt
+  timedAttempt ??= {
+    name: 'learning_quiz_attempt_insert_timed',
+    text: `with attempt as (${insertAttemptColumns}),
+  expiry as (
+    ${job.insertInto}
+    select $12, $13, $14, $15::jsonb, a.deadline_at + $11::int * interval '1 second' from attempt a
+    ${job.conflict}
+  )
+  select started_at, deadline_at from attempt`,
+  }
+  return timedAttempt
+}
+
 export function createQuizzesRepository() {
   return {
     /** The database's clock (deadlines are compared against it, not the app's). */
@@ -331,25 +364,32 @@ export function createQuizzesRepository() {
     },
 
     /**
-     * Inserts an attempt unless (quiz, user, attempt_no) exists: a concurrent start of the same
-     * learner got there first. Deadline = the database's now() + the limit.
+     * Inserts a new attempt and, when it is timed, its expiry job, in ONE statement: atomic without
+     * a transaction (no BEGIN/COMMIT round trips), parsed once per connection (a named prepared
+     * statement). The deadline is the database's `now()` + the limit; the job runs `expiryDelay`
+     * seconds after it. Returns undefined when the (quiz, user, attempt_no) key was taken meanwhile
+     * (a concurrent start won).
      */
     async insertAttempt(
-      tx: Tx,
+      db: DbOrTx,
       row: Omit<typeof quizAttempts.$inferInsert, 'startedAt' | 'deadlineAt'>,
-      timeLimitSeconds: number | null,
+      timed: { limitSeconds: number; job: PreparedJob; expiryDelaySeconds: number } | null,
     ): Promise<AttemptRow | undefined> {
+      const statement = insertAttemptStatement(timed?.job)
       // Only the database-made values come back: the frozen questions are already in memory.
-      const [created] = await tx
-        .insert(quizAttempts)
-        .values({
-          ...row,
-          startedAt: sql`now()`,
-          deadlineAt:
-            timeLimitSeconds === null ? null : sql`now() + ${timeLimitSeconds}::int * interval '1 second'`,
-        })
-        .onConflictDoNothing()
-        .returning({ startedAt: quizAttempts.startedAt, deadlineAt: quizAttempts.deadlineAt })
+      const [created] = await txQuery<{ started_at: Date; deadline_at: Date | null }>(db, statement, [
+        row.id,
+        row.orgId,
+        row.quizId,
+        row.courseId,
+        row.lessonId ?? null,
+        row.enrollmentId,
+        row.userId,
+        row.attemptNo,
+        JSON.stringify(row.questions),
+        timed?.limitSeconds ?? null,
+        ...(timed ? [timed.expiryDelaySeconds, ...timed.job.values] : []),
+      ])
       if (!created) return undefined
       return {
         lessonId: null,
@@ -360,7 +400,8 @@ export function createQuizzesRepository() {
         passed: null,
         feedback: null,
         ...row,
-        ...created,
+        startedAt: new Date(created.started_at),
+        deadlineAt: created.deadline_at === null ? null : new Date(created.deadline_at),
       }
     },
 
@@ -428,8 +469,8 @@ export function createQuizzesRepository() {
 
     /**
      * Stores an attempt's grade and writes its event (prepared by the kernel's `prepareEvent`, as
-     * `writeEvent` would) in one statement: the update, the outbox insert and the relay's
-     * `pg_notify` (delivered at commit) run together inside the caller's transaction.
+     * `writeEvent` would) in one statement inside the caller's transaction; the relay wakes after
+     * the commit (`outboxWritten`).
      */
     async finishAttempt(
       tx: Tx,
@@ -449,7 +490,8 @@ export function createQuizzesRepository() {
           insert into learning.outbox (id, type, version, aggregate_id, org_id, envelope)
           values (${e.id}, ${e.type}, ${e.version}::int, ${e.aggregateId}, ${e.orgId}, ${JSON.stringify(e.envelope)}::jsonb)
         )
-        select pg_notify(${event.channel}, '')`)
+        select 1`)
+      await outboxWritten(tx, event.channel)
     },
 
     /** Attempts at a course's quizzes (editors), oldest first. */

@@ -3,7 +3,7 @@ import {
   AppError,
   newId,
   prepareEvent,
-  scheduleJob,
+  prepareJob,
   type DbOrTx,
   type Principal,
   type Tx,
@@ -294,7 +294,7 @@ export function createQuizzesService(deps: LearningDeps) {
    * their options, all seeded by the attempt id. A random draw from a small bank reads the
    * candidates whole in one statement; from a large one it reads only ids, then the picked rows.
    */
-  async function drawFor(tx: Tx, quiz: QuizRow, attemptId: string): Promise<FrozenItem[]> {
+  async function drawFor(tx: DbOrTx, quiz: QuizRow, attemptId: string): Promise<FrozenItem[]> {
     let ids: string[]
     let read: Map<string, QuestionCopy> | null = null
     if (quiz.drawCount !== null) {
@@ -575,13 +575,14 @@ export function createQuizzesService(deps: LearningDeps) {
     /**
      * Starts an attempt (or returns the one in progress): checks enrollment, that the quiz is a
      * lesson of the learner's version and unlocked, and the attempt limit; freezes the draw and
-     * option order; schedules the expiry job at deadline + grace, all in one transaction. The
+     * option order; inserts the attempt with its expiry job (deadline + grace) atomically. The
      * unique (quiz, user, attempt_no) key settles concurrent starts: the loser returns the
      * winner's attempt, so neither two in-progress attempts nor one over the limit can exist.
      *
-     * The checks read everything in one statement before the transaction (`startContext`; under
-     * READ COMMITTED each statement had its own snapshot anyway, and the unique key, not a read,
-     * settles races); the transaction holds the draw, the insert and the expiry job.
+     * Three statements and no transaction (docs/quizzes.md, "Performance decisions"): the checks
+     * in one (`startContext`), the draw in one, then the attempt and its job in one statement
+     * (`insertAttempt`). Under READ COMMITTED each statement had its own snapshot anyway, and the
+     * unique key, not a read, settles races. Only grading an overdue attempt takes a transaction.
      */
     async startAttempt(
       principal: Principal,
@@ -603,68 +604,72 @@ export function createQuizzesService(deps: LearningDeps) {
         throw new AppError('forbidden', 'Complete the lessons this quiz requires first', {
           missingLessonIds: missing,
         })
-      const ctx = { enrollment, lesson }
-      let graded = false
-      const result = await db.transaction(async (tx) => {
-        const current = found.inProgress
-        let existing: AttemptRow | undefined
-        if (current) {
-          // An overdue attempt is graded first, so it neither blocks a new one nor gets resumed.
-          const overdue = isOverdue(current, new Date(), grace)
-          const locked = await repo.findAttempt(tx, { id: current.id, orgId: principal.orgId }, overdue)
-          existing = locked?.attempt.status === 'in_progress' ? locked.attempt : undefined
-          if (overdue && locked && existing && isOverdue(existing, locked.now, grace)) {
-            await grade(
-              tx,
-              existing,
-              'expired',
-              locked.now,
-              { traceparent: null },
-              { passPercent: quiz.passPercent, enrollment: ctx.enrollment },
-            )
-            existing = undefined
-            graded = true
-          }
-        }
-        if (existing) return { attempt: existing, created: false }
-        const lastNo = found.lastAttemptNo
-        if (quiz.maxAttempts !== null && lastNo >= quiz.maxAttempts)
-          throw new AppError('conflict', `No attempts left: this quiz allows ${quiz.maxAttempts}`)
-        const id = newId('qat')
-        const questions = await drawFor(tx, quiz, id)
-        const attempt = await repo.insertAttempt(
-          tx,
-          {
-            id,
-            orgId: principal.orgId,
-            quizId: quiz.id,
-            courseId: quiz.courseId,
-            lessonId: ctx.lesson.id,
-            enrollmentId: ctx.enrollment.id,
-            userId: principal.userId,
-            attemptNo: lastNo + 1,
-            questions,
-            status: 'in_progress',
-          },
-          quiz.timeLimitSeconds,
-        )
-        if (!attempt) return undefined // a concurrent start won; its attempt is read after this commits
-        if (attempt.deadlineAt)
-          await scheduleJob(tx, jobs, {
-            name: EXPIRE_ATTEMPT_JOB,
-            key: attempt.id,
-            // One second after the last moment a save or submission is accepted.
-            runAt: new Date(attempt.deadlineAt.getTime() + (grace + 1) * 1000),
-            payload: { attemptId: attempt.id },
-          })
-        return { attempt, created: true }
-      })
-      if (graded) deps.wakeRelay()
-      const now = new Date()
-      if (result) {
-        if (result.created) rememberShapes(result.attempt)
-        return { ...result, now }
+      const current = found.inProgress
+      if (current && !isOverdue(current, new Date(), grace)) {
+        // Resume: a plain read, no transaction (the attempt is the learner's and in progress).
+        const open = await repo.findAttempt(db, { id: current.id, orgId: principal.orgId })
+        if (open?.attempt.status === 'in_progress')
+          return { attempt: open.attempt, created: false, now: new Date() }
+      } else if (current) {
+        // An overdue attempt is graded first, so it neither blocks a new one nor gets resumed.
+        const resumed = await db.transaction(async (tx) => {
+          const locked = await repo.findAttempt(tx, { id: current.id, orgId: principal.orgId }, true)
+          if (locked?.attempt.status !== 'in_progress') return undefined
+          // By the database's clock it may still be open (a runner clock ahead of it): resume it.
+          if (!isOverdue(locked.attempt, locked.now, grace)) return locked.attempt
+          await grade(
+            tx,
+            locked.attempt,
+            'expired',
+            locked.now,
+            { traceparent: null },
+            { passPercent: quiz.passPercent, enrollment },
+          )
+          return undefined
+        })
+        if (resumed) return { attempt: resumed, created: false, now: new Date() }
+        deps.wakeRelay()
       }
+      const lastNo = found.lastAttemptNo
+      if (quiz.maxAttempts !== null && lastNo >= quiz.maxAttempts)
+        throw new AppError('conflict', `No attempts left: this quiz allows ${quiz.maxAttempts}`)
+      // The draw reads the bank (no transaction: one statement), then the attempt and its expiry
+      // job go in one statement, atomic on its own.
+      const id = newId('qat')
+      const questions = await drawFor(db, quiz, id)
+      const attempt = await repo.insertAttempt(
+        db,
+        {
+          id,
+          orgId: principal.orgId,
+          quizId: quiz.id,
+          courseId: quiz.courseId,
+          lessonId: lesson.id,
+          enrollmentId: enrollment.id,
+          userId: principal.userId,
+          attemptNo: lastNo + 1,
+          questions,
+          status: 'in_progress',
+        },
+        quiz.timeLimitSeconds === null
+          ? null
+          : {
+              limitSeconds: quiz.timeLimitSeconds,
+              // One second after the last moment a save or submission is accepted.
+              expiryDelaySeconds: grace + 1,
+              job: prepareJob(jobs, {
+                name: EXPIRE_ATTEMPT_JOB,
+                key: id,
+                payload: { attemptId: id },
+              }),
+            },
+      )
+      const now = new Date()
+      if (attempt) {
+        rememberShapes(attempt)
+        return { attempt, created: true, now }
+      }
+      // A concurrent start won: its attempt is committed, read it.
       const winner = (await repo.attemptsOf(db, principal.orgId, quizId, principal.userId)).find(
         (a) => a.status === 'in_progress',
       )
