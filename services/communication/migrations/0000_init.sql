@@ -173,6 +173,15 @@ CREATE TABLE "communication"."notifications" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "communication"."org_group_departures" (
+	"org_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"conversation_id" text NOT NULL,
+	"last_read_message_id" text,
+	"departed_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "org_group_departures_org_id_user_id_conversation_id_pk" PRIMARY KEY("org_id","user_id","conversation_id")
+);
+--> statement-breakpoint
 CREATE TABLE "communication"."org_members" (
 	"org_id" text NOT NULL,
 	"user_id" text NOT NULL,

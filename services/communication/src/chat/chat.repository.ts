@@ -5,6 +5,7 @@ import {
   conversations,
   courseEnrollments,
   messages,
+  orgGroupDepartures,
   orgMembers,
   people,
 } from '../db/schema.ts'
@@ -242,6 +243,66 @@ export const chatRepository = {
       )
       .orderBy(asc(conversations.id))
     return rows.map((r) => r.id)
+  },
+
+  /** Remembers that `userId` went out of a group because of their removal from the org (kept once). */
+  async recordOrgDeparture(db: DbOrTx, row: typeof orgGroupDepartures.$inferInsert) {
+    await db.insert(orgGroupDepartures).values(row).onConflictDoNothing()
+  },
+
+  /**
+   * Takes (deletes and returns) the groups of an org `userId` went out of because of their removal
+   * from it, those that still exist as groups of the org, by id; rows of groups gone meanwhile go too.
+   */
+  async takeOrgDepartures(
+    db: DbOrTx,
+    orgId: string,
+    userId: string,
+  ): Promise<{ conversationId: string; lastReadMessageId: string | null }[]> {
+    const rows = await db
+      .delete(orgGroupDepartures)
+      .where(and(eq(orgGroupDepartures.orgId, orgId), eq(orgGroupDepartures.userId, userId)))
+      .returning({
+        conversationId: orgGroupDepartures.conversationId,
+        lastReadMessageId: orgGroupDepartures.lastReadMessageId,
+      })
+    if (rows.length === 0) return []
+    const groups = await db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(
+        and(
+          inArray(
+            conversations.id,
+            rows.map((r) => r.conversationId),
+          ),
+          eq(conversations.orgId, orgId),
+          eq(conversations.kind, 'group'),
+        ),
+      )
+    const alive = new Set(groups.map((g) => g.id))
+    return rows
+      .filter((r) => alive.has(r.conversationId))
+      .sort((a, b) => (a.conversationId < b.conversationId ? -1 : 1))
+  },
+
+  /** Puts someone back in a conversation with their earlier read mark; false when they are in it already. */
+  async restoreParticipant(
+    db: DbOrTx,
+    row: {
+      conversationId: string
+      orgId: string
+      userId: string
+      role: string
+      lastReadMessageId: string | null
+    },
+  ): Promise<boolean> {
+    const rows = await db
+      .insert(conversationParticipants)
+      .values(row)
+      .onConflictDoNothing()
+      .returning({ userId: conversationParticipants.userId })
+    return rows.length > 0
   },
 
   /** Whether `userId` is in `conversationId` (a read outside a consumer's transaction, after commit). */

@@ -161,7 +161,8 @@ describe('chat over HTTP', () => {
       const owner = t.user(['instructor'])
       const a = t.user()
       const b = t.user()
-      for (const u of [owner, a, b]) await t.person(u)
+      await t.person(owner, 'Ivy Instructor')
+      for (const u of [a, b]) await t.person(u)
       // Members of a group are the creator's contacts (here: learners of their lessons).
       for (const u of [a, b]) await t.lesson(owner, u)
       const res = await t.call(owner, 'POST', '/conversations/group', {
@@ -171,6 +172,19 @@ describe('chat over HTTP', () => {
       expect(res.statusCode).toBe(201)
       expect(res.json().participantIds).toHaveLength(3)
       expect((await send(b, res.json().id, 'hi all')).statusCode).toBe(201)
+      // Its history starts with its creation, which nobody counts as unread.
+      const history = (await t.call(a, 'GET', `/conversations/${res.json().id}/messages`)).json().items
+      expect(history.map((m: { body: string }) => m.body)).toEqual([
+        'hi all',
+        'Ivy Instructor created the group “Study group”',
+      ])
+      expect(history[1]).toMatchObject({
+        kind: 'system',
+        senderId: owner.userId,
+        event: { type: 'created', actor: { userId: owner.userId }, users: [], title: 'Study group' },
+      })
+      const listed = (await t.call(a, 'GET', '/conversations')).json().items[0]
+      expect(listed).toMatchObject({ id: res.json().id, unreadCount: 1, lastMessageId: history[0].id })
     })
 
     it('lets org staff put any member of their org in a group', async () => {
@@ -227,7 +241,13 @@ describe('chat over HTTP', () => {
       const res = await group(w.tutor, [w.learner.userId, w.stranger.userId])
       expect(res.statusCode).toBe(404)
       expect(res.headers['content-type']).toContain('application/problem+json')
-      expect(res.json()).toMatchObject({ code: 'not_found', missing: [w.stranger.userId] })
+      expect(res.json()).toMatchObject({
+        code: 'not_found',
+        reason: 'not_a_contact',
+        missing: [w.stranger.userId],
+      })
+      expect(res.json().detail).toMatch(/^You can only add your contacts to a group, such as /)
+      expect(res.json().detail).not.toContain('/')
       for (const u of [w.tutor, w.learner, w.stranger])
         expect((await t.call(u, 'GET', '/conversations')).json().items).toEqual([])
     })

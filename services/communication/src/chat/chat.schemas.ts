@@ -58,15 +58,15 @@ export const MessageSchema = Type.Object({
   event: Type.Union([
     Type.Object({
       /**
-       * member_added | member_removed | member_left | left_org | removed_from_org | renamed |
-       * owner_changed | role_changed
+       * created | member_added | member_removed | member_left | left_org | removed_from_org |
+       * rejoined | renamed | owner_changed | role_changed
        */
       type: Type.String(),
-      /** Who did it (member_left, left_org, removed_from_org: who went; owner_changed passed on: the heir). */
+      /** Who did it (member_left, left_org, removed_from_org: who went; rejoined: who came back; owner_changed passed on: the heir). */
       actor: SystemPerson,
       /** Who was added, removed, became owner, or changed role. */
       users: Type.Array(SystemPerson),
-      /** renamed: the new title. */
+      /** created: the group's name; renamed: the new title. */
       title: Type.Optional(Type.String()),
       /** role_changed: the new role. */
       role: Type.Optional(Type.String()),

@@ -166,6 +166,8 @@ function namesInWords(people: Person[]): string {
 function systemText(e: ChatSystemEvent): string {
   const who = named(e.actor)
   switch (e.type) {
+    case 'created':
+      return e.title ? `${who} created the group “${e.title}”` : `${who} created the group`
     case 'member_added':
       return `${who} added ${namesInWords(e.users)}`
     case 'member_removed':
@@ -176,6 +178,8 @@ function systemText(e: ChatSystemEvent): string {
       return `${who} left the organization`
     case 'removed_from_org':
       return `${who} was removed from the organization`
+    case 'rejoined':
+      return `${who} rejoined`
     case 'renamed':
       return `${who} renamed the group to “${e.title ?? ''}”`
     case 'owner_changed':
@@ -284,10 +288,26 @@ function announceGroupChange(
   realtime.toConversation(conversationId, 'conversation:updated', { conversationId })
 }
 
+/** Once a consumer's transaction is committed (its first system message readable), `then` runs. */
+function afterConsumerCommit(
+  deps: CommunicationDeps,
+  conversationId: string,
+  written: MessageRow[],
+  then: () => void,
+) {
+  const first = written[0]
+  if (!first) return
+  deps.realtime.whenCommitted(
+    async () => (await repo.message(deps.database.db, conversationId, first.id)) !== null,
+    then,
+  )
+}
+
 /**
  * identity.membership.changed `removed`, inside the consumer's transaction: the person goes out of
  * every group of the org as if they had left (`removed_from_org`, or `left_org` when they left the
- * org themselves), ownership passing on. Groups are locked one at a time in id order (no deadlock
+ * org themselves), ownership passing on; each group is remembered (`org_group_departures`, with
+ * their read mark) for `rejoinOrgGroups`. Groups are locked one at a time in id order (no deadlock
  * with another removal). Once the transaction is committed, they and the groups hear it live.
  */
 export async function leaveOrgGroups(
@@ -300,13 +320,74 @@ export async function leaveOrgGroups(
   for (const conversationId of await repo.groupsOf(tx, orgId, userId)) {
     await repo.lockConversation(tx, conversationId)
     const everyone = await repo.participantDetails(tx, [conversationId])
-    const written = await departGroup(tx, deps.now(), orgId, conversationId, everyone, userId, why)
-    const first = written[0]
-    if (!first) continue
-    deps.realtime.whenCommitted(
-      async () => (await repo.message(deps.database.db, conversationId, first.id)) !== null,
-      () => announceGroupChange(deps.realtime, conversationId, written, [userId]),
+    const now = deps.now()
+    const written = await departGroup(tx, now, orgId, conversationId, everyone, userId, why)
+    if (written.length === 0) continue
+    await repo.recordOrgDeparture(tx, {
+      orgId,
+      userId,
+      conversationId,
+      lastReadMessageId: everyone.find((p) => p.userId === userId)?.lastReadMessageId ?? null,
+      departedAt: now,
+    })
+    afterConsumerCommit(deps, conversationId, written, () =>
+      announceGroupChange(deps.realtime, conversationId, written, [userId]),
     )
+  }
+}
+
+/**
+ * identity.membership.changed `joined` after a removal, inside the consumer's transaction: the
+ * person is put back in the groups of the org they went out of because of that removal
+ * (`leaveOrgGroups`) and that are still groups of the org, as a member with their earlier read
+ * mark, and each reads "Bob rejoined" (`rejoined`). A group left empty meanwhile gets them as its
+ * owner ("Bob is now the owner"); a group full meanwhile (GROUP_MAX_PARTICIPANTS) is skipped. The
+ * remembered departures are consumed: a redelivered or repeated "joined" restores nothing more.
+ * Groups are locked one at a time in id order. Once committed, their connections join the rooms
+ * and hear `conversation:added`; the rooms get the messages and `conversation:updated`.
+ */
+export async function rejoinOrgGroups(
+  tx: Tx,
+  deps: CommunicationDeps,
+  orgId: string,
+  userId: string,
+): Promise<void> {
+  const departures = await repo.takeOrgDepartures(tx, orgId, userId)
+  if (departures.length === 0) return
+  const name = (await repo.displayNames(tx, orgId, [userId])).get(userId) ?? null
+  const me: Person = { userId, displayName: name }
+  for (const d of departures) {
+    const conversationId = d.conversationId
+    await repo.lockConversation(tx, conversationId)
+    const everyone = await repo.participantDetails(tx, [conversationId])
+    if (everyone.some((p) => p.userId === userId) || everyone.length >= GROUP_MAX_PARTICIPANTS) continue
+    const owner = everyone.length === 0
+    const back = await repo.restoreParticipant(tx, {
+      conversationId,
+      orgId,
+      userId,
+      role: owner ? 'owner' : 'member',
+      lastReadMessageId: d.lastReadMessageId,
+    })
+    if (!back) continue
+    const now = deps.now()
+    const written = [
+      await writeSystemMessage(tx, now, orgId, conversationId, { type: 'rejoined', actor: me, users: [] }),
+    ]
+    if (owner) {
+      written.push(
+        await writeSystemMessage(tx, now, orgId, conversationId, {
+          type: 'owner_changed',
+          actor: me,
+          users: [me],
+        }),
+      )
+    }
+    afterConsumerCommit(deps, conversationId, written, () => {
+      deps.realtime.joinConversation([userId], conversationId)
+      deps.realtime.toUser(userId, 'conversation:added', { conversationId })
+      announceGroupChange(deps.realtime, conversationId, written)
+    })
   }
 }
 
@@ -436,7 +517,11 @@ export function createChatService(deps: CommunicationDeps) {
   /** Direct conversations follow the contacts rule: someone you have no reason to know stays unreachable. */
   async function requireContact(actor: ChatActor, otherId: string) {
     if ((await notContacts(actor, [otherId])).length > 0) {
-      throw new AppError('not_found', 'You can only message your contacts (see /contacts)')
+      throw new AppError(
+        'not_found',
+        'You can only message your contacts, such as your tutors, learners, instructors and people you already talk to',
+        { reason: 'not_a_contact' },
+      )
     }
   }
 
@@ -448,9 +533,11 @@ export function createChatService(deps: CommunicationDeps) {
   async function requireContacts(actor: ChatActor, userIds: string[]) {
     const missing = await notContacts(actor, userIds)
     if (missing.length > 0) {
-      throw new AppError('not_found', 'You can only add your contacts to a group (see /contacts)', {
-        missing,
-      })
+      throw new AppError(
+        'not_found',
+        'You can only add your contacts to a group, such as your tutors, learners, instructors and people you already talk to',
+        { reason: 'not_a_contact', missing },
+      )
     }
   }
 
@@ -487,12 +574,13 @@ export function createChatService(deps: CommunicationDeps) {
     async createGroup(actor: ChatActor, title: string, memberIds: string[]): Promise<ConversationView> {
       const others = [...new Set(memberIds)].filter((id) => id !== actor.userId)
       await requireContacts(actor, others)
-      const row = await db.transaction(async (tx) => {
+      const name = title.trim()
+      const { row, created } = await db.transaction(async (tx) => {
         const c = (await repo.insertConversation(tx, {
           id: newId('cnv'),
           orgId: actor.orgId,
           kind: 'group',
-          title: title.trim(),
+          title: name,
           createdBy: actor.userId,
           createdAt: deps.now(),
         }))!
@@ -500,9 +588,17 @@ export function createChatService(deps: CommunicationDeps) {
           { userId: actor.userId, role: 'owner' },
           ...others.map((userId) => ({ userId, role: 'member' })),
         ])
-        return c
+        const names = await repo.displayNames(tx, actor.orgId, [actor.userId])
+        const written = await systemMessage(tx, actor, c.id, {
+          type: 'created',
+          actor: { userId: actor.userId, displayName: names.get(actor.userId) ?? null },
+          users: [],
+          title: name,
+        })
+        return { row: { ...c, lastMessageId: written.id }, created: written }
       })
       announce(row.id, [actor.userId, ...others])
+      realtime.toConversation(row.id, 'message:new', presentMessage(created))
       return view(actor, row)
     },
 

@@ -161,6 +161,12 @@ describe('chat contacts (GET /contacts)', () => {
       expect((await contacts(w.lea, '?q=Sam%20Stranger')).items).toEqual([])
       const res = await t.call(w.lea, 'POST', '/conversations/direct', { userId: w.sam.userId })
       expect(res.statusCode).toBe(404)
+      // Plain words (no API path); the same answer as for someone who does not exist.
+      expect(res.json()).toMatchObject({ code: 'not_found', reason: 'not_a_contact' })
+      expect(res.json().detail).toMatch(/^You can only message your contacts, such as /)
+      expect(res.json().detail).not.toContain('/')
+      const nobody = await t.call(w.lea, 'POST', '/conversations/direct', { userId: newId('usr') })
+      expect({ ...nobody.json(), requestId: null }).toEqual({ ...res.json(), requestId: null })
       // Fellow learners of a course are not each other's contacts either.
       expect(labels(await contacts(w.sam))).toEqual({
         'Ivy Instructor': ['Instructor of Algebra I'],

@@ -38,6 +38,26 @@ describe('group changes over Socket.IO', () => {
       expect((await arriving).body).toBe('Welcome Cat')
     })
 
+    it('tells the people of a new group, live, that it was created', async () => {
+      const w = await world()
+      const added = next<{ conversationId: string }>(w.sc, 'conversation:added')
+      const told = next<Msg & { event: unknown }>(w.sc, 'message:new')
+      const created = await t.call(w.olga, 'POST', '/conversations/group', {
+        title: ' Field trip ',
+        memberIds: [w.cat.userId],
+      })
+      expect(created.statusCode).toBe(201)
+      const id = created.json().id as string
+      expect(await added).toEqual({ conversationId: id })
+      expect(await told).toMatchObject({
+        conversationId: id,
+        kind: 'system',
+        body: 'Olga Owner created the group “Field trip”',
+        event: { type: 'created', actor: { userId: w.olga.userId }, users: [], title: 'Field trip' },
+      })
+      expect(created.json().lastMessageId).toBe((await told).id)
+    })
+
     it('tells the members of a rename', async () => {
       const w = await world()
       const updated = next<{ conversationId: string }>(w.sb, 'conversation:updated')

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { eq } from 'drizzle-orm'
 import { newId } from '@learnmesh/kernel'
+import { conversationParticipants, conversations, orgGroupDepartures } from '../db/schema.ts'
+import { GROUP_MAX_PARTICIPANTS } from './chat.schemas.ts'
 import { at, useTestCommunication, type TestUser } from '../test-helpers.ts'
 import { connectedGroupWorld, useChatTestKit, groupWorld, next, request, silence } from './chat.test-kit.ts'
 
@@ -204,9 +207,10 @@ describe('a member removed from the organization leaves its groups (identity.mem
         }[]
       ).map((p) => [p.userId, p.role]),
     )
+  /** The group's system lines since its creation, oldest first. */
   const systemBodies = async (u: TestUser, id: string) =>
     ((await t.call(u, 'GET', `/conversations/${id}/messages`)).json().items as Msg[])
-      .filter((m) => m.kind === 'system')
+      .filter((m) => m.kind === 'system' && m.event?.type !== 'created')
       .map((m) => m.body)
       .reverse()
   const groupIds = async (u: TestUser) =>
@@ -214,21 +218,41 @@ describe('a member removed from the organization leaves its groups (identity.mem
       .filter((c) => c.kind === 'group')
       .map((c) => c.id)
 
+  /**
+   * Runs `change` (about Ben) with everyone listening: Ben hears `hisEvent`, Ann the system line
+   * (`type`, `body`, Ben its actor), Olga `conversation:updated`.
+   */
+  async function heardLive(
+    w: Awaited<ReturnType<typeof world>>,
+    hisEvent: string,
+    type: string,
+    body: string,
+    change: () => Promise<unknown>,
+  ) {
+    const his = next<{ conversationId: string }>(w.sb, hisEvent)
+    const told = next<Msg>(w.sa, 'message:new')
+    const updated = next<{ conversationId: string }>(w.so, 'conversation:updated')
+    await change()
+    expect(await his).toEqual({ conversationId: w.id })
+    expect(await told).toMatchObject({
+      conversationId: w.id,
+      kind: 'system',
+      body,
+      event: { type, actor: { userId: w.ben.userId }, users: [] },
+    })
+    expect(await updated).toEqual({ conversationId: w.id })
+  }
+
   describe('happy', () => {
     it('takes them out of the group as if they had left; they and the others hear it live', async () => {
       const w = await world()
-      const removed = next<{ conversationId: string }>(w.sb, 'conversation:removed')
-      const told = next<Msg>(w.sa, 'message:new')
-      const updated = next<{ conversationId: string }>(w.so, 'conversation:updated')
-      await membership(w.ben, 'removed', at(-10), { by: w.ada })
-      expect(await removed).toEqual({ conversationId: w.id })
-      expect(await told).toMatchObject({
-        conversationId: w.id,
-        kind: 'system',
-        body: 'Ben Member was removed from the organization',
-        event: { type: 'removed_from_org', actor: { userId: w.ben.userId }, users: [] },
-      })
-      expect(await updated).toEqual({ conversationId: w.id })
+      await heardLive(
+        w,
+        'conversation:removed',
+        'removed_from_org',
+        'Ben Member was removed from the organization',
+        () => membership(w.ben, 'removed', at(-10), { by: w.ada }),
+      )
       expect(await roles(w.ann, w.id)).toEqual({ [w.olga.userId]: 'owner', [w.ann.userId]: 'member' })
       expect((await t.call(w.ben, 'GET', `/conversations/${w.id}`)).statusCode).toBe(404)
       expect(await groupIds(w.ben)).toEqual([])
@@ -299,17 +323,12 @@ describe('a member removed from the organization leaves its groups (identity.mem
       expect(await systemBodies(w.olga, w.id)).toEqual([])
     })
 
-    it('joining again (or a late older "joined") does not put them back: the group adds them again', async () => {
+    it('a late older "joined" does not put them back; the newer one does', async () => {
       const w = await world()
       await membership(w.ben, 'removed', at(-20), { by: w.ada })
       await membership(w.ben, 'joined', at(-60))
       expect(await groupIds(w.ben)).toEqual([])
       await membership(w.ben, 'joined', at(-10))
-      expect(await groupIds(w.ben)).toEqual([])
-      const added = await t.call(w.olga, 'POST', `/conversations/${w.id}/participants`, {
-        userIds: [w.ben.userId],
-      })
-      expect(added.statusCode).toBe(200)
       expect(await groupIds(w.ben)).toEqual([w.id])
     })
   })
@@ -340,6 +359,171 @@ describe('a member removed from the organization leaves its groups (identity.mem
       await membership({ ...w.ben, orgId: elsewhere.orgId }, 'removed', at(-10), { by: elsewhere.ada })
       expect(await quiet).toBe(true)
       expect(await roles(w.ann, w.id)).toHaveProperty(w.ben.userId, 'member')
+    })
+  })
+
+  describe('joining again: back in the groups the removal took them out of', () => {
+    /** Ann's message in the group; returns its id. */
+    const say = async (u: TestUser, id: string, body: string) =>
+      (
+        await t.call(u, 'POST', `/conversations/${id}/messages`, { body, clientMessageId: newId('cm') })
+      ).json().id as string
+    const newGroup = async (owner: TestUser, title: string, members: TestUser[]) =>
+      (
+        await t.call(owner, 'POST', '/conversations/group', {
+          title,
+          memberIds: members.map((m) => m.userId),
+        })
+      ).json().id as string
+
+    describe('happy', () => {
+      it('puts them back as a member; they hear it, the group reads "rejoined", live', async () => {
+        const w = await world()
+        const removed = next(w.sb, 'conversation:removed')
+        const removalTold = next(w.sa, 'message:new')
+        await membership(w.ben, 'removed', at(-20), { by: w.ada })
+        await Promise.all([removed, removalTold])
+        await heardLive(w, 'conversation:added', 'rejoined', 'Ben Member rejoined', () =>
+          membership(w.ben, 'joined', at(-10)),
+        )
+        expect(await roles(w.ben, w.id)).toHaveProperty(w.ben.userId, 'member')
+        expect(await groupIds(w.ben)).toEqual([w.id])
+        expect(await systemBodies(w.olga, w.id)).toEqual([
+          'Ben Member was removed from the organization',
+          'Ben Member rejoined',
+        ])
+        // Their connection is in the room again.
+        const arriving = next<Msg>(w.sb, 'message:new')
+        await say(w.ann, w.id, 'Welcome back')
+        expect((await arriving).body).toBe('Welcome back')
+      })
+
+      it('keeps their read mark: what was written while they were away is unread', async () => {
+        const w = await world()
+        const seen = await say(w.ann, w.id, 'Before')
+        await t.call(w.ben, 'POST', `/conversations/${w.id}/read`, { messageId: seen })
+        await membership(w.ben, 'removed', at(-20), { by: w.ada })
+        await say(w.ann, w.id, 'While you were away')
+        await membership(w.ben, 'joined', at(-10))
+        const [mine] = (await t.call(w.ben, 'GET', '/conversations')).json().items as {
+          unreadCount: number
+          lastReadMessageId: string
+        }[]
+        expect(mine).toMatchObject({ unreadCount: 1, lastReadMessageId: seen })
+      })
+
+      it('an owner is back as a member: the group stays with its new owner', async () => {
+        const w = await world()
+        await t.call(w.olga, 'PATCH', `/conversations/${w.id}/participants/${w.ann.userId}`, {
+          role: 'admin',
+        })
+        await membership(w.olga, 'removed', at(-20), { by: w.ada })
+        await membership(w.olga, 'joined', at(-10))
+        expect(await roles(w.ann, w.id)).toEqual({
+          [w.ann.userId]: 'owner',
+          [w.ben.userId]: 'member',
+          [w.olga.userId]: 'member',
+        })
+      })
+
+      it('someone who left the organization themselves is back too', async () => {
+        const w = await world()
+        await membership(w.ann, 'removed', at(-20))
+        await membership(w.ann, 'joined', at(-10))
+        expect(await groupIds(w.ann)).toEqual([w.id])
+        expect(await systemBodies(w.olga, w.id)).toEqual([
+          'Ann Member left the organization',
+          'Ann Member rejoined',
+        ])
+      })
+
+      it('the first one back in a group left empty is its owner', async () => {
+        const w = await world()
+        for (const u of [w.ann, w.ben, w.olga]) await membership(u, 'removed', at(-30), { by: w.ada })
+        await membership(w.ben, 'joined', at(-10))
+        expect(await roles(w.ben, w.id)).toEqual({ [w.ben.userId]: 'owner' })
+        expect((await systemBodies(w.ben, w.id)).slice(-2)).toEqual([
+          'Ben Member rejoined',
+          'Ben Member is now the owner',
+        ])
+        await membership(w.ann, 'joined', at(-5))
+        expect(await roles(w.ben, w.id)).toEqual({ [w.ben.userId]: 'owner', [w.ann.userId]: 'member' })
+      })
+    })
+
+    describe('errors', () => {
+      it('a redelivered or repeated "joined" puts them back once', async () => {
+        const w = await world()
+        await membership(w.ben, 'removed', at(-20), { by: w.ada })
+        const id = newId('evt')
+        const when = at(-10)
+        const added = next(w.sb, 'conversation:added')
+        await membership(w.ben, 'joined', when, { id })
+        await added
+        const noMore = silence(w.sb, 'conversation:added', 500)
+        await membership(w.ben, 'joined', when, { id })
+        await membership(w.ben, 'joined', at(-5))
+        expect(await noMore).toBe(true)
+        expect(await systemBodies(w.olga, w.id)).toEqual([
+          'Ben Member was removed from the organization',
+          'Ben Member rejoined',
+        ])
+        expect(Object.keys(await roles(w.olga, w.id))).toHaveLength(3)
+      })
+
+      it('not the groups they left, or were removed from, themselves', async () => {
+        const w = await world()
+        const removedByOwner = await newGroup(w.olga, 'Removed by Olga', [w.ben, w.ann])
+        const kept = await newGroup(w.olga, 'Kept', [w.ben])
+        await t.call(w.ben, 'POST', `/conversations/${w.id}/leave`)
+        await t.call(w.olga, 'DELETE', `/conversations/${removedByOwner}/participants/${w.ben.userId}`)
+        await membership(w.ben, 'removed', at(-20), { by: w.ada })
+        await membership(w.ben, 'joined', at(-10))
+        expect(await groupIds(w.ben)).toEqual([kept])
+        expect(await systemBodies(w.olga, w.id)).toEqual(['Ben Member left'])
+        expect(await systemBodies(w.olga, removedByOwner)).toEqual(['Olga Owner removed Ben Member'])
+      })
+
+      it('not a group gone meanwhile, nor one full meanwhile', async () => {
+        const w = await world()
+        const full = await newGroup(w.olga, 'Full', [w.ben])
+        await membership(w.ben, 'removed', at(-20), { by: w.ada })
+        // The group is deleted (as a deletion would); the other fills up to the cap.
+        await t.db.delete(conversationParticipants).where(eq(conversationParticipants.conversationId, w.id))
+        await t.db.delete(conversations).where(eq(conversations.id, w.id))
+        await t.db.insert(conversationParticipants).values(
+          Array.from({ length: GROUP_MAX_PARTICIPANTS - 1 }, () => ({
+            conversationId: full,
+            orgId: w.orgId,
+            userId: newId('usr'),
+            role: 'member',
+          })),
+        )
+        await membership(w.ben, 'joined', at(-10))
+        expect(await groupIds(w.ben)).toEqual([])
+        const left = await t.db
+          .select()
+          .from(orgGroupDepartures)
+          .where(eq(orgGroupDepartures.userId, w.ben.userId))
+        expect(left).toEqual([])
+      })
+    })
+
+    describe('security', () => {
+      it('another organization’s groups are untouched', async () => {
+        const w = await world()
+        const elsewhere = await groupWorld(t)
+        await membership(w.ben, 'removed', at(-30), { by: w.ada })
+        await membership(elsewhere.ben, 'removed', at(-30), { by: elsewhere.ada })
+        // "Joined" another organization, with A's Ben's id: A's groups stay as they are.
+        await membership({ ...w.ben, orgId: elsewhere.orgId }, 'joined', at(-20))
+        expect(await groupIds(w.ben)).toEqual([])
+        // B's Ben joins B again: back in B's group only.
+        await membership(elsewhere.ben, 'joined', at(-10))
+        expect(await groupIds(elsewhere.ben)).toEqual([elsewhere.id])
+        expect(await groupIds(w.ben)).toEqual([])
+        expect(await systemBodies(w.olga, w.id)).toEqual(['Ben Member was removed from the organization'])
+      })
     })
   })
 })

@@ -3,7 +3,7 @@ import { identityMembershipChanged } from '@learnmesh/contracts'
 import type { CommunicationDeps } from '../deps.ts'
 import { chatRepository as repo } from './chat.repository.ts'
 import { announceAfterCommit, courseChannel, leaveAfterCommit } from './course-channels.handlers.ts'
-import { leaveOrgGroups } from './chat.service.ts'
+import { leaveOrgGroups, rejoinOrgGroups } from './chat.service.ts'
 
 /**
  * identity.membership.changed: chat keeps each member's newest membership (`org_members`, by
@@ -12,7 +12,8 @@ import { leaveOrgGroups } from './chat.service.ts'
  * removed from the organization") and is nobody's contact there any more (their direct conversations
  * stay readable to the others); a demoted org admin loses the org-wide contacts search. Someone who
  * joins again is put back in the channels of their active enrollments (instructors at the course's
- * next publication), not in the groups: a group's owner or admins add them again.
+ * next publication) and in the groups the removal took them out of ("Bob rejoined"; not those they
+ * left themselves or were removed from by the group).
  */
 export function membershipHandlers(deps: CommunicationDeps): EventHandler[] {
   return [
@@ -43,6 +44,7 @@ export function membershipHandlers(deps: CommunicationDeps): EventHandler[] {
           const added = await repo.addParticipants(tx, channel.id, orgId, [{ userId, role: 'member' }])
           announceAfterCommit(deps, channel.id, added)
         }
+        await rejoinOrgGroups(tx, deps, orgId, userId)
       },
     }) as EventHandler,
   ]

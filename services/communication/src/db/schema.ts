@@ -377,19 +377,38 @@ export const conversationParticipants = communication.table(
 )
 
 /**
+ * Groups a member went out of because they were removed from (or left) the organization
+ * (identity.membership.changed `removed`): when they join it again, they are put back in those
+ * groups that still exist ("Bob rejoined"), and the rows go. Leaving a group oneself, or being
+ * removed from it by its owner or an admin, leaves no row.
+ */
+export const orgGroupDepartures = communication.table(
+  'org_group_departures',
+  {
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    /** Their read mark then: messages written while they were away count as unread when they are back. */
+    lastReadMessageId: text('last_read_message_id'),
+    departedAt: ts('departed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId, t.conversationId] })],
+)
+
+/**
  * What a system message records (a group's membership or title changed): who did it and to whom,
  * with the names as they were then (a removed person is no longer a participant to look up).
  */
 export interface ChatSystemEvent {
   /**
-   * member_added | member_removed | member_left | left_org | removed_from_org | renamed | owner_changed |
-   * role_changed
+   * created | member_added | member_removed | member_left | left_org | removed_from_org | rejoined |
+   * renamed | owner_changed | role_changed
    */
   type: string
   actor: { userId: string; displayName: string | null }
-  /** Who was added, removed, promoted, or became owner (empty for renamed and departures). */
+  /** Who was added, removed, promoted, or became owner (empty for created, renamed, departures and rejoined). */
   users: { userId: string; displayName: string | null }[]
-  /** renamed: the new title; role_changed: the new role. */
+  /** created: the group's name; renamed: the new title; role_changed: the new role. */
   title?: string
   role?: string
 }

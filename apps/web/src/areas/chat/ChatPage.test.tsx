@@ -65,6 +65,13 @@ const SYSTEM: ChatMessage = {
   kind: 'system',
   event: { type: 'member_added', actor: { userId: 'usr_1', displayName: 'Lea' }, users: [] },
 }
+const CREATED: ChatMessage = {
+  ...SYSTEM,
+  id: 'msg_0',
+  clientMessageId: 'system/msg_0',
+  body: 'Lea created the group “Study group”',
+  event: { type: 'created', actor: { userId: 'usr_1', displayName: 'Lea' }, users: [], title: 'Study group' },
+}
 const TOM: Contact = {
   userId: 'usr_4',
   displayName: 'Tom Tutor',
@@ -75,13 +82,15 @@ const BEN: Contact = { userId: 'usr_2', displayName: 'Ben', reasons: [] }
 let conversations: Conversation[] = [CHANNEL]
 let method = 'GET'
 let calls: { method: string; path: string; body: unknown }[] = []
+/** The server's answer to adding people to a group, when it refuses. */
+let addRefusal: Record<string, unknown> | null = null
 
 stubApi((path) => {
   if (path === '/api/identity/me') return ME
   if (path === '/api/communication/conversations') return { items: conversations }
   if (path === '/api/communication/contacts') return { items: [BEN, TOM], nextCursor: null }
   if (/\/messages$/.test(path)) {
-    return { items: path.includes('cnv_g') ? [SYSTEM] : [], nextCursor: null }
+    return { items: path.includes('cnv_g') ? [SYSTEM, CREATED] : [], nextCursor: null }
   }
   // 204s (leaving, removing someone) answer nothing.
   if (path.endsWith('/leave') || method === 'DELETE') return {}
@@ -91,11 +100,20 @@ stubApi((path) => {
 // Records each call's method and body (stubApi's fetch answers it).
 beforeEach(() => {
   calls = []
+  addRefusal = null
   const answer = globalThis.fetch
   vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
     method = init?.method ?? 'GET'
     const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined
     calls.push({ method, path: String(input).split('?')[0]!, body })
+    if (addRefusal && method === 'POST' && String(input).endsWith('/participants')) {
+      return Promise.resolve(
+        new Response(JSON.stringify(addRefusal), {
+          status: addRefusal.status as number,
+          headers: { 'content-type': 'application/problem+json' },
+        }),
+      )
+    }
     return answer(input, init)
   })
 })
@@ -137,7 +155,32 @@ describe('chat page', () => {
     conversations = [group()]
     renderChat('/chat/cnv_g')
     expect(await screen.findByText(/Lea added Ben and Ada/)).toBeTruthy()
+    // The group's history starts with its creation, a line too, before the later changes.
+    const created = screen.getByText(/Lea created the group “Study group”/).closest('li')!
+    expect(created.nextElementSibling?.textContent).toContain('Lea added Ben and Ada')
     expect(screen.queryByRole('button', { name: 'Edit message' })).toBeNull()
+  })
+
+  it('explains why someone who is not my contact cannot be added, with the way to those who can', async () => {
+    conversations = [group('owner')]
+    addRefusal = {
+      status: 404,
+      code: 'not_found',
+      detail:
+        'You can only add your contacts to a group, such as your tutors, learners, instructors and people you already talk to',
+      reason: 'not_a_contact',
+      missing: ['usr_4'],
+    }
+    renderChat('/chat/cnv_g')
+    fireEvent.click(await screen.findByRole('button', { name: 'Members' }))
+    const panel = await screen.findByRole('region', { name: 'Group members' })
+    fireEvent.click(within(panel).getByRole('button', { name: 'Add people' }))
+    fireEvent.click(await within(panel).findByRole('button', { name: /^Add Tom Tutor/ }))
+    const alert = await within(panel).findByRole('alert')
+    expect(alert.textContent).toContain('Only your contacts can be added to a group')
+    expect(
+      within(alert).getByRole('link', { name: 'See the people you can message' }).getAttribute('href'),
+    ).toBe('/chat/new')
   })
 
   it("lets a group's owner rename it, add a contact and remove a member", async () => {

@@ -3,9 +3,8 @@ import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { chat, type Conversation, type Participant } from '../../api/chat.ts'
-import { FormError } from '../../components/FormError.tsx'
 import { ContactPicker } from './NewConversationPage.tsx'
-import { CONVERSATIONS, conversationKey, roleLabel } from './shared.tsx'
+import { ChatFormError, CONVERSATIONS, conversationKey, roleLabel } from './shared.tsx'
 
 /** The server's cap (services/communication/docs/chat.md): the creator and up to 100 others. */
 const GROUP_MAX_PARTICIPANTS = 101
@@ -205,7 +204,7 @@ export function GroupMembers({
             onCancel={() => setHandingOver(null)}
           />
         )}
-        <FormError error={error} />
+        <ChatFormError error={error} group />
         {manager &&
           (adding ? (
             <Stack gap="xs">

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-import { configure, fireEvent, screen, waitFor } from '@testing-library/react'
+import { configure, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { Route, Routes } from 'react-router'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Contact } from '../../api/chat.ts'
 import { installDomStubs } from '../../test-setup.ts'
 import { renderPage, stubApi } from '../../test-render.tsx'
@@ -81,5 +81,30 @@ describe('new conversation page', () => {
     expect(screen.getByText(/your tutors and learners, the instructors of your courses/)).toBeTruthy()
     fireEvent.change(screen.getByRole('searchbox', { name: 'Find a person' }), { target: { value: 'zed' } })
     expect(await screen.findByText(/No one whose name contains “zed”/)).toBeTruthy()
+  })
+
+  it('explains why someone who is not my contact cannot be messaged, with the way to those who can', async () => {
+    const answer = globalThis.fetch
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) =>
+      String(input).endsWith('/conversations/direct')
+        ? new Response(
+            JSON.stringify({
+              status: 404,
+              code: 'not_found',
+              detail:
+                'You can only message your contacts, such as your tutors, learners, instructors and people you already talk to',
+              reason: 'not_a_contact',
+            }),
+            { status: 404, headers: { 'content-type': 'application/problem+json' } },
+          )
+        : answer(input, init),
+    )
+    contacts = [IVY, TOM]
+    renderNew('/chat/new?with=usr_sam')
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('You can only message your contacts')
+    expect(within(alert).queryByRole('button', { name: 'Try again' })).toBeNull()
+    fireEvent.click(within(alert).getByRole('link', { name: 'See the people you can message' }))
+    expect(await screen.findByRole('list', { name: 'People you can message' })).toBeTruthy()
   })
 })

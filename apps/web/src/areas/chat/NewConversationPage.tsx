@@ -7,7 +7,7 @@ import { chat, type Contact, type Conversation } from '../../api/chat.ts'
 import { useSession } from '../../api/session.tsx'
 import { ErrorState, Loading, LoadMore, QueryState } from '../../components/states.tsx'
 import { chatWithHref, conversationHref } from './links.ts'
-import { CONVERSATIONS, SignInNeeded } from './shared.tsx'
+import { CONTACT_KINDS, CONVERSATIONS, isNotAContact, NotAContact, SignInNeeded } from './shared.tsx'
 
 const PERSON_STYLE = {
   borderRadius: 8,
@@ -16,8 +16,7 @@ const PERSON_STYLE = {
 } as const
 
 /** Who appears in the picker (the server's rule, services/communication/docs/chat.md). */
-const WHO =
-  'People you can message: your tutors and learners, the instructors of your courses (instructors: their learners), tutors who offer lessons, and anyone you already have a conversation with. Organization admins can find everyone in their organization.'
+const WHO = `People you can message: ${CONTACT_KINDS}. Organization admins can find everyone in their organization.`
 
 /** What the picker does with a person: open a conversation (default), or something else (add to a group). */
 export interface PickAction {
@@ -184,13 +183,17 @@ export default function NewConversationPage() {
         <Text>You cannot start a conversation with yourself.</Text>
       ) : error ? (
         <>
-          <ErrorState
-            error={error}
-            retry={() => {
-              setError(null)
-              setAttempt((a) => a + 1)
-            }}
-          />
+          {isNotAContact(error) ? (
+            <NotAContact />
+          ) : (
+            <ErrorState
+              error={error}
+              retry={() => {
+                setError(null)
+                setAttempt((a) => a + 1)
+              }}
+            />
+          )}
           <Anchor component={Link} to="/chat">
             Back to your conversations
           </Anchor>

@@ -111,14 +111,8 @@ describe('new group page', () => {
     expect(posts).toEqual([])
   })
 
-  it('shows the server’s refusal and marks the people it would not add', async () => {
-    refusal = {
-      status: 404,
-      code: 'not_found',
-      title: 'Not Found',
-      detail: 'You can only add your contacts to a group (see /contacts)',
-      missing: ['usr_ivy'],
-    }
+  /** Names the group, chooses Tom and Ivy and creates it. */
+  async function createWithTomAndIvy() {
     renderNewGroup()
     fireEvent.change(screen.getByRole('textbox', { name: 'Group name' }), {
       target: { value: 'Study group' },
@@ -126,12 +120,44 @@ describe('new group page', () => {
     fireEvent.click(await screen.findByRole('button', { name: /^Add Tom Tutor/ }))
     fireEvent.click(screen.getByRole('button', { name: /^Add Ivy Instructor/ }))
     fireEvent.click(screen.getByRole('button', { name: 'Create group' }))
-    expect((await screen.findByRole('alert')).textContent).toContain('You can only add your contacts')
+  }
+
+  it('explains a refused non-contact, links to the people I can message, and marks them', async () => {
+    refusal = {
+      status: 404,
+      code: 'not_found',
+      title: 'Not Found',
+      detail:
+        'You can only add your contacts to a group, such as your tutors, learners, instructors and people you already talk to',
+      reason: 'not_a_contact',
+      missing: ['usr_ivy'],
+    }
+    await createWithTomAndIvy()
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('Only your contacts can be added to a group')
+    expect(alert.textContent).toContain('your tutors and learners, the instructors of your courses')
+    expect(alert.textContent).not.toContain('/contacts')
+    const link = within(alert).getByRole('link', { name: 'See the people you can message' })
+    expect(link.getAttribute('href')).toBe('/chat/new')
     const ivy = within(chosenList()).getByText('Ivy Instructor').closest('li')!
     expect(ivy.textContent).toContain('Cannot be added')
     expect(within(chosenList()).getByText('Tom Tutor').closest('li')!.textContent).not.toContain(
       'Cannot be added',
     )
     expect(screen.queryByText('Conversation page')).toBeNull()
+  })
+
+  it('shows any other refusal as the server words it, without the contacts link', async () => {
+    refusal = {
+      status: 429,
+      code: 'rate_limited',
+      title: 'Too Many Requests',
+      detail: 'Too many messages; retry in 3 s',
+    }
+    await createWithTomAndIvy()
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('Too many messages; retry in 3 s')
+    expect(within(alert).queryByRole('link')).toBeNull()
+    expect(chosenList().textContent).not.toContain('Cannot be added')
   })
 })

@@ -5,10 +5,9 @@ import { Link, useNavigate } from 'react-router'
 import { chat, type Contact, type Conversation } from '../../api/chat.ts'
 import { ApiError } from '../../api/problem.ts'
 import { useSession } from '../../api/session.tsx'
-import { FormError } from '../../components/FormError.tsx'
 import { ContactPicker } from './NewConversationPage.tsx'
 import { conversationHref } from './links.ts'
-import { CONVERSATIONS, SignInNeeded } from './shared.tsx'
+import { ChatFormError, CONVERSATIONS, SignInNeeded } from './shared.tsx'
 
 /** The server's cap (services/communication/docs/chat.md): the creator and up to 100 others. */
 const MAX_OTHERS = 100
@@ -125,7 +124,7 @@ export default function NewGroupPage() {
               </Stack>
             )}
           </Stack>
-          <FormError error={create.error} />
+          <ChatFormError error={create.error} group />
           <Group>
             <Button type="submit" loading={create.isPending}>
               Create group

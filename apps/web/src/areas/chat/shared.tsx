@@ -3,6 +3,7 @@ import { useSyncExternalStore } from 'react'
 import { Link } from 'react-router'
 import type { Conversation } from '../../api/chat.ts'
 import { ApiError } from '../../api/problem.ts'
+import { FormError } from '../../components/FormError.tsx'
 import { realtime, type RealtimeStatus } from './realtime.ts'
 
 /** Shown instead of a page that needs a session. */
@@ -88,3 +89,42 @@ const ROLE_LABEL: Partial<Record<string, string>> = {
 
 /** A participant's role in words (nothing for plain members). */
 export const roleLabel = (role: string | undefined) => (role ? (ROLE_LABEL[role] ?? null) : null)
+
+/** Who my contacts are, in words (the server's rule, services/communication/docs/chat.md). */
+export const CONTACT_KINDS =
+  'your tutors and learners, the instructors of your courses (instructors: their learners), tutors who offer lessons, and anyone you already have a conversation with'
+
+/** Where I see the people I may message (and start a conversation or a group with them). */
+export const CONTACTS_HREF = '/chat/new'
+
+/**
+ * The server refused someone who is not (or no longer) one of my contacts: opening a conversation
+ * with them, or putting them in a group (`not_found`, `reason: not_a_contact`).
+ */
+export function isNotAContact(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.problem.reason === 'not_a_contact'
+}
+
+/** Why the server refused someone who is not my contact, with the way to the people I can message. */
+export function NotAContact({ group = false }: { group?: boolean }) {
+  return (
+    <Alert
+      color="red"
+      title={group ? 'Only your contacts can be added to a group' : 'You can only message your contacts'}
+      role="alert"
+    >
+      <Text size="sm">
+        Your contacts are {CONTACT_KINDS}.{' '}
+        <Anchor component={Link} to={CONTACTS_HREF}>
+          See the people you can message
+        </Anchor>
+      </Text>
+    </Alert>
+  )
+}
+
+/** A chat form's error: a refused non-contact explained (NotAContact), anything else as FormError. */
+export function ChatFormError({ error, group = false }: { error: unknown; group?: boolean }) {
+  if (isNotAContact(error)) return <NotAContact group={group} />
+  return <FormError error={error} />
+}
