@@ -1,5 +1,16 @@
 CREATE SCHEMA "commerce";
 --> statement-breakpoint
+CREATE TABLE "commerce"."attention_actions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"item_id" text NOT NULL,
+	"action" text NOT NULL,
+	"note" text,
+	"actor_id" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "commerce"."card_expiries" (
 	"order_id" text PRIMARY KEY NOT NULL,
 	"claimed_by" text,
@@ -332,6 +343,7 @@ CREATE TABLE "commerce"."refunds" (
 	"reason" text NOT NULL,
 	"status" text NOT NULL,
 	"provider_ref" text,
+	"failure_code" text,
 	"items" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"created_by" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -421,6 +433,8 @@ CREATE TABLE "commerce"."tutor_teaching_totals" (
 	CONSTRAINT "tutor_teaching_totals_org_id_tutor_id_pk" PRIMARY KEY("org_id","tutor_id")
 );
 --> statement-breakpoint
+CREATE INDEX "attention_actions_item_idx" ON "commerce"."attention_actions" USING btree ("kind","item_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "attention_actions_resolved_key" ON "commerce"."attention_actions" USING btree ("kind","item_id") WHERE action = 'resolve';--> statement-breakpoint
 CREATE UNIQUE INDEX "carts_open_user_key" ON "commerce"."carts" USING btree ("org_id","user_id") WHERE status = 'open' and user_id is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "carts_guest_key" ON "commerce"."carts" USING btree ("guest_token_hash") WHERE guest_token_hash is not null;--> statement-breakpoint
 CREATE INDEX "coupon_redemptions_user_idx" ON "commerce"."coupon_redemptions" USING btree ("coupon_id","user_id");--> statement-breakpoint

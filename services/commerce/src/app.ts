@@ -7,6 +7,7 @@ import { invoicesRoutes } from './invoices/invoices.routes.ts'
 import { payoutAccountsRoutes } from './payouts/payout-accounts.routes.ts'
 import { subscriptionsRoutes } from './subscriptions/subscriptions.routes.ts'
 import { kpisRoutes } from './kpis/kpis.routes.ts'
+import { attentionRoutes } from './attention/attention.routes.ts'
 
 /**
  * Builds commerce's HTTP app: kernel chassis, the bearer token plugin, then every route group.
@@ -30,5 +31,6 @@ export async function buildApp(deps: CommerceDeps, options: { verifier: TokenVer
   await invoicesRoutes(app, deps)
   subscriptionsRoutes(app, deps)
   kpisRoutes(app, deps)
+  attentionRoutes(app, deps)
   return app
 }

@@ -346,6 +346,8 @@ export const refunds = commerce.table(
     /** pending | succeeded | failed */
     status: text('status').notNull(),
     providerRef: text('provider_ref'),
+    /** Why the provider refused it (its failure code; never a message), when failed. */
+    failureCode: text('failure_code'),
     /** Lines refunded and how much of each: [{ orderItemId, amountMinor }]. */
     items: jsonb('items').$type<{ orderItemId: string; amountMinor: number }[]>().notNull().default([]),
     createdBy: text('created_by'),
@@ -722,5 +724,39 @@ export const subscriptionCharges = commerce.table(
     uniqueIndex('subscription_charges_paid_key')
       .on(t.subscriptionId, t.periodStart)
       .where(sql`status = 'succeeded'`),
+  ],
+)
+
+// ---------------------------------------------------------------------------------------------
+// Needs attention (admin): what the jobs gave up on, and what people did about it
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Audit of the actions taken on "needs attention" items (attention/): `retry` (the job's attempts
+ * reset) and `resolve` (settled by a person, with a note). An item is identified by its kind and
+ * the id of the row it stands for (refund, renewal attempt, order of a card expiry); a resolved
+ * item leaves the list, and is resolved once (partial unique index).
+ */
+export const attentionActions = commerce.table(
+  'attention_actions',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    /** refund_failed | refund_unsent | renewal_charge | card_expiry */
+    kind: text('kind').notNull(),
+    itemId: text('item_id').notNull(),
+    /** retry | resolve */
+    action: text('action').notNull(),
+    /** What the person did (resolve); null for a retry. */
+    note: text('note'),
+    /** Who (user id) and when. */
+    actorId: text('actor_id').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('attention_actions_item_idx').on(t.kind, t.itemId),
+    uniqueIndex('attention_actions_resolved_key')
+      .on(t.kind, t.itemId)
+      .where(sql`action = 'resolve'`),
   ],
 )

@@ -111,7 +111,11 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
       return false
     }
     if (result.status === 'failed') {
-      await ordersRepo.updateRefund(tx, refund.id, { status: 'failed', providerRef: result.providerRef })
+      await ordersRepo.updateRefund(tx, refund.id, {
+        status: 'failed',
+        providerRef: result.providerRef,
+        failureCode: (result.failureCode ?? 'refund_failed').slice(0, 100),
+      })
       return false
     }
     // The refund, then the payments, then the order (docs/checkout.md#lock-order).

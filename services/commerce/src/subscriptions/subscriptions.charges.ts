@@ -37,7 +37,7 @@ export type ApplyFailure = (
  *    idempotency key (one payment per attempt, so the same attempt is never charged twice however
  *    often it is asked);
  * 3. the answer is recorded in one short transaction per attempt, locking the payment, then the
- *    order, then the subscription (docs/checkout.md "Lock order"): paid → capture and renewal,
+ *    order, then the attempt, then the subscription (docs/checkout.md "Lock order"): paid → capture and renewal,
  *    processing → its webhook, declined → dunning. No answer (network, 5xx, 429) changes only the
  *    attempt's call count and back-off, and stops the run's other calls.
  */
@@ -59,6 +59,8 @@ export function createRenewalCharges(
   ): Promise<ChargeOutcome> {
     const locked = await ordersRepo.lockPaymentsOf(tx, payment.orgId, payment.orderId, { skipLocked: true })
     const current = locked.find((p) => p.id === payment.id)
+    // payment → order → attempt → subscription, as the webhook's capture takes them (docs/checkout.md#lock-order).
+    if (current) await ordersRepo.findOrder(tx, current.orgId, current.orderId, true)
     const charge = await repo.chargeForOrder(tx, payment.orderId)
     if (!charge) return 'skipped'
     if (!current) {

@@ -35,6 +35,11 @@ export function createSubscriptionsRepository() {
       const [r] = lock ? await q.for('update') : await q
       return r
     },
+    /** A subscription by id alone, not locked (what a renewal pass looks at before taking its locks). */
+    async peekById(db: DbOrTx, id: string): Promise<SubscriptionRow | undefined> {
+      const [r] = await db.select().from(subscriptions).where(eq(subscriptions.id, id))
+      return r
+    },
     /** A subscription by id alone (jobs), locked FOR UPDATE. */
     async lockById(tx: Tx, id: string): Promise<SubscriptionRow | undefined> {
       const [r] = await tx.select().from(subscriptions).where(eq(subscriptions.id, id)).for('update')
@@ -181,7 +186,7 @@ export function createSubscriptionsRepository() {
       const [r] = await tx.insert(subscriptionCharges).values(row).onConflictDoNothing().returning()
       return r
     },
-    /** The attempt of a period, if made. */
+    /** The attempt of a period, if made (not locked: see `lockCharge`). */
     async findCharge(
       tx: Tx,
       subscriptionId: string,
@@ -198,6 +203,14 @@ export function createSubscriptionsRepository() {
             eq(subscriptionCharges.attempt, attempt),
           ),
         )
+      return r
+    },
+    /** A renewal attempt by id, locked FOR UPDATE (after its payment: docs/checkout.md#lock-order). */
+    async lockCharge(tx: Tx, id: string): Promise<SubscriptionChargeRow | undefined> {
+      const [r] = await tx
+        .select()
+        .from(subscriptionCharges)
+        .where(eq(subscriptionCharges.id, id))
         .for('update')
       return r
     },

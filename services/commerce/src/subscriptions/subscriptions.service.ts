@@ -73,14 +73,62 @@ export function createSubscriptionsService(
   }
 
   /**
+   * The renewal attempt a pass over `s` would look at (the period that ended and the attempt
+   * number), or null when none is due: incomplete or ended, period not over, cancelled at period
+   * end, or a past-due retry not yet due.
+   */
+  function attemptDue(s: SubscriptionRow, now: Date): { end: Date; attemptNo: number } | null {
+    if (!isLive(s) || !s.currentPeriodEnd || s.currentPeriodEnd.getTime() > now.getTime()) return null
+    if (s.cancelAtPeriodEnd) return null
+    if (s.status === 'past_due' && (!s.nextAttemptAt || s.nextAttemptAt.getTime() > now.getTime()))
+      return null
+    return { end: s.currentPeriodEnd, attemptNo: s.failedAttempts + 1 }
+  }
+
+  /**
+   * The pending attempt a pass is about to re-check, locked in the global lock order
+   * (docs/checkout.md#lock-order) **before** the subscription: its payment (`SKIP LOCKED`: the
+   * webhook holding it locks payment → order → attempt → subscription, so the pass never waits
+   * for it and answers `pending`), then the attempt. Found from an unlocked look at the
+   * subscription; the caller re-checks it against the subscription once that is locked.
+   */
+  async function takePendingAttempt(
+    tx: Tx,
+    id: string,
+    now: Date,
+  ): Promise<'busy' | { charge: SubscriptionChargeRow; failureCode: string | null } | null> {
+    const peek = await repo.peekById(tx, id)
+    const due = peek && attemptDue(peek, now)
+    if (!peek || !due) return null
+    const seen = await repo.findCharge(tx, peek.id, due.end, due.attemptNo)
+    if (!seen || seen.status !== 'pending') return null
+    let failureCode: string | null = null
+    if (seen.paymentId) {
+      const locked = await ordersRepo.lockPaymentsOf(tx, peek.orgId, seen.orderId, { skipLocked: true })
+      const payment = locked.find((p) => p.id === seen.paymentId)
+      if (!payment) return 'busy'
+      failureCode = payment.failureCode
+    }
+    const charge = await repo.lockCharge(tx, seen.id)
+    return charge ? { charge, failureCode } : null
+  }
+
+  /**
    * One renewal pass over a subscription, under its row lock (a second runner waits, then finds
    * nothing due): expire an incomplete one whose checkout closed unpaid; end one cancelled at period
    * end; otherwise, when the period ended (or a retry is due), create the next period's attempt
    * once ((subscription, period, attempt) is unique): its order and payment, `pending`. The
    * provider is never called here: the charge job sends the payment after its own commit
    * (subscriptions.charges.ts).
+   *
+   * Locks follow the global order (docs/checkout.md#lock-order): a pending attempt to re-check is
+   * taken first (its payment, `SKIP LOCKED`, then the attempt), the subscription last; once the
+   * subscription is held, no payment or attempt lock is waited for.
    */
   async function renewOne(tx: Tx, id: string, now: Date): Promise<RenewalOutcome> {
+    const taken = await takePendingAttempt(tx, id, now)
+    // Its webhook (or a charge run's answer) holds the payment: that attempt is being settled.
+    if (taken === 'busy') return 'pending'
     const s = await repo.lockById(tx, id)
     if (!s) return 'not_due'
     if (s.status === 'incomplete') {
@@ -96,23 +144,24 @@ export function createSubscriptionsService(
       await cancelSubscription(tx, s, 'period_end', s.status === 'past_due' ? now : end, null)
       return 'cancelled'
     }
-    if (s.status === 'past_due' && (!s.nextAttemptAt || s.nextAttemptAt.getTime() > now.getTime()))
-      return 'not_due'
-    const attemptNo = s.failedAttempts + 1
-    const existing = await repo.findCharge(tx, s.id, end, attemptNo)
-    if (existing) {
-      if (existing.status !== 'pending') return 'not_due'
-      // The payment without waiting: its webhook locks it, then the order, then this subscription
-      // (held here), so waiting could deadlock; a payment in use is being settled: look next sweep.
-      const locked = await ordersRepo.lockPaymentsOf(tx, s.orgId, existing.orderId, { skipLocked: true })
-      const payment = existing.paymentId ? locked.find((p) => p.id === existing.paymentId) : undefined
-      if (existing.paymentId && !payment) return 'pending'
-      const order = await ordersRepo.findOrder(tx, s.orgId, existing.orderId)
+    const due = attemptDue(s, now)
+    if (!due) return 'not_due'
+    const attemptNo = due.attemptNo
+    const held =
+      taken && taken.charge.periodStart.getTime() === end.getTime() && taken.charge.attempt === attemptNo
+        ? taken
+        : null
+    if (held) {
+      if (held.charge.status !== 'pending') return 'not_due'
+      const order = await ordersRepo.findOrder(tx, s.orgId, held.charge.orderId)
       if (order && (order.status === 'failed' || order.status === 'cancelled'))
-        return applyFailure(tx, s, existing, payment?.failureCode ?? 'payment_failed', now)
+        return applyFailure(tx, s, held.charge, held.failureCode ?? 'payment_failed', now)
       // Not sent yet or not answered: the charge job (re)sends it with the same payment id.
       return 'pending'
     }
+    // Not taken before the subscription (made or changed meanwhile): looked at, never waited for.
+    const existing = await repo.findCharge(tx, s.id, end, attemptNo)
+    if (existing) return existing.status === 'pending' ? 'pending' : 'not_due'
     const periodEnd = addIntervals(s.billingAnchor ?? end, s.interval as PlanInterval, s.periodsPaid + 1)
     const orderId = newId('ord')
     const amount = s.unitAmountMinor

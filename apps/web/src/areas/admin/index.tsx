@@ -8,6 +8,7 @@ const UsersPage = lazy(() => import('./platform/UsersPage.tsx'))
 const RefundsPage = lazy(() => import('./platform/RefundsPage.tsx'))
 const DisputesPage = lazy(() => import('./platform/DisputesPage.tsx'))
 const TutorReviewPage = lazy(() => import('./platform/TutorReviewPage.tsx'))
+const AttentionPage = lazy(() => import('./AttentionPage.tsx'))
 
 /** Account security (everyone signed in), organization admin (org_admin), platform admin. */
 export const area: Area = {
@@ -21,10 +22,12 @@ export const area: Area = {
     { path: '/admin/refunds', element: <RefundsPage /> },
     { path: '/admin/disputes', element: <DisputesPage /> },
     { path: '/admin/tutors', element: <TutorReviewPage /> },
+    { path: '/admin/attention', element: <AttentionPage /> },
   ],
   links: [
     { to: '/account', label: 'Account & security', place: 'account', show: signedIn },
     { to: '/org', label: 'Organization', place: 'account', show: hasRole('org_admin') },
+    { to: '/admin/attention', label: 'Needs attention', place: 'account', show: hasRole('org_admin') },
     { to: '/admin/kpis', label: 'Platform admin', place: 'account', show: (me) => !!me?.user.platformAdmin },
   ],
 }

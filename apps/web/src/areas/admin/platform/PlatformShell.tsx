@@ -10,6 +10,7 @@ const SECTIONS = [
   { to: '/admin/refunds', label: 'Refunds' },
   { to: '/admin/disputes', label: 'Disputes' },
   { to: '/admin/tutors', label: 'Tutor verification' },
+  { to: '/admin/attention', label: 'Needs attention' },
 ]
 
 /** Platform admin pages: the section links and a platform-admin check around the page. */
