@@ -2,8 +2,18 @@
 // the unique (course, user) key under concurrent enrollments and paid orders, and the heartbeat
 // flush statement on PostgreSQL 15.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pgDriver from 'pg'
 import pino from 'pino'
-import { consume, createTokenVerifier, newId, sql, uuid7, type App, type Database } from '@learnmesh/kernel'
+import {
+  consume,
+  createTokenVerifier,
+  newId,
+  outboxChannel,
+  sql,
+  uuid7,
+  type App,
+  type Database,
+} from '@learnmesh/kernel'
 import type { Envelope } from '@learnmesh/contracts'
 import { createPostgresTestDatabase, createTestSigner, postgresAvailable } from '@learnmesh/kernel/testing'
 import { buildApp } from '../app.ts'
@@ -222,6 +232,50 @@ describe.skipIf(!pgUp.ok)('on PostgreSQL', () => {
     expect(
       await count(sql`select count(*)::int n from learning.enrollments where course_id = ${courseId}`),
     ).toBe(1)
+    // Counted and announced once, however many orders raced.
+    expect(
+      await count(
+        sql`select enrollment_count::int n from learning.catalog_entries where course_id = ${courseId}`,
+      ),
+    ).toBe(1)
+    expect(
+      await count(
+        sql`select count(*)::int n from learning.outbox where type = 'learning.enrollment.created' and envelope->'payload'->>'courseId' = ${courseId}`,
+      ),
+    ).toBe(1)
+
+    // The checkout's hot path: a new paid enrollment is ONE statement in the consumer's transaction
+    // (row, catalog count and event together), with no NOTIFY.
+    const other = newId('usr')
+    let relayWakes = 0 // the service's relay, as its runtime registers it
+    const unsubscribe = database.onOutboxCommit(outboxChannel('learning'), () => void relayWakes++)
+    const statements: string[] = []
+    const original = pgDriver.Client.prototype.query
+    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
+      const q = args[0]
+      statements.push(typeof q === 'string' ? q : ((q as { text?: string }).text ?? '?'))
+      return (original as (...a: unknown[]) => unknown).apply(this, args)
+    } as typeof original
+    try {
+      const next = order()
+      await deliver({ ...next, payload: { ...(next.payload as object), userId: other } })
+    } finally {
+      pgDriver.Client.prototype.query = original
+      unsubscribe()
+    }
+    expect(relayWakes).toBe(1)
+    const listed = statements.map((t) => t.trim().slice(0, 50)).join('\n')
+    // begin, inbox, the course, the enrollment (+ count + event), commit
+    expect(statements, listed).toHaveLength(5)
+    expect(
+      statements.some((t) => t.includes('pg_notify')),
+      listed,
+    ).toBe(false)
+    expect(
+      await count(
+        sql`select enrollment_count::int n from learning.catalog_entries where course_id = ${courseId}`,
+      ),
+    ).toBe(2)
   })
 
   it('the heartbeat flush is one statement on PostgreSQL and completes watched videos', async () => {
