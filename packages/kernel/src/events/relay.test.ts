@@ -161,19 +161,39 @@ describe('outbox relay', () => {
       ['PostgreSQL', pgUp.ok, pgDatabase],
     ]
     for (const [name, enabled, open] of wakeSuites) {
-      it.runIf(enabled)(`is woken by NOTIFY at commit on ${name}, without polling`, async () => {
-        const database = await open()
-        if (database.kind === 'pglite') cleanups.push(() => database.close())
+      it.runIf(enabled)(
+        `is woken at the commit of this process’s writer on ${name}, without polling`,
+        async () => {
+          const database = await open()
+          if (database.kind === 'pglite') cleanups.push(() => database.close())
+          const rec = recorder()
+          relay(database, rec.make('A'), { pollMs: 600_000 })
+          await new Promise((r) => setTimeout(r, 300)) // LISTEN is set up
+          const started = Date.now()
+          await write(database, 'x', 0)
+          while (rec.published.length === 0 && Date.now() - started < 5000)
+            await new Promise((r) => setTimeout(r, 10))
+          expect(rec.published).toHaveLength(1)
+        },
+      )
+    }
+
+    it.runIf(pgUp.ok)(
+      'is woken by NOTIFY after the commit of a writer in another process (no relay there), without polling',
+      async () => {
+        const database = await pgDatabase()
+        const elsewhere = await openDatabase({ url: database.url, poolSize: 2 })
+        cleanups.push(() => elsewhere.close())
         const rec = recorder()
         relay(database, rec.make('A'), { pollMs: 600_000 })
         await new Promise((r) => setTimeout(r, 300)) // LISTEN is set up
         const started = Date.now()
-        await write(database, 'x', 0)
+        await write(elsewhere, 'x', 0)
         while (rec.published.length === 0 && Date.now() - started < 5000)
           await new Promise((r) => setTimeout(r, 10))
         expect(rec.published).toHaveLength(1)
-      })
-    }
+      },
+    )
 
     it.runIf(pgUp.ok && rabbitUp.ok)(
       'delivers through RabbitMQ end to end: outbox → relay → queue → inbox',
