@@ -71,6 +71,43 @@ export const commercePaymentRefunded = defineEvent({
   }),
 })
 
+/** The payment provider refused a refund: nothing went back to the customer. */
+export const commerceRefundFailed = defineEvent({
+  type: 'commerce.refund.failed',
+  version: 1,
+  producer: 'commerce',
+  description:
+    'The payment provider refused a refund: nothing was refunded and the order keeps its status. `automatic` refunds (saga compensation, tutoring) are listed for admins in commerce’s GET /admin/attention; communication tells the customer about those. Carries no provider internals. Delivered at least once.',
+  payload: Type.Object({
+    refundId: Type.String(),
+    orderId: Type.String(),
+    /** The buyer of the order. */
+    userId: Type.String(),
+    /** What the refund was for (what was not refunded). */
+    amountMinor: Type.Integer({ minimum: 1 }),
+    currency: Type.String({ minLength: 3, maxLength: 3 }),
+    /**
+     * Why the refund was made, safe to show to the customer: the automatic reasons, the buyer's own
+     * self-refund (`customer_request`), or `other` (an org admin's refund: their free-text reason stays in commerce).
+     */
+    reason: Type.Union([
+      Type.Literal('enrollment_rejected'),
+      Type.Literal('booking_rejected'),
+      Type.Literal('lesson_cancelled'),
+      Type.Literal('customer_request'),
+      Type.Literal('other'),
+    ]),
+    /**
+     * Why the provider refused it, coarsely and safe to show: the card or account paid with can no
+     * longer receive money (`payment_method_unavailable`), or any other refusal (`declined`). The
+     * provider's own failure code stays in commerce (the refund's `failureCode`, GET /admin/attention).
+     */
+    failureReason: Type.Union([Type.Literal('payment_method_unavailable'), Type.Literal('declined')]),
+    /** Made by commerce itself (saga compensation, tutoring) rather than requested by a person. */
+    automatic: Type.Boolean(),
+  }),
+})
+
 /** Earnings were paid out to a tutor or instructor. */
 export const commercePayoutSent = defineEvent({
   type: 'commerce.payout.sent',

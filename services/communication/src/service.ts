@@ -30,6 +30,7 @@ export const communicationConsumes = [
   'learning.submission.graded',
   'commerce.order.paid',
   'commerce.payment.refunded',
+  'commerce.refund.failed',
   'commerce.payout.sent',
   'tutoring.lesson.booked',
   'tutoring.lesson.rescheduled',

@@ -7,7 +7,7 @@ import {
   type Principal,
   type Tx,
 } from '@learnmesh/kernel'
-import { commercePaymentRefunded } from '@learnmesh/contracts'
+import { commercePaymentRefunded, commerceRefundFailed, type PayloadOf } from '@learnmesh/contracts'
 import type { CommerceDeps } from '../deps.ts'
 import { outbox } from '../db/schema.ts'
 import { allocateLargestRemainder } from '../coupons/discounts.ts'
@@ -26,6 +26,19 @@ export const REFUND_SEND_GRACE_MS = 5 * 60_000
 export const REFUND_RESEND_WINDOW_MS = 20 * 3_600_000
 /** Refunds sent per run. */
 export const REFUND_SEND_BATCH = 100
+/** The self-refund's reason (refunds/self-refund.ts): named to the customer in commerce.refund.failed. */
+export const SELF_REFUND_REASON = 'customer_request'
+/**
+ * Provider failure codes meaning the card or account paid with can no longer receive money (Stripe
+ * refund `failure_reason`s; Stellar: the payer's account is gone or dropped its trustline).
+ */
+const PAYMENT_METHOD_GONE = new Set([
+  'expired_or_canceled_card',
+  'lost_or_stolen_card',
+  'payer_not_found',
+  'op_no_destination',
+  'op_no_trust',
+])
 /** Line types listed in `revokedItems` once fully refunded (plans are the subscriptions area's). */
 const REVOCABLE_TYPES = new Set(['course', 'tutoring_lesson', 'tutoring_package'])
 
@@ -97,7 +110,10 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
     })
   }
 
-  /** Applies the provider's answer to a pending refund, once. Returns whether an event was written. */
+  /**
+   * Applies the provider's answer to a pending refund, once: succeeded (above) or refused (`failed`,
+   * its reservation freed, `failure_code` kept, commerce.refund.failed). Returns whether an event was written.
+   */
   async function finalize(
     tx: Tx,
     refundId: string,
@@ -111,12 +127,20 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
       return false
     }
     if (result.status === 'failed') {
+      const failureCode = (result.failureCode ?? 'refund_failed').slice(0, 100)
       await ordersRepo.updateRefund(tx, refund.id, {
         status: 'failed',
         providerRef: result.providerRef,
-        failureCode: (result.failureCode ?? 'refund_failed').slice(0, 100),
+        failureCode,
       })
-      return false
+      const order = (await ordersRepo.findOrder(tx, refund.orgId, refund.orderId))!
+      await writeEvent(tx, outbox, commerceRefundFailed, {
+        aggregateId: order.id,
+        orgId: order.orgId,
+        traceparent,
+        payload: refundFailedPayload(refund, order, failureCode),
+      })
+      return true
     }
     // The refund, then the payments, then the order (docs/checkout.md#lock-order).
     const order = (await ordersRepo.lockOrderWithPayments(tx, refund.orgId, refund.orderId))!
@@ -348,6 +372,32 @@ export function createRefundsService(deps: CommerceDeps, provider: PaymentProvid
       await settleInConsumer(tx, refund, traceparent)
       return (await ordersRepo.findRefund(tx, refund.id))!
     },
+  }
+}
+
+/**
+ * commerce.refund.failed's payload: only what is safe to show the customer. An admin's free-text
+ * reason becomes `other`; the provider's failure code becomes a coarse `failureReason` (the code
+ * itself stays on the refund row for admins).
+ */
+export function refundFailedPayload(
+  refund: Pick<RefundRow, 'id' | 'orderId' | 'amountMinor' | 'reason'>,
+  order: { userId: string; currency: string },
+  failureCode: string,
+): PayloadOf<typeof commerceRefundFailed> {
+  type Reason = PayloadOf<typeof commerceRefundFailed>['reason']
+  const named = ['enrollment_rejected', 'booking_rejected', 'lesson_cancelled', SELF_REFUND_REASON]
+  const reason = (named.includes(refund.reason) ? refund.reason : 'other') as Reason
+  const automatic = AUTOMATIC_REFUND_REASONS.includes(refund.reason)
+  return {
+    refundId: refund.id,
+    orderId: refund.orderId,
+    userId: order.userId,
+    amountMinor: refund.amountMinor,
+    currency: order.currency,
+    reason,
+    failureReason: PAYMENT_METHOD_GONE.has(failureCode) ? 'payment_method_unavailable' : 'declined',
+    automatic,
   }
 }
 

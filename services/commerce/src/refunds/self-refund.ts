@@ -1,7 +1,7 @@
 import { AppError, notFound, type Principal } from '@learnmesh/kernel'
 import type { CommerceDeps } from '../deps.ts'
 import { createOrdersRepository, type RefundRow } from '../orders/orders.repository.ts'
-import type { RefundsService } from './refunds.service.ts'
+import { SELF_REFUND_REASON, type RefundsService } from './refunds.service.ts'
 
 const ordersRepo = createOrdersRepository()
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -54,7 +54,7 @@ export function createSelfRefunds(deps: CommerceDeps, refunds: RefundsService) {
       return refunds.refund(
         principal,
         order.id,
-        { items: [{ orderItemId: item.id }], reason: 'customer_request' },
+        { items: [{ orderItemId: item.id }], reason: SELF_REFUND_REASON },
         traceparent,
       )
     },

@@ -15,7 +15,7 @@ export interface NotificationType {
   priority: Priority
   /** Per channel; `push` absent = on for high and normal priority, off for low (see `defaultEnabled`). */
   defaults: Record<'in_app' | 'email', boolean> & { push?: boolean }
-  /** Account and purchase records: always emailed, whatever the preferences (the law and common sense). */
+  /** Account and purchase records (receipts, refunds, refunds we could not complete): always emailed, whatever the preferences (the law and common sense). */
   required?: boolean
 }
 
@@ -71,6 +71,14 @@ export const notificationTypes: NotificationType[] = [
   {
     id: 'purchases.refund',
     label: 'Refunds',
+    category: 'purchases',
+    priority: 'high',
+    defaults: both,
+    required: true,
+  },
+  {
+    id: 'purchases.refund_failed',
+    label: 'Refunds we could not complete',
     category: 'purchases',
     priority: 'high',
     defaults: both,

@@ -4,6 +4,7 @@ import {
   commerceOrderPaid,
   commercePaymentRefunded,
   commercePayoutSent,
+  commerceRefundFailed,
   identityEmailRequested,
   identityUserRegistered,
   learningCertificateIssued,
@@ -69,6 +70,20 @@ async function nameOf(tx: Tx, userId: string, fallback: string): Promise<string>
     .where(eq(people.userId, userId))
     .limit(1)
   return p?.name ?? fallback
+}
+
+/** What an automatic refund was for, as the customer knows it (commerce.refund.failed `reason`). */
+const refundFor: Record<string, string> = {
+  enrollment_rejected: ' (the course we could not enroll you in)',
+  booking_rejected: ' (the lesson we could not book)',
+  lesson_cancelled: ' (your cancelled lesson)',
+}
+
+/** Why a refund could not be completed, in the customer's words (commerce.refund.failed `failureReason`). */
+const refundFailedCause: Record<string, string> = {
+  payment_method_unavailable:
+    'The card or account you paid with can no longer receive money, so the payment could not be returned to it.',
+  declined: 'Our payment provider did not accept the refund, so the money has not been returned yet.',
 }
 
 const when = (iso: string) =>
@@ -302,6 +317,37 @@ export function triggerHandlers(deps: CommunicationDeps): EventHandler[] {
             subject: `Refund of ${amount}`,
             paragraphs: [
               `We refunded ${amount} for order ${p.orderId}. It reaches your account within a few business days, depending on your bank.`,
+            ],
+            action: { label: 'See your order', url: url(`/orders/${p.orderId}`) },
+          },
+        })
+      },
+    }) as EventHandler,
+
+    defineHandler({
+      event: commerceRefundFailed,
+      async handle(tx, p, env) {
+        // Request-made refunds (an admin's, the buyer's own) were answered to whoever asked; only
+        // automatic ones were promised to the customer without their asking, and only those are
+        // listed for commerce's admins (GET /admin/attention), who contact the customer.
+        if (!env.orgId || !p.automatic) return
+        const amount = formatMoney(p.amountMinor, p.currency)
+        const subject = `We could not complete your refund of ${amount}`
+        await notify(tx, deps, {
+          orgId: env.orgId,
+          userId: p.userId,
+          type: 'purchases.refund_failed',
+          title: subject,
+          body: `Order ${p.orderId}: nothing was refunded yet. Our team has been told and will contact you.`,
+          link: `/orders/${p.orderId}`,
+          // One per refund, whatever the event's id (a refund fails once).
+          sourceKey: p.refundId,
+          email: {
+            subject,
+            paragraphs: [
+              `We could not complete your refund of ${amount} for order ${p.orderId}${refundFor[p.reason] ?? ''}.`,
+              refundFailedCause[p.failureReason] ?? refundFailedCause.declined!,
+              'Our team has been told and will contact you to settle it. You do not need to do anything now.',
             ],
             action: { label: 'See your order', url: url(`/orders/${p.orderId}`) },
           },

@@ -350,4 +350,103 @@ describe('event triggers and email delivery', () => {
       expect(await t.db.select().from(notifications)).not.toHaveLength(0)
     })
   })
+
+  describe('a refund commerce could not complete (commerce.refund.failed)', () => {
+    const refusal = (userId: string, over: Record<string, unknown> = {}) => ({
+      refundId: newId('rfd'),
+      orderId: newId('ord'),
+      userId,
+      amountMinor: 4000,
+      currency: 'EUR',
+      reason: 'lesson_cancelled',
+      failureReason: 'payment_method_unavailable',
+      automatic: true,
+      ...over,
+    })
+    const mailsTo = (address: string) => smtp.received.filter((m) => m.envelopeTo.includes(address))
+
+    it('happy: the customer gets one in-app notification and one email with the amount, the order and its page, despite opt-out and quiet hours; redeliveries change nothing', async () => {
+      const learner = t.user()
+      const address = await t.person(learner, 'Lea Learner')
+      // Quiet hours around now (the job runner reads the database clock: no moved clock here).
+      const hour = (d: number) => `${String((new Date().getUTCHours() + 24 + d) % 24).padStart(2, '0')}:00`
+      const prefs = await t.call(learner, 'PUT', '/notifications/preferences', {
+        settings: { emailOptOut: true, timeZone: 'UTC', quietHoursStart: hour(-1), quietHoursEnd: hour(2) },
+      })
+      expect(prefs.statusCode, prefs.body).toBe(200)
+      const payload = refusal(learner.userId)
+      const id = await t.deliver('commerce.refund.failed', learner.orgId, payload)
+      await t.deliver('commerce.refund.failed', learner.orgId, payload, id) // the same delivery again
+      await t.deliver('commerce.refund.failed', learner.orgId, payload) // the same refund, another event id
+      await t.runJobs()
+
+      const list = (await t.call(learner, 'GET', '/notifications')).json()
+      expect(list.items).toHaveLength(1)
+      expect(list.items[0]).toMatchObject({
+        type: 'purchases.refund_failed',
+        title: 'We could not complete your refund of 40.00 EUR',
+        link: `/orders/${payload.orderId}`,
+        read: false,
+      })
+      expect(list.items[0].body).toContain('Our team has been told and will contact you')
+
+      const mails = mailsTo(address)
+      expect(mails).toHaveLength(1)
+      const mail = mails[0]!
+      expect(mail.subject).toBe('We could not complete your refund of 40.00 EUR')
+      const orderUrl = `http://web.test/orders/${payload.orderId}`
+      expect(mail.text).toContain(orderUrl)
+      expect(mail.html).toContain(`href="${orderUrl}"`)
+      expect(mail.text).toContain('Hello Lea Learner,')
+      expect(mail.text).toContain(
+        `We could not complete your refund of 40.00 EUR for order ${payload.orderId} (your cancelled lesson).`,
+      )
+      expect(mail.text).toContain('The card or account you paid with can no longer receive money')
+      expect(mail.text).toContain('Our team has been told and will contact you')
+      expect(mail.html).toContain('Our team has been told and will contact you')
+      expect(mail.headers.get('list-unsubscribe')).toBeUndefined() // a purchase record: no unsubscribe
+    })
+
+    it('errors: its email switch cannot be turned off (422); a refund someone asked for (not automatic) tells nobody', async () => {
+      const learner = t.user()
+      const address = await t.person(learner)
+      const res = await t.call(learner, 'PUT', '/notifications/preferences', {
+        preferences: [{ type: 'purchases.refund_failed', email: false }],
+      })
+      expect(res.statusCode).toBe(422)
+      const pref = (await t.call(learner, 'GET', '/notifications/preferences'))
+        .json()
+        .preferences.find((p: { type: string }) => p.type === 'purchases.refund_failed')
+      expect(pref).toMatchObject({ email: true, required: true, category: 'purchases' })
+
+      await t.deliver(
+        'commerce.refund.failed',
+        learner.orgId,
+        refusal(learner.userId, { automatic: false, reason: 'other', failureReason: 'declined' }),
+      )
+      await t.runJobs()
+      expect((await t.call(learner, 'GET', '/notifications')).json().items).toHaveLength(0)
+      expect(mailsTo(address)).toHaveLength(0)
+    })
+
+    it('security: only the buyer is told, with no provider wording, and another person cannot read it (404)', async () => {
+      const buyer = t.user()
+      const address = await t.person(buyer)
+      await t.deliver(
+        'commerce.refund.failed',
+        buyer.orgId,
+        refusal(buyer.userId, { reason: 'enrollment_rejected', failureReason: 'declined', currency: 'JPY' }),
+      )
+      await t.runJobs()
+      const [mail] = mailsTo(address)
+      expect(mail!.subject).toBe('We could not complete your refund of 4000 JPY')
+      expect(mail!.text).toContain('(the course we could not enroll you in)')
+      expect(mail!.text).toContain('Our payment provider did not accept the refund')
+      expect(mail!.text).not.toMatch(/declined|failure|payment_method_unavailable|enrollment_rejected/)
+      const [item] = (await t.call(buyer, 'GET', '/notifications')).json().items
+      const other = t.user()
+      expect((await t.call(other, 'GET', '/notifications')).json().items).toHaveLength(0)
+      expect((await t.call(other, 'POST', `/notifications/${item.id}/read`)).statusCode).toBe(404)
+    })
+  })
 })
