@@ -9,7 +9,7 @@ import {
   subscriptionCharges,
 } from '../db/schema.ts'
 import { CARD_EXPIRY_CALLS, RENEWAL_CALLS } from '../payments/provider-calls.ts'
-import { AUTOMATIC_REFUND_REASONS, REFUND_RESEND_WINDOW_MS } from '../refunds/refunds.service.ts'
+import { REFUND_RESEND_WINDOW_MS } from '../refunds/refunds.service.ts'
 
 /** What needs a person, by where it comes from. */
 export const ATTENTION_KINDS = ['refund_failed', 'refund_unsent', 'renewal_charge', 'card_expiry'] as const
@@ -62,23 +62,20 @@ type Row = {
 }
 
 /**
- * Every item waiting for a person, as one relation (`a`): automatic refunds the provider refused,
+ * Every item waiting for a person, as one relation (`a`): refunds the provider refused (automatic
+ * ones, and ones someone asked for: a refusal may come later, by webhook, after "pending"),
  * refunds never answered and now past the re-send window (re-sending could refund twice: the
  * provider forgets its idempotency keys), renewal attempts and card expiries whose provider calls
  * gave up after `maxAttempts`. Unresolved only.
  */
 function waitingItems(now: Date): SQL {
   const stale = new Date(now.getTime() - REFUND_RESEND_WINDOW_MS).toISOString()
-  const automatic = sql.join(
-    AUTOMATIC_REFUND_REASONS.map((r) => sql`${r}`),
-    sql`, `,
-  )
   return sql`(
     select 'refund_failed' as kind, r.id, r.org_id, r.amount_minor, p.currency, r.order_id,
       null::text as subscription_id, null::int as attempts, r.failure_code as last_error, r.reason,
       r.created_at as since
     from ${refunds} r join ${payments} p on p.id = r.payment_id
-    where r.status = 'failed' and r.reason in (${automatic})
+    where r.status = 'failed'
     union all
     select 'refund_unsent', r.id, r.org_id, r.amount_minor, p.currency, r.order_id,
       null, null, null, r.reason, r.created_at

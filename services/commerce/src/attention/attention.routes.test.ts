@@ -110,6 +110,34 @@ function expectProblem(
 }
 
 describe('GET /admin/attention', () => {
+  it('lists a refused refund someone asked for too (a refusal can come later, by webhook)', async () => {
+    const kit = checkoutKit(t, t.orgA)
+    const { price } = await kit.product({ amount: 2000 })
+    const paid = await kit.paidOrder(t.user(['learner'], t.orgA), [price.id], {
+      paymentMethod: sandboxTokens.ok,
+    })
+    const { refunds } = createCheckoutArea(t.deps)
+    const asked = await t.db.transaction((tx) =>
+      refunds.reserve(tx, t.orgA, paid.id, { amountMinor: 700, reason: 'customer_request' }, null),
+    )
+    await t.db.transaction((tx) =>
+      refunds.finalize(
+        tx,
+        asked.id,
+        { providerRef: 're_y', status: 'failed', failureCode: 'declined' },
+        null,
+      ),
+    )
+    const listed = (await list(adminA, '?kind=refund_failed&limit=100')).items.find((i) => i.id === asked.id)
+    expect(listed).toMatchObject({ kind: 'refund_failed', amountMinor: 700, reason: 'customer_request' })
+    // Settled here, so the other tests' lists stay as made.
+    const res = await t.call(adminA, 'POST', `/admin/attention/refund_failed/${asked.id}/resolve`, {
+      note: 'Refunded by bank transfer',
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    expect((await list(adminA, '?limit=100')).items.map((i) => i.id)).not.toContain(asked.id)
+  })
+
   it("lists an org admin's own items of every kind, oldest first, with what a person needs to act", async () => {
     const { items } = await list(adminA, '?limit=100')
     expect(items.map((i) => [i.kind, i.id]).sort()).toEqual(

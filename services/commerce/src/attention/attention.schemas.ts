@@ -13,7 +13,7 @@ export const AttentionKindSchema = Type.Union(
   ],
   {
     description:
-      '`refund_failed`: an automatic refund the provider refused (nothing refunded); `refund_unsent`: a refund never answered and past the 20 h re-send window; `renewal_charge`: a renewal payment whose provider calls gave up (8 without an answer); `card_expiry`: an abandoned card payment the provider could not cancel (8 tries).',
+      '`refund_failed`: a refund the provider refused, automatic or asked for (nothing refunded); `refund_unsent`: a refund never answered and past the 20 h re-send window; `renewal_charge`: a renewal payment whose provider calls gave up (8 without an answer); `card_expiry`: an abandoned card payment the provider could not cancel (8 tries).',
   },
 )
 

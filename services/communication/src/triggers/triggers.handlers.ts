@@ -327,10 +327,11 @@ export function triggerHandlers(deps: CommunicationDeps): EventHandler[] {
     defineHandler({
       event: commerceRefundFailed,
       async handle(tx, p, env) {
-        // Request-made refunds (an admin's, the buyer's own) were answered to whoever asked; only
-        // automatic ones were promised to the customer without their asking, and only those are
-        // listed for commerce's admins (GET /admin/attention), who contact the customer.
-        if (!env.orgId || !p.automatic) return
+        // Every refusal: an automatic refund was promised without the customer asking, and one
+        // someone asked for may have been refused later (the provider answered `pending`, then a
+        // webhook said failed), after whoever asked saw "pending". All are listed for commerce's
+        // admins (GET /admin/attention), who contact the customer.
+        if (!env.orgId) return
         const amount = formatMoney(p.amountMinor, p.currency)
         const subject = `We could not complete your refund of ${amount}`
         await notify(tx, deps, {

@@ -407,7 +407,7 @@ describe('event triggers and email delivery', () => {
       expect(mail.headers.get('list-unsubscribe')).toBeUndefined() // a purchase record: no unsubscribe
     })
 
-    it('errors: its email switch cannot be turned off (422); a refund someone asked for (not automatic) tells nobody', async () => {
+    it('errors: its email switch cannot be turned off (422); a refused refund someone asked for is told too', async () => {
       const learner = t.user()
       const address = await t.person(learner)
       const res = await t.call(learner, 'PUT', '/notifications/preferences', {
@@ -422,11 +422,14 @@ describe('event triggers and email delivery', () => {
       await t.deliver(
         'commerce.refund.failed',
         learner.orgId,
-        refusal(learner.userId, { automatic: false, reason: 'other', failureReason: 'declined' }),
+        refusal(learner.userId, { automatic: false, reason: 'customer_request', failureReason: 'declined' }),
       )
       await t.runJobs()
-      expect((await t.call(learner, 'GET', '/notifications')).json().items).toHaveLength(0)
-      expect(mailsTo(address)).toHaveLength(0)
+      const items = (await t.call(learner, 'GET', '/notifications')).json().items
+      expect(items).toHaveLength(1)
+      expect(items[0]).toMatchObject({ type: 'purchases.refund_failed' })
+      await expect.poll(() => mailsTo(address).length, { timeout: 5000 }).toBe(1)
+      expect(mailsTo(address)[0]!.text).not.toContain(' (the ') // no "what it was for" for a request
     })
 
     it('security: only the buyer is told, with no provider wording, and another person cannot read it (404)', async () => {
