@@ -1,10 +1,11 @@
-import { and, desc, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx, Tx } from '@learnmesh/kernel'
 import { retryAtSql, type ProviderCallPolicy } from '../payments/provider-calls.ts'
 import {
   orders,
   payments,
   planEntitlements,
+  prices,
   products,
   subscriptionCharges,
   subscriptions,
@@ -348,6 +349,25 @@ export function createSubscriptionsRepository() {
           and(eq(products.orgId, orgId), eq(products.id, productId), eq(products.type, 'subscription_plan')),
         )
       return r
+    },
+    /**
+     * The org's plans on sale: active subscription_plan products with their active plan prices and
+     * what each grants (null: never set, i.e. every course), oldest product first (at most 500 rows).
+     */
+    async plansOnSale(db: DbOrTx, orgId: string) {
+      return db
+        .select({ product: products, price: prices, entitlement: planEntitlements.entitlement })
+        .from(products)
+        .innerJoin(
+          prices,
+          and(eq(prices.productId, products.id), eq(prices.active, true), isNotNull(prices.interval)),
+        )
+        .leftJoin(planEntitlements, eq(planEntitlements.productId, products.id))
+        .where(
+          and(eq(products.orgId, orgId), eq(products.type, 'subscription_plan'), eq(products.active, true)),
+        )
+        .orderBy(asc(products.id), asc(prices.id))
+        .limit(500)
     },
     /** What a plan grants: the admin's setting, else every course of the org. */
     async entitlementOf(db: DbOrTx, productId: string): Promise<PlanEntitlement> {

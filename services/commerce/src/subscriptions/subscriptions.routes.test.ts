@@ -106,3 +106,58 @@ describe('security', () => {
     expect((await k.get(u, sub.id)).status).toBe('active')
   })
 })
+
+describe('plans on sale (GET /plans)', () => {
+  it('lists the org’s active plans with active prices and entitlements, to members and to anonymous callers', async () => {
+    const trial = await k.plan({ trialDays: 14, amount: 1500 })
+    const yearly = await t.call(k.admin, 'POST', `/products/${trial.product.id}/prices`, {
+      currency: 'EUR',
+      unitAmountMinor: 15000,
+      interval: 'year',
+    })
+    expect(yearly.statusCode).toBe(201)
+    const course = `crs_${'1'.repeat(32)}`
+    const put = await t.call(k.admin, 'PUT', `/plans/${trial.product.id}/entitlement`, {
+      scope: 'courses',
+      courseIds: [course],
+    })
+    expect(put.statusCode).toBe(200)
+    // Off sale: a plan whose only price is deactivated, and a deactivated plan.
+    const noPrice = await k.plan()
+    await t.call(k.admin, 'PATCH', `/prices/${noPrice.price.id}`, { active: false })
+    const off = await k.plan()
+    await t.call(k.admin, 'PATCH', `/products/${off.product.id}`, { active: false })
+
+    const res = await t.call(t.user(), 'GET', '/plans')
+    expect(res.statusCode, res.body).toBe(200)
+    const items = res.json().items as { product: { id: string }; prices: unknown[]; entitlement: unknown }[]
+    const ids = items.map((i) => i.product.id)
+    expect(ids).toContain(trial.product.id)
+    expect(ids).not.toContain(noPrice.product.id)
+    expect(ids).not.toContain(off.product.id)
+    const listed = items.find((i) => i.product.id === trial.product.id)!
+    expect(listed.entitlement).toEqual({ scope: 'courses', courseIds: [course] })
+    expect(listed.prices).toMatchObject([
+      { id: trial.price.id, interval: 'month', trialDays: 14, unitAmountMinor: 1500 },
+      { interval: 'year', unitAmountMinor: 15000 },
+    ])
+    // A plan never given an entitlement grants every course.
+    const other = await k.plan()
+    const again = (await t.call(null, 'GET', `/plans?orgId=${t.orgA}`)).json().items as typeof items
+    expect(again.find((i) => i.product.id === other.product.id)?.entitlement).toEqual({
+      scope: 'all_courses',
+    })
+  })
+
+  it('anonymous without orgId, or a malformed orgId, is a 400; another org sees only its own plans', async () => {
+    expect((await t.call(null, 'GET', '/plans')).statusCode).toBe(400)
+    expect((await t.call(null, 'GET', '/plans?orgId=a%20b')).statusCode).toBe(400)
+    const plan = await k.plan()
+    const memberB = t.user(['learner'], t.orgB)
+    const res = await t.call(memberB, 'GET', '/plans')
+    expect(res.statusCode).toBe(200)
+    expect(res.json().items.map((i: { product: { id: string } }) => i.product.id)).not.toContain(
+      plan.product.id,
+    )
+  })
+})

@@ -1,9 +1,18 @@
-import { requireAuth, requireRole, bearer, problems, traceparentOf, type App } from '@learnmesh/kernel'
+import {
+  AppError,
+  requireAuth,
+  requireRole,
+  bearer,
+  problems,
+  traceparentOf,
+  type App,
+} from '@learnmesh/kernel'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CommerceDeps } from '../deps.ts'
 import { createCheckoutArea } from '../orders/checkout.area.ts'
 import { IdempotencyHeaders } from '../orders/orders.schemas.ts'
 import type { Idempotency, IdempotentResponse } from '../shared/idempotency.ts'
+import { presentPrice, presentProduct } from '../products/products.presenter.ts'
 import { presentCharge, presentSubscription } from './subscriptions.presenter.ts'
 import {
   CancelNowBody,
@@ -12,7 +21,9 @@ import {
   MySubscriptionsQuery,
   OrgSubscriptionsQuery,
   PaymentMethodBody,
+  PlanCatalogSchema,
   PlanParams,
+  PlansQuery,
   SubscriptionDetailSchema,
   SubscriptionListSchema,
   SubscriptionParams,
@@ -216,6 +227,32 @@ export function subscriptionsRoutes(app: App, deps: CommerceDeps): void {
       return presentSubscription(
         await s.changePaymentMethod(p, request.params.subscriptionId, request.body.paymentMethod),
       )
+    },
+  )
+
+  app.get(
+    '/plans',
+    {
+      schema: {
+        tags,
+        summary:
+          "An organization's subscription plans on sale, with their prices and what they grant (public)",
+        querystring: PlansQuery,
+        response: { 200: PlanCatalogSchema, ...problems(400) },
+      },
+    },
+    async (request) => {
+      // Public like GET /prices: what a plan costs and grants is what a plans page shows to anyone.
+      const org = request.query.orgId ?? request.principal?.orgId
+      if (!org) throw new AppError('bad_request', 'orgId is required when not signed in')
+      const plans = await s.plansOnSale(org)
+      return {
+        items: plans.map((p) => ({
+          product: presentProduct(p.product),
+          prices: p.prices.map(presentPrice),
+          entitlement: p.entitlement,
+        })),
+      }
     },
   )
 

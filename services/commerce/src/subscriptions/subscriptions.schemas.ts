@@ -1,4 +1,5 @@
 import { Type, IdString } from '@learnmesh/kernel'
+import { PriceSchema, ProductSchema, RefSchema } from '../products/products.schemas.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 const DateTime = Type.String({ format: 'date-time' })
@@ -171,3 +172,27 @@ export const PaymentMethodBody = Type.Object(
   },
   { additionalProperties: false },
 )
+
+/** GET /plans (public). */
+export const PlansQuery = Type.Object(
+  {
+    /** Organization; defaults to the caller's (required when anonymous). */
+    orgId: Type.Optional(RefSchema),
+  },
+  { additionalProperties: false },
+)
+
+/** GET /plans: the organization's plans on sale. */
+export const PlanCatalogSchema = Type.Object({
+  /** Active subscription_plan products with at least one active price, oldest first. */
+  items: Type.Array(
+    Type.Object({
+      /** The plan product. */
+      product: ProductSchema,
+      /** Its active prices (each with `interval` and `trialDays`), oldest first. */
+      prices: Type.Array(PriceSchema),
+      /** What a subscription to it grants in learning. */
+      entitlement: EntitlementSchema,
+    }),
+  ),
+})

@@ -6,6 +6,7 @@ import { includedTax } from '../invoices/tax.ts'
 import { createOrdersRepository } from '../orders/orders.repository.ts'
 import { writeOrderPaid, type PaymentsCore } from '../payments/payments.service.ts'
 import type { PaymentProvider } from '../payments/provider.ts'
+import type { PriceRow, ProductRow } from '../products/products.repository.ts'
 import type { RefundsService } from '../refunds/refunds.service.ts'
 import { addIntervals, dunning, proratedMinor, retryDays, type PlanInterval } from './periods.ts'
 import { createRenewalCharges, type ChargeOutcome } from './subscriptions.charges.ts'
@@ -346,6 +347,27 @@ export function createSubscriptionsService(
           ...(s.status === 'past_due' ? { nextAttemptAt: new Date() } : {}),
         })
       })
+    },
+
+    /**
+     * The plans an organization sells (public, like prices): each active plan product with its active
+     * prices and what it grants, for a plans page. Plans without an active price are left out.
+     */
+    async plansOnSale(orgId: string) {
+      const plans = new Map<
+        string,
+        { product: ProductRow; prices: PriceRow[]; entitlement: PlanEntitlement }
+      >()
+      for (const r of await repo.plansOnSale(db, orgId)) {
+        const plan = plans.get(r.product.id) ?? {
+          product: r.product,
+          prices: [],
+          entitlement: r.entitlement ?? { scope: 'all_courses' },
+        }
+        plan.prices.push(r.price)
+        plans.set(r.product.id, plan)
+      }
+      return [...plans.values()]
     },
 
     /** What a plan grants (org admin); 404 for a product that is not a plan of the caller's org. */

@@ -5,7 +5,7 @@ import { lazy, Suspense, useRef, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { cart as cartApi, checkoutOptions, orders, type Cart, type Order } from '../../api/learner.ts'
 import { idempotencyKey } from '../../lib/ids.ts'
-import { errorMessage } from '../../api/problem.ts'
+import { errorMessage, UserFacingError } from '../../api/problem.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { Empty, ErrorState, Loading } from '../../components/states.tsx'
 import { CartLines, CartTotals } from './CartSummary.tsx'
@@ -13,6 +13,7 @@ import { SignedIn, ToneAlert } from './shared.tsx'
 
 // Stripe.js and Elements load only when commerce says Stripe is the provider.
 const StripePayment = lazy(() => import('./StripePayment.tsx'))
+const StripeCardMethod = lazy(() => import('./StripeCardMethod.tsx'))
 
 /** The sandbox provider's test payment methods (commerce docs/checkout.md). */
 const SANDBOX_METHODS = [
@@ -81,6 +82,10 @@ function SandboxAuthentication({ order, onDone }: { order: Order; onDone: (appro
   )
 }
 
+/** Why a checkout's payment failed, in words. */
+const declined = (order: Order) =>
+  `The payment did not go through (${(order.payments[0]?.failureCode ?? 'payment_failed').replaceAll('_', ' ')}). Nothing was charged.`
+
 function Checkout({ cart }: { cart: Cart }) {
   const navigate = useNavigate()
   const queryClient = useQueryClient()
@@ -98,15 +103,18 @@ function Checkout({ cart }: { cart: Cart }) {
     void navigate(`/orders/${order.id}?placed=1`)
   }
 
+  // A subscription plan needs a payment method even when nothing is charged today (a trial, a free
+  // plan): its renewals charge it (commerce: 422 payment_method_required otherwise).
+  const plans = cart.items.filter((l) => l.productType === 'subscription_plan')
+  const needsMethod = cart.totalMinor > 0 || plans.length > 0
   const checkout = useMutation({
-    mutationFn: () => orders.checkout(key.current, cart.totalMinor === 0 ? undefined : method),
+    mutationFn: () => orders.checkout(key.current, needsMethod ? method : undefined),
     onSuccess: (order) => {
       key.current = idempotencyKey()
       setFailure(undefined)
       if (order.status === 'requires_action') setPending(order)
       else if (order.status === 'failed') {
-        const code = order.payments[0]?.failureCode ?? 'payment_failed'
-        setFailure(`The payment did not go through (${code.replaceAll('_', ' ')}). Nothing was charged.`)
+        setFailure(declined(order))
         void queryClient.invalidateQueries({ queryKey: ['cart'] })
       } else finished(order)
     },
@@ -124,11 +132,40 @@ function Checkout({ cart }: { cart: Cart }) {
       <Title order={2} size="h4" id="payment-title">
         Payment
       </Title>
-      {stripeKey ? (
+      {plans.length > 0 && (
+        <Text size="sm">
+          {plans.length === 1 ? 'The subscription renews' : 'The subscriptions renew'} automatically with this
+          payment method until cancelled (in My subscriptions). A plan with a free trial is not charged today:
+          the first charge is at the trial’s end.
+        </Text>
+      )}
+      {stripeKey && plans.length > 0 ? (
+        <Suspense fallback={<Loading label="Loading the payment form…" />}>
+          <StripeCardMethod
+            publishableKey={stripeKey}
+            currency={cart.currency ?? 'EUR'}
+            amountMinor={cart.totalMinor}
+            submitLabel="Subscribe"
+            onMethod={async (pm, stripe) => {
+              const order = await orders.checkout(key.current, pm)
+              key.current = idempotencyKey()
+              const secret = order.payments.find((p) => p.nextAction?.clientSecret)?.nextAction?.clientSecret
+              if (order.status === 'failed') throw new UserFacingError(declined(order))
+              if (secret) {
+                // 3-D Secure for the first period's payment, then commerce captures it.
+                const next = await stripe.handleNextAction({ clientSecret: secret })
+                if (next.error)
+                  throw new UserFacingError(next.error.message ?? 'The payment was not authorized.')
+                finished(await orders.confirm(order.id, idempotencyKey()))
+              } else finished(order)
+            }}
+          />
+        </Suspense>
+      ) : stripeKey ? (
         <Suspense fallback={<Loading label="Loading the payment form…" />}>
           <StripePayment publishableKey={stripeKey} cart={cart} onPaid={finished} />
         </Suspense>
-      ) : cart.totalMinor === 0 ? (
+      ) : !needsMethod ? (
         <Text size="sm">Nothing to pay: the order is free.</Text>
       ) : (
         <Radio.Group label="Sandbox payment method" value={method} onChange={setMethod}>
@@ -152,7 +189,7 @@ function Checkout({ cart }: { cart: Cart }) {
           loading={checkout.isPending}
           disabled={unavailable || cart.items.length === 0}
         >
-          {cart.totalMinor === 0 ? 'Place order' : 'Pay now'}
+          {plans.length > 0 ? 'Subscribe' : cart.totalMinor === 0 ? 'Place order' : 'Pay now'}
         </Button>
       )}
       {unavailable && (

@@ -38,6 +38,7 @@ function EnrollmentCard({ e }: { e: Enrollment }) {
           {e.progressPercent}% complete
           {e.status === 'upcoming' && e.cohort ? ` · starts ${formatDate(e.cohort.startsAt)}` : ''}
           {e.expiresAt && open ? ` · access until ${formatDate(e.expiresAt)}` : ''}
+          {e.source === 'subscription' && open ? ' · included in your subscription' : ''}
         </Text>
         {open && (
           <Button

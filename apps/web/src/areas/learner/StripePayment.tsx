@@ -1,22 +1,12 @@
 import { Button, Stack } from '@mantine/core'
 import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js'
-import { loadStripe, type Stripe } from '@stripe/stripe-js'
+import { stripeFor } from './stripe-loader.ts'
 import { useMutation } from '@tanstack/react-query'
 import { useMemo, useRef, useState } from 'react'
 import { orders, type Cart, type Order } from '../../api/learner.ts'
 import { idempotencyKey } from '../../lib/ids.ts'
 import { UserFacingError } from '../../api/problem.ts'
 import { FormError } from '../../components/FormError.tsx'
-
-const stripes = new Map<string, Promise<Stripe | null>>()
-const stripeFor = (key: string) => {
-  let s = stripes.get(key)
-  if (!s) {
-    s = loadStripe(key)
-    stripes.set(key, s)
-  }
-  return s
-}
 
 function PayForm({ order, onPaid }: { order: Order; onPaid: (order: Order) => void }) {
   const stripe = useStripe()

@@ -1,0 +1,145 @@
+// @vitest-environment jsdom
+import { configure, fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
+import { installDomStubs } from '../../test-setup.ts'
+import { renderPage } from '../../test-render.tsx'
+import { headingSkips } from '../../test-headings.ts'
+import { LEARNER_ME } from '../../test-fixtures.ts'
+import type { Entitlement } from '../../api/subscriptions.ts'
+import { COURSE_A, COURSE_B, fakeApi, plan, PLAN_ID, type Call } from '../learner/subscription-test-kit.ts'
+import PlansAdminPage from './PlansAdminPage.tsx'
+
+installDomStubs()
+configure({ asyncUtilTimeout: 5000 })
+
+const ORG_ADMIN = {
+  user: { id: 'usr_admin', displayName: 'Ada', platformAdmin: false },
+  orgId: 'org_1',
+  roles: ['org_admin'],
+}
+const PRO = plan()
+const course = (id: string, title: string) => ({ id, title, status: 'published' })
+
+let entitlement: Entitlement
+const defaults = (c: Call) => {
+  if (c.path === '/commerce/products' && c.method === 'GET') return { items: [PRO.product], nextCursor: null }
+  if (c.path === '/commerce/products' && c.method === 'POST')
+    return [201, { ...PRO.product, id: 'prd_new', title: (c.body as { title: string }).title }]
+  if (c.path === '/commerce/products/prd_new/prices') return [201, { id: 'pri_new' }]
+  if (c.path === `/commerce/products/${PLAN_ID}`) return { product: PRO.product, prices: PRO.prices }
+  if (c.path === `/commerce/plans/${PLAN_ID}/entitlement`) {
+    if (c.method === 'PUT') entitlement = c.body as Entitlement
+    return entitlement
+  }
+  if (c.path === '/learning/courses')
+    return { items: [course(COURSE_A, 'Git Basics'), course(COURSE_B, 'SQL Joins')], nextCursor: null }
+  return undefined
+}
+const kit = fakeApi(defaults)
+const writes = () => kit.calls.filter((c) => c.method !== 'GET')
+
+describe('subscription plans (org admin)', () => {
+  it('lists plans with their prices and what they include; headings in order', async () => {
+    kit.me = ORG_ADMIN
+    entitlement = { scope: 'courses', courseIds: [COURSE_A] }
+    renderPage(<PlansAdminPage />, '/org/plans')
+    const card = await screen.findByRole('article', { name: 'Pro' })
+    const prices = await within(card).findByRole('table', { name: 'Prices of Pro' })
+    expect(within(prices).getByText('€15.00 a month')).toBeTruthy()
+    expect(within(prices).getByText('14 days')).toBeTruthy()
+    const chosen = await within(card).findByRole('checkbox', { name: 'Git Basics' })
+    expect((chosen as HTMLInputElement).checked).toBe(true)
+    expect((within(card).getByRole('checkbox', { name: 'SQL Joins' }) as HTMLInputElement).checked).toBe(
+      false,
+    )
+    expect(kit.calls.find((c) => c.path === '/learning/courses')?.query).toContain('status=published')
+    expect(headingSkips()).toEqual([])
+  })
+
+  it('creates a plan: the product, then its price in minor units', async () => {
+    kit.me = ORG_ADMIN
+    entitlement = { scope: 'all_courses' }
+    renderPage(<PlansAdminPage />, '/org/plans')
+    const form = await screen.findByRole('form', { name: 'New plan' })
+    fireEvent.click(within(form).getByRole('button', { name: 'Create plan' }))
+    expect(await within(form).findByText('Name the plan')).toBeTruthy()
+    expect(within(form).getByText('Enter a price (0 or more)')).toBeTruthy()
+    expect(writes()).toEqual([])
+
+    fireEvent.change(within(form).getByRole('textbox', { name: /Plan name/ }), { target: { value: 'Team' } })
+    fireEvent.change(within(form).getByRole('textbox', { name: /Price/ }), { target: { value: '19.5' } })
+    fireEvent.change(within(form).getByRole('textbox', { name: /Free trial/ }), { target: { value: '7' } })
+    fireEvent.click(within(form).getByRole('button', { name: 'Create plan' }))
+    await waitFor(() => expect(writes()).toHaveLength(2))
+    const [product, price] = writes()
+    expect(product).toMatchObject({
+      method: 'POST',
+      path: '/commerce/products',
+      body: { type: 'subscription_plan', title: 'Team', payeeUserId: null },
+    })
+    expect((product!.body as { ref: string }).ref).toMatch(/^plan-team-[a-z0-9]+$/)
+    expect(price).toEqual({
+      method: 'POST',
+      path: '/commerce/products/prd_new/prices',
+      query: '',
+      body: { currency: 'EUR', unitAmountMinor: 1950, interval: 'month', trialDays: 7 },
+    })
+  })
+
+  it('sets the courses a plan includes, and refuses an empty list before asking the server', async () => {
+    kit.me = ORG_ADMIN
+    entitlement = { scope: 'all_courses' }
+    renderPage(<PlansAdminPage />, '/org/plans')
+    const card = await screen.findByRole('article', { name: 'Pro' })
+    fireEvent.click(await within(card).findByRole('radio', { name: 'Only the courses chosen below' }))
+    fireEvent.click(within(card).getByRole('button', { name: 'Save what’s included' }))
+    expect(await within(card).findByText('Choose at least one course, or include every course.')).toBeTruthy()
+    expect(writes()).toEqual([])
+    fireEvent.change(within(card).getByRole('textbox', { name: 'Find a course' }), {
+      target: { value: 'sql' },
+    })
+    expect(within(card).queryByRole('checkbox', { name: 'Git Basics' })).toBeNull()
+    fireEvent.click(within(card).getByRole('checkbox', { name: 'SQL Joins' }))
+    fireEvent.click(within(card).getByRole('button', { name: 'Save what’s included' }))
+    await waitFor(() =>
+      expect(writes()).toEqual([
+        {
+          method: 'PUT',
+          path: `/commerce/plans/${PLAN_ID}/entitlement`,
+          query: '',
+          body: { scope: 'courses', courseIds: [COURSE_B] },
+        },
+      ]),
+    )
+  })
+
+  it('deactivates a price and shows the server’s refusal', async () => {
+    kit.me = ORG_ADMIN
+    entitlement = { scope: 'all_courses' }
+    kit.answer = (c) =>
+      c.path === '/commerce/prices/pri_month' ? [404, { detail: 'Price not found' }] : defaults(c)
+    renderPage(<PlansAdminPage />, '/org/plans')
+    const card = await screen.findByRole('article', { name: 'Pro' })
+    fireEvent.click(await within(card).findByRole('button', { name: 'Deactivate price €15.00 a month' }))
+    expect(await within(card).findByText('Price not found')).toBeTruthy()
+    expect(writes()).toEqual([
+      { method: 'PATCH', path: '/commerce/prices/pri_month', query: '', body: { active: false } },
+    ])
+  })
+
+  it('shows a load failure with "Try again"', async () => {
+    kit.me = ORG_ADMIN
+    kit.answer = (c) => (c.path === '/commerce/products' ? [500, { detail: 'Something broke' }] : defaults(c))
+    renderPage(<PlansAdminPage />, '/org/plans')
+    const alert = await screen.findByRole('alert')
+    expect(within(alert).getByText('Something broke')).toBeTruthy()
+    expect(within(alert).getByRole('button', { name: 'Try again' })).toBeTruthy()
+  })
+
+  it('tells a learner the page is not for them and asks for nothing', async () => {
+    kit.me = LEARNER_ME
+    renderPage(<PlansAdminPage />, '/org/plans')
+    expect(await screen.findByText('Only organization admins can manage subscription plans.')).toBeTruthy()
+    expect(kit.calls).toEqual([])
+  })
+})
