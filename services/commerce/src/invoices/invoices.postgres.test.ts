@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
+import pgDriver from 'pg'
 import { createPostgresTestDatabase, postgresAvailable } from '@learnmesh/kernel/testing'
 import { invoices } from '../db/schema.ts'
 import { commerceService } from '../service.ts'
-import { allocateSequence } from './invoices.service.ts'
+import { issueInvoiceForOrder } from './invoices.service.ts'
+import { formatNumber } from './tax.ts'
 import { createInvoiceKit } from './invoices.test-kit.ts'
 
 const pg = await postgresAvailable()
@@ -45,17 +47,66 @@ describe.skipIf(!pg.ok)('invoice numbering on PostgreSQL (concurrency)', () => {
     expect(rows.map((r) => r.sequence).sort((a, b) => a - b)).toEqual([1, 2])
   })
 
-  it('errors: a rolled-back transaction leaves no gap', async () => {
-    const org = `org_${'a'.repeat(32)}`
-    const year = 2030
-    await database.db.transaction((tx) => allocateSequence(tx, org, 'invoice', year))
-    await expect(
-      database.db.transaction(async (tx) => {
-        await allocateSequence(tx, org, 'invoice', year)
+  it('happy: issuing an invoice is two statements in the consumer’s transaction (read + number-and-insert)', async () => {
+    const o = await k.paidOrder(k.user(), [1200])
+    const statements: string[] = []
+    const original = pgDriver.Client.prototype.query
+    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
+      const q = args[0]
+      statements.push(typeof q === 'string' ? q : ((q as { text?: string }).text ?? '?'))
+      return (original as (...a: unknown[]) => unknown).apply(this, args)
+    } as typeof original
+    try {
+      await k.orderPaid(o)
+    } finally {
+      pgDriver.Client.prototype.query = original
+    }
+    // begin, the order locked with its invoice and lines, the number and the invoice, commit
+    expect(statements, statements.map((t) => t.trim().slice(0, 40)).join('\n')).toHaveLength(4)
+    const [row] = await k.db.select().from(invoices).where(eq(invoices.orderId, o.orderId))
+    expect(row!.number).toBe(formatNumber('invoice', row!.year, row!.sequence))
+  })
+
+  it('errors: a rolled-back issue leaves no gap; the next invoice takes the number', async () => {
+    const u = k.user()
+    const o = await k.paidOrder(u, [700])
+    const before = await k.db.select().from(invoices).where(eq(invoices.orgId, k.orgA))
+    const issued = await database.db
+      .transaction(async (tx) => {
+        const invoice = await issueInvoiceForOrder(tx, k.deps.config, k.orgA, o.orderId)
+        expect(invoice!.sequence).toBe(before.length + 1)
         throw new Error('boom')
-      }),
-    ).rejects.toThrow('boom')
-    const next = await database.db.transaction((tx) => allocateSequence(tx, org, 'invoice', year))
-    expect(next).toBe(2)
+      })
+      .catch((e: Error) => e.message)
+    expect(issued).toBe('boom')
+    await k.orderPaid(o)
+    const [row] = await k.db.select().from(invoices).where(eq(invoices.orderId, o.orderId))
+    expect(row!.sequence).toBe(before.length + 1)
+    expect(row!.number).toBe(formatNumber('invoice', row!.year, before.length + 1))
+  })
+
+  it('happy: an invoice issued meanwhile by a transaction that held the order is returned, not doubled', async () => {
+    const u = k.user()
+    const o = await k.paidOrder(u, [900])
+    // Transaction A issues and holds the order; B waits on the order's lock, then must see A's invoice.
+    let releaseA!: () => void
+    const aHolds = new Promise<void>((r) => (releaseA = r))
+    let aIssued!: () => void
+    const issuedByA = new Promise<void>((r) => (aIssued = r))
+    const a = database.db.transaction(async (tx) => {
+      const invoice = await issueInvoiceForOrder(tx, k.deps.config, k.orgA, o.orderId)
+      aIssued()
+      await aHolds
+      return invoice
+    })
+    await issuedByA
+    const b = database.db.transaction((tx) => issueInvoiceForOrder(tx, k.deps.config, k.orgA, o.orderId))
+    await new Promise((r) => setTimeout(r, 200)) // B is waiting on the order's lock
+    releaseA()
+    const [fromA, fromB] = await Promise.all([a, b])
+    expect(fromB!.id).toBe(fromA!.id)
+    expect(fromB!.number).toBe(fromA!.number)
+    const rows = await k.db.select().from(invoices).where(eq(invoices.orderId, o.orderId))
+    expect(rows).toHaveLength(1)
   })
 })

@@ -1,36 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm'
-import { newId, type Logger, type Tx } from '@learnmesh/kernel'
+import { alias } from 'drizzle-orm/pg-core'
+import { newId, txQuery, type Logger, type RawStatement, type Tx } from '@learnmesh/kernel'
 import type { CommerceConfig } from '../config.ts'
-import { invoiceCounters, invoices, orderItems, orders, refunds, type InvoiceLine } from '../db/schema.ts'
-import { formatNumber, taxLines, type DocumentKind, type GrossLine } from './tax.ts'
+import { invoices, orderItems, orders, refunds, type InvoiceLine } from '../db/schema.ts'
+import { PREFIX, taxLines, type DocumentKind, type GrossLine } from './tax.ts'
 
 /** An invoice or credit note row. */
 export type InvoiceRow = typeof invoices.$inferSelect
 
 /** The seller printed on invoices. */
 export const ISSUER_NAME = 'learnmesh'
-
-/**
- * Hands out the next number of (org, kind, year) inside the caller's transaction. The upsert takes
- * the counter row's lock until commit, so concurrent issuers queue; a rollback undoes the increment,
- * so numbers never skip or repeat.
- */
-export async function allocateSequence(
-  tx: Tx,
-  orgId: string,
-  kind: DocumentKind,
-  year: number,
-): Promise<number> {
-  const [row] = await tx
-    .insert(invoiceCounters)
-    .values({ orgId, kind, year, next: 2 })
-    .onConflictDoUpdate({
-      target: [invoiceCounters.orgId, invoiceCounters.kind, invoiceCounters.year],
-      set: { next: sql`${invoiceCounters.next} + 1` },
-    })
-    .returning({ next: invoiceCounters.next })
-  return row!.next - 1
-}
 
 interface NewDocument {
   orgId: string
@@ -43,38 +22,110 @@ interface NewDocument {
   lines: GrossLine[]
 }
 
+/**
+ * The number and the document in ONE statement (the counter upsert as a CTE): the counter row's
+ * lock is taken by the statement that also inserts, so it is held only until the commit that follows
+ * (every invoice of an org queues on that row), and one round trip is saved. The number is formatted
+ * as `formatNumber` does (`INV-2026-000123`, more digits past 999999). Nothing is numbered or
+ * inserted when the order's invoice (the refund's credit note) exists: the caller holds the order's
+ * lock, and this statement's snapshot, taken after that lock was granted, sees a document another
+ * transaction committed while it waited.
+ */
+const insertDocumentStatement: RawStatement = {
+  name: 'commerce_invoice_insert',
+  text: `with c as (
+    insert into commerce.invoice_counters as ic (org_id, kind, year, next)
+    select $2, $3, $9::int, 2
+    where not exists (
+      select 1 from commerce.invoices d where d.org_id = $2 and d.kind = $3
+        and (case when $3 = 'invoice' then d.order_id = $4 else d.refund_id = $5 end))
+    on conflict (org_id, kind, year) do update set next = ic.next + 1
+    returning ic.next - 1 as seq
+  )
+  insert into commerce.invoices (id, org_id, kind, order_id, refund_id, invoice_id, user_id, number, year,
+    sequence, currency, subtotal_minor, tax_minor, total_minor, tax_rate_basis_points, tax_label, issuer_name,
+    lines, status, issued_at)
+  select $1, $2, $3, $4, $5, $6, $7,
+    $8 || '-' || $9::int::text || '-' || (case when c.seq >= 1000000 then c.seq::text else lpad(c.seq::text, 6, '0') end),
+    $9::int, c.seq, $10, $11::bigint, $12::bigint, $13::bigint, $14::int, $15, $16, $17::jsonb, 'issued',
+    $18::timestamptz
+  from c
+  returning sequence, number`,
+}
+
 async function insertDocument(tx: Tx, config: CommerceConfig, doc: NewDocument): Promise<InvoiceRow> {
+  const made = await insertNewDocument(tx, config, doc)
+  if (made) return made
+  // Issued meanwhile by a transaction that held the order before us: that one stands.
+  const [existing] = await tx
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.orgId, doc.orgId),
+        eq(invoices.kind, doc.kind),
+        doc.kind === 'invoice'
+          ? eq(invoices.orderId, doc.orderId)
+          : eq(invoices.refundId, doc.refundId ?? ''),
+      ),
+    )
+  return existing!
+}
+
+async function insertNewDocument(
+  tx: Tx,
+  config: CommerceConfig,
+  doc: NewDocument,
+): Promise<InvoiceRow | undefined> {
   const issuedAt = new Date()
   const year = issuedAt.getUTCFullYear()
   const bp = config.INVOICE_TAX_RATE_BASIS_POINTS
   const taxed = taxLines(doc.lines, bp)
-  const sequence = await allocateSequence(tx, doc.orgId, doc.kind, year)
-  const [row] = await tx
-    .insert(invoices)
-    .values({
-      id: newId(doc.kind === 'invoice' ? 'inv' : 'crn'),
-      orgId: doc.orgId,
-      kind: doc.kind,
-      orderId: doc.orderId,
-      refundId: doc.refundId ?? null,
-      invoiceId: doc.invoiceId ?? null,
-      userId: doc.userId,
-      number: formatNumber(doc.kind, year, sequence),
-      year,
-      sequence,
-      currency: doc.currency,
-      subtotalMinor: taxed.subtotalMinor,
-      taxMinor: taxed.taxMinor,
-      totalMinor: taxed.totalMinor,
-      taxRateBasisPoints: bp,
-      taxLabel: config.INVOICE_TAX_LABEL,
-      issuerName: ISSUER_NAME,
-      lines: taxed.lines satisfies InvoiceLine[],
-      status: 'issued',
-      issuedAt,
-    })
-    .returning()
-  return row!
+  const id = newId(doc.kind === 'invoice' ? 'inv' : 'crn')
+  const lines = taxed.lines satisfies InvoiceLine[]
+  const [made] = await txQuery<{ sequence: number; number: string }>(tx, insertDocumentStatement, [
+    id,
+    doc.orgId,
+    doc.kind,
+    doc.orderId,
+    doc.refundId ?? null,
+    doc.invoiceId ?? null,
+    doc.userId,
+    PREFIX[doc.kind],
+    year,
+    doc.currency,
+    taxed.subtotalMinor,
+    taxed.taxMinor,
+    taxed.totalMinor,
+    bp,
+    config.INVOICE_TAX_LABEL,
+    ISSUER_NAME,
+    JSON.stringify(lines),
+    issuedAt.toISOString(),
+  ])
+  if (!made) return undefined
+  return {
+    id,
+    orgId: doc.orgId,
+    kind: doc.kind,
+    orderId: doc.orderId,
+    refundId: doc.refundId ?? null,
+    invoiceId: doc.invoiceId ?? null,
+    userId: doc.userId,
+    number: made.number,
+    year,
+    sequence: Number(made.sequence),
+    currency: doc.currency,
+    subtotalMinor: taxed.subtotalMinor,
+    taxMinor: taxed.taxMinor,
+    totalMinor: taxed.totalMinor,
+    taxRateBasisPoints: bp,
+    taxLabel: config.INVOICE_TAX_LABEL,
+    issuerName: ISSUER_NAME,
+    lines,
+    status: 'issued',
+    issuedAt,
+  }
 }
 
 /**
@@ -89,11 +140,28 @@ export async function issueInvoiceForOrder(
   orderId: string,
   log?: Logger,
 ): Promise<InvoiceRow | null> {
-  const [order] = await tx
-    .select()
-    .from(orders)
-    .where(and(eq(orders.id, orderId), eq(orders.orgId, orgId)))
-    .for('update')
+  // The order locked (duplicate deliveries queue), its invoice if issued, and its lines: one statement.
+  // (FOR UPDATE OF takes an unqualified name, hence the alias.)
+  const o = alias(orders, 'o')
+  const [found] = await tx
+    .select({
+      order: o,
+      existing: invoices,
+      items: sql<
+        { id: string; title: string; productType: string; quantity: number; amountMinor: number }[]
+      >`(
+        select coalesce(jsonb_agg(jsonb_build_object('id', i.id, 'title', i.title, 'productType', i.product_type,
+          'quantity', i.quantity, 'amountMinor', i.amount_minor) order by i.id), '[]'::jsonb)
+        from ${orderItems} i where i.order_id = ${o.id} and i.org_id = ${o.orgId})`,
+    })
+    .from(o)
+    .leftJoin(
+      invoices,
+      and(eq(invoices.orderId, o.id), eq(invoices.orgId, o.orgId), eq(invoices.kind, 'invoice')),
+    )
+    .where(and(eq(o.id, orderId), eq(o.orgId, orgId)))
+    .for('update', { of: o })
+  const order = found?.order
   if (!order) {
     log?.warn({ orderId }, 'invoice: order not found in its organization; ignored')
     return null
@@ -102,16 +170,8 @@ export async function issueInvoiceForOrder(
     log?.warn({ orderId, status: order.status }, 'invoice: order was never paid; ignored')
     return null
   }
-  const [existing] = await tx
-    .select()
-    .from(invoices)
-    .where(and(eq(invoices.orderId, orderId), eq(invoices.orgId, orgId), eq(invoices.kind, 'invoice')))
-  if (existing) return existing
-  const items = await tx
-    .select()
-    .from(orderItems)
-    .where(and(eq(orderItems.orderId, orderId), eq(orderItems.orgId, orgId)))
-    .orderBy(orderItems.id)
+  if (found.existing) return found.existing
+  const items = found.items
   const lines: GrossLine[] = items.map((i) => ({
     orderItemId: i.id,
     title: i.title,
