@@ -178,6 +178,29 @@ describe('outbox relay', () => {
       )
     }
 
+    it('runs one pass per commit however often it is woken before its claim (no empty second pass)', async () => {
+      const database = await createTestDatabase(fixture)
+      cleanups.push(() => database.close())
+      const rec = recorder()
+      const r = relay(database, rec.make('A'), { pollMs: 600_000, listen: false })
+      await r.drain(5000) // the start-up pass is over
+      let transactions = 0
+      const original = database.db.transaction.bind(database.db)
+      ;(database.db as unknown as { transaction: typeof original }).transaction = ((...args: unknown[]) => {
+        transactions++
+        return (original as (...a: unknown[]) => unknown)(...args)
+      }) as typeof original
+      await write(database, 'x', 0) // the writer's transaction; the kernel wakes the relay after it
+      r.wake() // the service's own wakeRelay, as every write path calls it
+      r.wake()
+      const started = Date.now()
+      while (rec.published.length === 0 && Date.now() - started < 5000)
+        await new Promise((res) => setTimeout(res, 5))
+      await new Promise((res) => setTimeout(res, 200))
+      expect(rec.published).toHaveLength(1)
+      expect(transactions).toBe(2) // the writer's and one relay pass
+    })
+
     it.runIf(pgUp.ok)(
       'is woken by NOTIFY after the commit of a writer in another process (no relay there), without polling',
       async () => {

@@ -74,13 +74,22 @@ export function createRelay(options: {
   const table = sql.raw(`"${schema}"."outbox"`)
   let running: Promise<void> | undefined
   let again = false
+  /**
+   * A pass is on its way but has not sent its claim yet: a commit now is seen by that claim, so a
+   * wake-up need not queue another pass. (Every commit wakes the relay, often twice: the kernel's
+   * after-commit wake-up and the service's own `wakeRelay`; one empty pass each would cost three
+   * round trips per commit.)
+   */
+  let claimPending = false
   let stopped = false
   let failures = 0
   let resumeAt = 0
   let retryTimer: NodeJS.Timeout | undefined
 
   async function passOnce(): Promise<Pass> {
+    claimPending = true
     return database.db.transaction(async (tx) => {
+      claimPending = false // from here on, a commit may be missed by this claim's snapshot
       // Claim and find gaps in ONE statement (one round trip less per pass). The gaps: unpublished
       // rows of our aggregates that we did not claim (another relay holds them), before our last row
       // of that aggregate; we may publish an aggregate's rows only up to its first gap. The statement
@@ -137,6 +146,7 @@ export function createRelay(options: {
         if (failures > 0) logger.info({ schema, failures }, 'outbox relay recovered')
         failures = 0
       } catch (err) {
+        claimPending = false
         if (stopped) return
         failures++
         const delay = Math.min(pollMs * 2 ** (failures - 1), maxBackoffMs)
@@ -155,7 +165,7 @@ export function createRelay(options: {
     // While backing off, wake-ups (polls, notifications) wait for the retry timer.
     if (!force && failures > 0 && Date.now() < resumeAt) return
     if (running) {
-      again = true
+      if (!claimPending) again = true
       return
     }
     running = run().finally(() => {
