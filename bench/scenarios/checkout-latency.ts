@@ -11,9 +11,10 @@
 // consumer (inbox + enrollment in one transaction).
 //
 // How the enrollment is observed: one PostgreSQL connection of the runner polls learning.enrollments for
-// the buyers still waiting, by the (course_id, user_id) unique index, every 2 ms while anyone waits. The
-// time recorded is when the poll that first returned the row was sent (the row committed before that
-// snapshot and after the previous poll), so the resolution is one poll interval. It costs one indexed
+// the buyers still waiting, by the (course_id, user_id) unique index, every 2 ms while anyone waits (or
+// as slowly as a poll itself takes, so the observer never becomes load). The time recorded is when the
+// poll that first returned the row was sent (the row committed before that snapshot and after the
+// previous poll), so the resolution is one poll interval. It costs one indexed
 // lookup per poll, not an HTTP request per buyer.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
