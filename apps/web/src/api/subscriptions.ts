@@ -88,6 +88,31 @@ export const subscriptions = {
     api.request<Subscription>(`${sub(id)}/payment-method`, { method: 'PUT', body: { paymentMethod } }),
 }
 
+/** What `POST /subscriptions/:id/cancel-now` answers: the ended subscription and the refund made, if any. */
+export interface CancelNowResult {
+  subscription: Subscription
+  /** The refund made (null without one). */
+  refundId: string | null
+  /** Amount refunded: 0 without a refund, and while the provider has not confirmed it yet. */
+  refundedMinor: number
+}
+
+/** The organization's subscriptions (org admins; commerce's `GET /subscriptions`, `…/cancel-now`). */
+export const subscriptionAdmin = {
+  /** Newest first, 50 a page; `status` narrows the list (commerce filters by status and subscriber only). */
+  list: (status: SubscriptionStatus | undefined, after?: string) =>
+    api.request<Page<Subscription>>('/commerce/subscriptions', { query: { status, after, limit: 50 } }),
+  /**
+   * Ends access now (`cancelled`, reason `admin`). `prorated` also refunds the unused part of the current
+   * paid period; `none` refunds nothing. One Idempotency-Key per attempt: a retry is not refunded twice.
+   */
+  cancelNow: (id: string, refund: 'none' | 'prorated', key: string) =>
+    api.request<CancelNowResult>(`${sub(id)}/cancel-now`, {
+      body: { refund },
+      headers: { 'idempotency-key': key },
+    }),
+}
+
 /** Plan administration (org admins): commerce's products, prices and entitlements. */
 export const planAdmin = {
   list: () =>

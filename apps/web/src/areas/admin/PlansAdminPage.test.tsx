@@ -5,6 +5,7 @@ import { installDomStubs } from '../../test-setup.ts'
 import { renderPage } from '../../test-render.tsx'
 import { headingSkips } from '../../test-headings.ts'
 import { LEARNER_ME } from '../../test-fixtures.ts'
+import { expectDenied, expectLoadFailure, ORG_ADMIN } from './admin-test-kit.ts'
 import type { Entitlement } from '../../api/subscriptions.ts'
 import { COURSE_A, COURSE_B, fakeApi, plan, PLAN_ID, type Call } from '../learner/subscription-test-kit.ts'
 import PlansAdminPage from './PlansAdminPage.tsx'
@@ -12,11 +13,6 @@ import PlansAdminPage from './PlansAdminPage.tsx'
 installDomStubs()
 configure({ asyncUtilTimeout: 5000 })
 
-const ORG_ADMIN = {
-  user: { id: 'usr_admin', displayName: 'Ada', platformAdmin: false },
-  orgId: 'org_1',
-  roles: ['org_admin'],
-}
 const PRO = plan()
 const course = (id: string, title: string) => ({ id, title, status: 'published' })
 
@@ -131,15 +127,12 @@ describe('subscription plans (org admin)', () => {
     kit.me = ORG_ADMIN
     kit.answer = (c) => (c.path === '/commerce/products' ? [500, { detail: 'Something broke' }] : defaults(c))
     renderPage(<PlansAdminPage />, '/org/plans')
-    const alert = await screen.findByRole('alert')
-    expect(within(alert).getByText('Something broke')).toBeTruthy()
-    expect(within(alert).getByRole('button', { name: 'Try again' })).toBeTruthy()
+    await expectLoadFailure()
   })
 
   it('tells a learner the page is not for them and asks for nothing', async () => {
     kit.me = LEARNER_ME
     renderPage(<PlansAdminPage />, '/org/plans')
-    expect(await screen.findByText('Only organization admins can manage subscription plans.')).toBeTruthy()
-    expect(kit.calls).toEqual([])
+    await expectDenied('Only organization admins can manage subscription plans.', kit.calls)
   })
 })
