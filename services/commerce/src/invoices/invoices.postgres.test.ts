@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import pgDriver from 'pg'
-import { createPostgresTestDatabase, postgresAvailable } from '@learnmesh/kernel/testing'
+import {
+  countStatements,
+  createPostgresTestDatabase,
+  listStatements,
+  postgresAvailable,
+} from '@learnmesh/kernel/testing'
 import { invoices } from '../db/schema.ts'
 import { commerceService } from '../service.ts'
 import { issueInvoiceForOrder } from './invoices.service.ts'
@@ -49,20 +53,9 @@ describe.skipIf(!pg.ok)('invoice numbering on PostgreSQL (concurrency)', () => {
 
   it('happy: issuing an invoice is two statements in the consumer’s transaction (read + number-and-insert)', async () => {
     const o = await k.paidOrder(k.user(), [1200])
-    const statements: string[] = []
-    const original = pgDriver.Client.prototype.query
-    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
-      const q = args[0]
-      statements.push(typeof q === 'string' ? q : ((q as { text?: string }).text ?? '?'))
-      return (original as (...a: unknown[]) => unknown).apply(this, args)
-    } as typeof original
-    try {
-      await k.orderPaid(o)
-    } finally {
-      pgDriver.Client.prototype.query = original
-    }
+    const { statements } = await countStatements(() => k.orderPaid(o))
     // begin, the order locked with its invoice and lines, the number and the invoice, commit
-    expect(statements, statements.map((t) => t.trim().slice(0, 40)).join('\n')).toHaveLength(4)
+    expect(statements, listStatements(statements)).toHaveLength(4)
     const [row] = await k.db.select().from(invoices).where(eq(invoices.orderId, o.orderId))
     expect(row!.number).toBe(formatNumber('invoice', row!.year, row!.sequence))
   })

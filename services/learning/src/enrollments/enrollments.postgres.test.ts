@@ -2,7 +2,6 @@
 // the unique (course, user) key under concurrent enrollments and paid orders, and the heartbeat
 // flush statement on PostgreSQL 15.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import pgDriver from 'pg'
 import pino from 'pino'
 import {
   consume,
@@ -15,7 +14,13 @@ import {
   type Database,
 } from '@learnmesh/kernel'
 import type { Envelope } from '@learnmesh/contracts'
-import { createPostgresTestDatabase, createTestSigner, postgresAvailable } from '@learnmesh/kernel/testing'
+import {
+  countStatements,
+  createPostgresTestDatabase,
+  createTestSigner,
+  listStatements,
+  postgresAvailable,
+} from '@learnmesh/kernel/testing'
 import { buildApp } from '../app.ts'
 import { loadLearningConfig } from '../config.ts'
 import type { LearningDeps } from '../deps.ts'
@@ -249,22 +254,17 @@ describe.skipIf(!pgUp.ok)('on PostgreSQL', () => {
     const other = newId('usr')
     let relayWakes = 0 // the service's relay, as its runtime registers it
     const unsubscribe = database.onOutboxCommit(outboxChannel('learning'), () => void relayWakes++)
-    const statements: string[] = []
-    const original = pgDriver.Client.prototype.query
-    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
-      const q = args[0]
-      statements.push(typeof q === 'string' ? q : ((q as { text?: string }).text ?? '?'))
-      return (original as (...a: unknown[]) => unknown).apply(this, args)
-    } as typeof original
+    let statements: string[]
     try {
       const next = order()
-      await deliver({ ...next, payload: { ...(next.payload as object), userId: other } })
+      ;({ statements } = await countStatements(() =>
+        deliver({ ...next, payload: { ...(next.payload as object), userId: other } }),
+      ))
     } finally {
-      pgDriver.Client.prototype.query = original
       unsubscribe()
     }
     expect(relayWakes).toBe(1)
-    const listed = statements.map((t) => t.trim().slice(0, 50)).join('\n')
+    const listed = listStatements(statements)
     // begin, inbox, the course, the enrollment (+ count + event), commit
     expect(statements, listed).toHaveLength(5)
     expect(

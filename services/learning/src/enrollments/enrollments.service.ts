@@ -117,17 +117,7 @@ export async function enroll(tx: Tx, input: EnrollInput): Promise<EnrollResult> 
     return { enrollment: row, changed: true }
   }
   if (input.cohortId) await takeSeat(tx, input.courseId, input.cohortId)
-  const row = await repo.insert(tx, {
-    id: newId('enr'),
-    orgId: input.orgId,
-    courseId: input.courseId,
-    userId: input.userId,
-    version: input.version,
-    source: input.source,
-    sourceRef: input.sourceRef,
-    cohortId: input.cohortId ?? null,
-    expiresAt: input.expiresAt ?? null,
-  })
+  const row = await repo.insert(tx, newRow(input))
   if (!row) {
     // Lost a race with a concurrent enrollment of the same (course, user): theirs stands.
     const winner = await repo.findByCourseUser(tx, input.courseId, input.userId)
@@ -192,8 +182,9 @@ const insertNewEnrollment: RawStatement = {
   select enrolled_at from ins`,
 }
 
-async function enrollNew(tx: Tx, input: EnrollInput): Promise<EnrollmentRow | undefined> {
-  const row = {
+/** A new enrollment's own values (the database fills in the rest). */
+function newRow(input: EnrollInput) {
+  return {
     id: newId('enr'),
     orgId: input.orgId,
     courseId: input.courseId,
@@ -201,9 +192,13 @@ async function enrollNew(tx: Tx, input: EnrollInput): Promise<EnrollmentRow | un
     version: input.version,
     source: input.source,
     sourceRef: input.sourceRef,
-    cohortId: null,
+    cohortId: input.cohortId ?? null,
     expiresAt: input.expiresAt ?? null,
   }
+}
+
+async function enrollNew(tx: Tx, input: EnrollInput): Promise<EnrollmentRow | undefined> {
+  const row = newRow(input) // no cohort on this path
   const event = prepareEvent(outbox, learningEnrollmentCreated, createdEvent(row, input.traceparent))
   const e = event.row
   const [inserted] = await txQuery<{ enrolled_at: Date | string }>(tx, insertNewEnrollment, [

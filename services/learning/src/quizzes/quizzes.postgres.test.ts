@@ -1,9 +1,14 @@
 // Concurrency of attempts on real PostgreSQL (PGlite has one connection, so races cannot happen there).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import pgDriver from 'pg'
 import pino from 'pino'
 import { createTokenVerifier, newId, outboxChannel, sql, type App } from '@learnmesh/kernel'
-import { createPostgresTestDatabase, createTestSigner, postgresAvailable } from '@learnmesh/kernel/testing'
+import {
+  countStatements,
+  createPostgresTestDatabase,
+  createTestSigner,
+  listStatements,
+  postgresAvailable,
+} from '@learnmesh/kernel/testing'
 import { buildApp } from '../app.ts'
 import { loadLearningConfig } from '../config.ts'
 import { courseInstructors, courses, courseVersions, enrollments, questions, quizzes } from '../db/schema.ts'
@@ -199,21 +204,8 @@ describe.skipIf(!pg.ok)('quiz attempts on PostgreSQL', () => {
 
   // Each round trip costs ~0.2-0.35 ms of client CPU; these pin the hot paths' statement counts
   // (docs/quizzes.md, "Performance decisions"). BEGIN and COMMIT count.
-  async function counted<T>(run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
-    const statements: string[] = []
-    const original = pgDriver.Client.prototype.query
-    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
-      const q = args[0]
-      statements.push(typeof q === 'string' ? q : ((q as { text?: string }).text ?? '?'))
-      return (original as (...a: unknown[]) => unknown).apply(this, args)
-    } as typeof original
-    try {
-      return { result: await run(), statements }
-    } finally {
-      pgDriver.Client.prototype.query = original
-    }
-  }
-  const listed = (statements: string[]) => statements.map((t) => t.trim().slice(0, 60)).join('\n')
+  const counted = countStatements
+  const listed = (statements: string[]) => listStatements(statements)
 
   it('start, save and submit issue a bounded number of statements', async () => {
     const f = await fixture({ count: 40, drawCount: 20 })
