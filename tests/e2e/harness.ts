@@ -120,7 +120,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Accessibility violations of impact serious or critical on the current page (axe-core). */
+/**
+ * Waits (up to 2 s) until no menu is on the page: a Mantine menu closed by choosing an item stays in
+ * the DOM through its closing transition, with its items already gone, and axe then reports a
+ * `menu` without `menuitem` children that no user can see. An intentionally open menu just costs
+ * the wait.
+ */
+export async function menusClosed(page: Page): Promise<void> {
+  await page
+    .locator('[role="menu"]')
+    .first()
+    .waitFor({ state: 'detached', timeout: 2000 })
+    .catch(() => {})
+}
+
 export async function seriousViolations(page: Page): Promise<string[]> {
+  await menusClosed(page)
   const result = await new AxeBuilder({ page }).analyze()
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
-import { launchBrowser, screenshot, startPlatform, type Platform } from './harness.ts'
+import { launchBrowser, menusClosed, screenshot, startPlatform, type Platform } from './harness.ts'
 
 /**
  * The instructor journey (issue 8): the demo instructor signs in, opens the studio, creates a course
@@ -33,6 +33,7 @@ afterAll(async () => {
  * `aria-expanded` axe refuses on its element, which is not the studio's to fix.
  */
 async function expectAccessible(page: Page) {
+  await menusClosed(page)
   const result = await new AxeBuilder({ page }).exclude('header').analyze()
   const serious = result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -17,7 +17,14 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, screenshot, signUpAndVerifyEmail, startPlatform, type Platform } from './harness.ts'
+import {
+  launchBrowser,
+  menusClosed,
+  screenshot,
+  signUpAndVerifyEmail,
+  startPlatform,
+  type Platform,
+} from './harness.ts'
 
 let platform: Platform
 let browser: Browser
@@ -54,6 +61,7 @@ const serious = (result: Awaited<ReturnType<AxeBuilder['analyze']>>) =>
  * 5–25 s a run on a busy machine, and the journey checks eight pages.
  */
 async function expectAccessible(page: Page) {
+  await menusClosed(page)
   expect(serious(await new AxeBuilder({ page }).include('main').analyze())).toEqual([])
   for (const v of serious(await new AxeBuilder({ page }).exclude('main').analyze())) outsideMain.add(v)
 }
