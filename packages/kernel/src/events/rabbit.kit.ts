@@ -1,13 +1,12 @@
 // Shared set-up of the RabbitMQ transport and dead-letter tests (not a test file itself).
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
-import { fileURLToPath } from 'node:url'
 import amqp from 'amqplib'
 import { sql } from 'drizzle-orm'
 import Type from 'typebox'
 import { defineEvent, type Envelope } from '@learnmesh/contracts'
 import { createTestDatabase } from '../testing/database.ts'
 import { deleteRabbitTopology, rabbitTestPrefix, testRabbitUrl } from '../testing/rabbit.ts'
-import { inbox, notes } from '../testing/fixtures/schema.ts'
+import { fixtureMigrations, inbox, notes } from '../testing/fixtures/schema.ts'
 import { createLogger } from '../logger.ts'
 import { uuid7 } from '../ids.ts'
 import type { Database } from '../db/database.ts'
@@ -15,10 +14,7 @@ import { consume, defineHandler } from './inbox.ts'
 import { createRabbitTransport, type RabbitTransport, type RabbitTransportOptions } from './rabbit.ts'
 import { createDeadLetterAdmin, type DeadLetterAdmin } from './dlq.ts'
 
-export const fixture = {
-  service: 'kernel_fixture',
-  folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)),
-}
+export const fixture = fixtureMigrations
 export const noteAdded = defineEvent({
   type: 'kernel.note.added',
   version: 1,

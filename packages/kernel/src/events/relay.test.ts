@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { sql } from 'drizzle-orm'
 import Type from 'typebox'
 import { defineEvent, type Envelope } from '@learnmesh/contracts'
 import { createPostgresTestDatabase, createTestDatabase, postgresAvailable } from '../testing/database.ts'
 import { deleteRabbitTopology, rabbitAvailable, rabbitTestPrefix, testRabbitUrl } from '../testing/rabbit.ts'
-import { inbox, notes, outbox } from '../testing/fixtures/schema.ts'
+import { fixtureMigrations, inbox, notes, outbox } from '../testing/fixtures/schema.ts'
 import { createLogger } from '../logger.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 import { writeEvent } from './outbox.ts'
@@ -15,10 +14,7 @@ import type { Transport } from './bus.ts'
 import { consume, defineHandler } from './inbox.ts'
 import { createRabbitTransport } from './rabbit.ts'
 
-const fixture = {
-  service: 'kernel_fixture',
-  folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)),
-}
+const fixture = fixtureMigrations
 const noteAdded = defineEvent({
   type: 'kernel.note.added',
   version: 1,

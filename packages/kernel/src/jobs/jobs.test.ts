@@ -1,18 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import Type from 'typebox'
 import { createPostgresTestDatabase, createTestDatabase, postgresAvailable } from '../testing/database.ts'
-import { jobs, notes } from '../testing/fixtures/schema.ts'
+import { fixtureMigrations, jobs, notes } from '../testing/fixtures/schema.ts'
 import { createLogger } from '../logger.ts'
 import { openDatabase, txQuery, type Database } from '../db/database.ts'
 import { defineJob, defineRecurring, nextOccurrence, prepareJob, scheduleJob } from './jobs.ts'
 import { createJobRunner, type JobRunner } from './runner.ts'
 
-const fixture = {
-  service: 'kernel_fixture',
-  folder: fileURLToPath(new URL('../testing/fixtures/migrations', import.meta.url)),
-}
+const fixture = fixtureMigrations
 const logger = createLogger('test')
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
