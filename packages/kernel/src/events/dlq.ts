@@ -108,7 +108,8 @@ export function createDeadLetterAdmin(options: {
   let conn: Promise<ChannelModel> | undefined
 
   async function channel(): Promise<ConfirmChannel> {
-    conn ??= amqp.connect(options.url).then((c) => {
+    // TCP_NODELAY, as the transport: replaying with confirms must not wait on delayed ACKs.
+    conn ??= amqp.connect(options.url, { noDelay: true }).then((c) => {
       c.on('error', () => {})
       c.on('close', () => {
         conn = undefined

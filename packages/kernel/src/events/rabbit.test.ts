@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
+import { Socket } from 'node:net'
 import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import amqp from 'amqplib'
 import { sql } from 'drizzle-orm'
 import { rabbitAvailable, testRabbitUrl } from '../testing/rabbit.ts'
@@ -36,6 +37,27 @@ describe.runIf(rabbit.ok)('RabbitMQ transport', () => {
       expect(wire && wire.properties.headers?.traceparent).toBe(traceparent)
       expect(wire && wire.properties.deliveryMode).toBe(2) // persistent
       expect(JSON.parse(wire ? wire.content.toString() : '{}').traceparent).toBe(traceparent)
+    })
+    it('turns Nagle off on its broker socket: small frames are sent at once, not after a delayed ACK', async () => {
+      // amqplib leaves TCP_NODELAY off by default; then every publish and ack waited ~20–40 ms.
+      const calls: { socket: Socket; on: boolean | undefined }[] = []
+      const original = Socket.prototype.setNoDelay
+      const spy = vi
+        .spyOn(Socket.prototype, 'setNoDelay')
+        .mockImplementation(function (this: Socket, noDelay?: boolean) {
+          calls.push({ socket: this, on: noDelay })
+          return original.call(this, noDelay)
+        })
+      try {
+        const t = k.transport()
+        await t.ready()
+        await t.publish([envelope('nodelay')])
+      } finally {
+        spy.mockRestore()
+      }
+      const toBroker = calls.filter((c) => c.socket.remotePort === Number(new URL(testRabbitUrl).port || 5672))
+      expect(toBroker.length).toBeGreaterThan(0)
+      expect(toBroker.every((c) => c.on === true)).toBe(true)
     })
     it('retries a failing handler after a delay and then succeeds', async () => {
       const t = k.transport({ retryDelaysMs: [150] })

@@ -216,6 +216,10 @@ export function createRabbitTransport(options: RabbitTransportOptions): RabbitTr
     const m = await amqp.connect(url, {
       clientProperties: { connection_name: connectionName },
       timeout: 10_000,
+      // TCP_NODELAY. amqplib leaves Nagle's algorithm on, and a publish is several small writes
+      // (method, header, body frames; acks): each waited for the broker's delayed ACK, so every
+      // event spent ~20–40 ms on the wire (quorum queue publish → delivery p50 23.5 ms → 1.7 ms).
+      noDelay: true,
     })
     m.on('error', (err: Error) => logger.warn({ err, broker: safeUrl }, 'broker connection error'))
     m.on('blocked', (reason: string) => logger.warn({ reason }, 'broker blocked publishing (resource alarm)'))
