@@ -42,12 +42,13 @@ describe.runIf(rabbit.ok)('RabbitMQ transport', () => {
       // amqplib leaves TCP_NODELAY off by default; then every publish and ack waited ~20–40 ms.
       const calls: { socket: Socket; on: boolean | undefined }[] = []
       const original = Socket.prototype.setNoDelay
-      const spy = vi
-        .spyOn(Socket.prototype, 'setNoDelay')
-        .mockImplementation(function (this: Socket, noDelay?: boolean) {
-          calls.push({ socket: this, on: noDelay })
-          return original.call(this, noDelay)
-        })
+      const spy = vi.spyOn(Socket.prototype, 'setNoDelay').mockImplementation(function (
+        this: Socket,
+        noDelay?: boolean,
+      ) {
+        calls.push({ socket: this, on: noDelay })
+        return original.call(this, noDelay)
+      })
       try {
         const t = k.transport()
         await t.ready()
@@ -55,7 +56,9 @@ describe.runIf(rabbit.ok)('RabbitMQ transport', () => {
       } finally {
         spy.mockRestore()
       }
-      const toBroker = calls.filter((c) => c.socket.remotePort === Number(new URL(testRabbitUrl).port || 5672))
+      const toBroker = calls.filter(
+        (c) => c.socket.remotePort === Number(new URL(testRabbitUrl).port || 5672),
+      )
       expect(toBroker.length).toBeGreaterThan(0)
       expect(toBroker.every((c) => c.on === true)).toBe(true)
     })

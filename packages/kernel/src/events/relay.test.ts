@@ -6,6 +6,7 @@ import { defineEvent, type Envelope } from '@learnmesh/contracts'
 import { createPostgresTestDatabase, createTestDatabase, postgresAvailable } from '../testing/database.ts'
 import { deleteRabbitTopology, rabbitAvailable, rabbitTestPrefix, testRabbitUrl } from '../testing/rabbit.ts'
 import { fixtureMigrations, inbox, notes, outbox } from '../testing/fixtures/schema.ts'
+import { countStatements, listStatements } from '../testing/statements.ts'
 import { createLogger } from '../logger.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 import { writeEvent } from './outbox.ts'
@@ -198,6 +199,32 @@ describe('outbox relay', () => {
     })
 
     it.runIf(pgUp.ok)(
+      'publishes a batch on PostgreSQL in two round trips: begin with the claim, the mark with commit',
+      async () => {
+        const database = await pgDatabase()
+        const rec = recorder()
+        const r = relay(database, rec.make('A'), { pollMs: 600_000, listen: false })
+        await r.drain(5000) // the start-up pass is over
+        for (let i = 0; i < 3; i++) await write(database, i === 1 ? 'y' : 'x', i)
+        const { statements } = await countStatements(async () => {
+          r.wake()
+          const started = Date.now()
+          while (rec.published.length < 3 && Date.now() - started < 5000)
+            await new Promise((res) => setTimeout(res, 5))
+          await new Promise((res) => setTimeout(res, 100)) // the pass's last round trip
+        })
+        expect(rec.published.map((p) => (p.envelope.payload as { n: number }).n)).toEqual([0, 1, 2])
+        expect(statements, listStatements(statements)).toHaveLength(2)
+        expect(statements[0]).toMatch(/^begin; with claimed/)
+        expect(statements[1]).toMatch(/^update "kernel_fixture"."outbox" set published_at[\s\S]*; commit$/)
+        const rows = await database.query<{ published: boolean; attempts: number }>(
+          sql`select published_at is not null as published, attempts from kernel_fixture.outbox`,
+        )
+        expect(rows).toEqual(Array(3).fill({ published: true, attempts: 1 }))
+      },
+    )
+
+    it.runIf(pgUp.ok)(
       'is woken by NOTIFY after the commit of a writer in another process (no relay there), without polling',
       async () => {
         const database = await pgDatabase()
@@ -254,19 +281,40 @@ describe('outbox relay', () => {
   })
 
   describe('errors', () => {
-    it('survives a failing transport: the outbox grows, the relay backs off, then drains in order', async () => {
-      const database = await createTestDatabase(fixture)
-      cleanups.push(() => database.close())
-      const rec = recorder()
-      const broker = flaky(rec.make('A'), 4)
-      const r = relay(database, broker.transport, { maxBackoffMs: 100, listen: false })
-      for (let i = 0; i < 10; i++) await write(database, 'x', i)
-      await r.drain(10_000)
-      expect(broker.calls()).toBeGreaterThan(4)
-      expect(rec.published.map((p) => (p.envelope.payload as { n: number }).n)).toEqual([...Array(10).keys()])
-      const rows = await database.query<{ attempts: number }>(sql`select attempts from kernel_fixture.outbox`)
-      expect(rows.every((row) => row.attempts === 1)).toBe(true)
-    })
+    const failSuites: [string, boolean, () => Promise<Database>][] = [
+      ['PGlite', true, () => createTestDatabase(fixture)],
+      ['PostgreSQL', pgUp.ok, pgDatabase],
+    ]
+    for (const [name, enabled, open] of failSuites) {
+      it.runIf(enabled)(
+        `survives a failing transport on ${name}: the outbox grows, the relay backs off, then drains in order`,
+        async () => {
+          const database = await open()
+          if (database.kind === 'pglite') cleanups.push(() => database.close())
+          const rec = recorder()
+          const broker = flaky(rec.make('A'), 4)
+          const r = relay(database, broker.transport, { maxBackoffMs: 100, listen: false })
+          for (let i = 0; i < 10; i++) await write(database, 'x', i)
+          await r.drain(10_000)
+          expect(broker.calls()).toBeGreaterThan(4)
+          expect(rec.published.map((p) => (p.envelope.payload as { n: number }).n)).toEqual([
+            ...Array(10).keys(),
+          ])
+          const rows = await database.query<{ attempts: number }>(
+            sql`select attempts from kernel_fixture.outbox`,
+          )
+          expect(rows.every((row) => row.attempts === 1)).toBe(true)
+          if (database.pool) {
+            // Every failed pass rolled back and gave its connection back: none is left in a transaction.
+            const idle = await database.query<{ n: number }>(
+              sql`select count(*)::int as n from pg_stat_activity
+                  where datname = current_database() and state like 'idle in transaction%'`,
+            )
+            expect(idle[0]!.n).toBe(0)
+          }
+        },
+      )
+    }
 
     it('reports a drain that cannot finish while the transport keeps failing', async () => {
       const database = await createTestDatabase(fixture)
