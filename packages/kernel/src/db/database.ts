@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import pg from 'pg'
 import { commitWakeups, notifySql } from './commit-wake.ts'
+import { deferBegin, forgetBegin } from './deferred-begin.ts'
 
 /** The Drizzle database every repository receives: the same type over PGlite and PostgreSQL. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,6 +75,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('error', () => {
       // An idle client died (server restart); the pool replaces it. Queries report their own errors.
     })
+    // `begin` rides with the transaction's first statement when it can (deferred-begin.ts).
+    pool.on('connect', (client) => deferBegin(client as pg.PoolClient))
+    pool.on('release', (_err: Error | undefined, client: pg.PoolClient) => forgetBegin(client))
     const db = drizzleNodePg(pool) as unknown as Db
     const wakeups = commitWakeups(db, (channel) => db.execute(notifySql(channel)))
     return {

@@ -125,41 +125,66 @@ export function createDeadLetterAdmin(options: {
   }
 
   /** Opens a channel, checks the dead-letter queue exists, runs `fn`, and returns what it did not ack. */
+  /** Messages a `withQueue` call took from the dead-letter queue, and how many of them it acked. */
+  interface Taken {
+    got: number
+    acked: number
+  }
+
   async function withQueue<T>(
     consumer: string,
-    fn: (ch: ConfirmChannel, dlq: string) => Promise<T>,
+    fn: (ch: ConfirmChannel, dlq: string, taken: Taken) => Promise<T>,
   ): Promise<T> {
     if (!consumerName.test(consumer))
       throw new AppError('validation_failed', `invalid consumer name: ${consumer}`)
     const ch = await channel()
     const dlq = names.deadLetterQueue(consumer)
+    const taken: Taken = { got: 0, acked: 0 }
     try {
+      let before: number
       try {
-        await ch.checkQueue(dlq)
+        before = (await ch.checkQueue(dlq)).messageCount
       } catch {
         throw new AppError('not_found', `no dead-letter queue for consumer ${consumer}`)
       }
-      const result = await fn(ch, dlq)
+      const result = await fn(ch, dlq, taken)
       try {
         ch.nackAll(true)
       } catch {
         // channel already closed: the broker returned the messages itself
       }
+      if (taken.got > taken.acked) await requeued(ch, dlq, before - taken.acked)
       return result
     } finally {
       await ch.close().catch(() => {})
     }
   }
 
+  /**
+   * Waits (≤ 2 s) until the messages looked at and not acked are back in the queue's count: a quorum
+   * queue applies the requeue asynchronously, and a `list` or `count` right after a replay must see
+   * what the replay left there.
+   */
+  async function requeued(ch: ConfirmChannel, dlq: string, atLeast: number): Promise<void> {
+    const deadline = Date.now() + 2000
+    while (Date.now() < deadline) {
+      const { messageCount } = await ch.checkQueue(dlq)
+      if (messageCount >= atLeast) return
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+
   async function scan(
     ch: ConfirmChannel,
     dlq: string,
+    taken: Taken,
     max: number,
     visit: (m: GetMessage) => boolean | void,
   ) {
     for (let i = 0; i < Math.min(max, scanLimit); i++) {
       const msg = await ch.get(dlq, { noAck: false })
       if (msg === false) return
+      taken.got++
       if (visit(msg) === true) return
     }
   }
@@ -170,16 +195,16 @@ export function createDeadLetterAdmin(options: {
     },
     async listDeadLetters(consumer, limit = 50) {
       const max = Math.max(1, Math.min(Math.floor(limit), scanLimit))
-      return withQueue(consumer, async (ch, dlq) => {
+      return withQueue(consumer, async (ch, dlq, taken) => {
         const out: DeadLetter[] = []
-        await scan(ch, dlq, max, (m) => void out.push(describe(m)))
+        await scan(ch, dlq, taken, max, (m) => void out.push(describe(m)))
         return out
       })
     },
     async showDeadLetter(consumer, eventId) {
-      const found = await withQueue(consumer, async (ch, dlq) => {
+      const found = await withQueue(consumer, async (ch, dlq, taken) => {
         let hit: DeadLetter | undefined
-        await scan(ch, dlq, scanLimit, (m) => {
+        await scan(ch, dlq, taken, scanLimit, (m) => {
           const d = describe(m)
           if (d.eventId === eventId) {
             hit = d
@@ -194,14 +219,14 @@ export function createDeadLetterAdmin(options: {
     },
     async replayDeadLetters(consumer, replayOptions = {}) {
       const wanted = replayOptions.ids ? new Set(replayOptions.ids) : undefined
-      return withQueue(consumer, async (ch, dlq) => {
+      return withQueue(consumer, async (ch, dlq, taken) => {
         try {
           await ch.checkQueue(names.queue(consumer))
         } catch {
           throw new AppError('not_found', `no queue for consumer ${consumer}`)
         }
         const picked: GetMessage[] = []
-        await scan(ch, dlq, scanLimit, (m) => {
+        await scan(ch, dlq, taken, scanLimit, (m) => {
           const id = describe(m).eventId
           if (!wanted || (id !== null && wanted.has(id))) picked.push(m)
           if (wanted && picked.length === wanted.size) return true
@@ -232,6 +257,7 @@ export function createDeadLetterAdmin(options: {
         })
         await Promise.all(confirms)
         for (const m of picked) ch.ack(m)
+        taken.acked += picked.length
         return { replayed: picked.map((m) => describe(m).eventId ?? '') }
       })
     },

@@ -5,9 +5,10 @@ import { createTestDatabase, createPostgresTestDatabase, postgresAvailable } fro
 import { fixtureMigrations, inbox, noteAdded, notes, outbox } from '../testing/fixtures/schema.ts'
 import { outboxChannel, prepareEvent, writeEvent } from './outbox.ts'
 import { createRelay } from './relay.ts'
-import { createInProcessTransport, PermanentEventError } from './bus.ts'
+import { createInProcessTransport, PermanentEventError, type Transport } from './bus.ts'
 import { consume, defineHandler } from './inbox.ts'
 import { createLogger } from '../logger.ts'
+import { countStatements, listStatements } from '../testing/statements.ts'
 import type { Database } from '../db/database.ts'
 
 const fixture = fixtureMigrations
@@ -17,8 +18,49 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
+/** A consumer that adds 1 to every note per `kernel.note.added` it handles. */
+function countNotes(database: Database, transport: Transport, consumer = 'counter'): void {
+  consume({
+    consumer,
+    database,
+    inbox,
+    transport,
+    logger,
+    handlers: [
+      defineHandler({
+        event: noteAdded,
+        handle: async (tx) => void (await tx.update(notes).set({ n: sql`${notes.n} + 1` })),
+      }),
+    ],
+  })
+}
+
+/** A `kernel.note.added` envelope about note `x`, with a fixed id (a redelivery has the same). */
+const noteEnvelope = (id: string): Envelope => ({
+  id,
+  type: 'kernel.note.added',
+  version: 1,
+  occurredAt: new Date().toISOString(),
+  producer: 'kernel_fixture',
+  orgId: null,
+  traceparent: null,
+  payload: { id: 'x' },
+})
+
 function suite(name: string, open: () => Promise<Database & { drop?: () => Promise<void> }>) {
   describe(name, () => {
+    /** A database with note `x` and an in-process transport, both closed after the test. */
+    async function withNote() {
+      const database = await open()
+      const transport = createInProcessTransport()
+      cleanups.push(async () => {
+        if (database.drop) await database.drop()
+        else await database.close()
+      })
+      await database.db.insert(notes).values({ id: 'x', body: 'x' })
+      return { database, transport }
+    }
+
     it('commits state and event together and delivers each event once per consumer', async () => {
       const database = await open()
       const transport = createInProcessTransport()
@@ -66,40 +108,28 @@ function suite(name: string, open: () => Promise<Database & { drop?: () => Promi
     })
 
     it('drops a duplicate delivery through the inbox', async () => {
-      const database = await open()
-      const transport = createInProcessTransport()
-      cleanups.push(async () => {
-        if (database.drop) await database.drop()
-        else await database.close()
-      })
-      await database.db.insert(notes).values({ id: 'x', body: 'x' })
-      consume({
-        consumer: 'counter',
-        database,
-        inbox,
-        transport,
-        logger,
-        handlers: [
-          defineHandler({
-            event: noteAdded,
-            handle: async (tx) => void (await tx.update(notes).set({ n: sql`${notes.n} + 1` })),
-          }),
-        ],
-      })
-      const envelope: Envelope = {
-        id: '01930000-0000-7000-8000-000000000001',
-        type: 'kernel.note.added',
-        version: 1,
-        occurredAt: new Date().toISOString(),
-        producer: 'kernel_fixture',
-        orgId: null,
-        traceparent: null,
-        payload: { id: 'x' },
-      }
+      const { database, transport } = await withNote()
+      countNotes(database, transport)
+      const envelope = noteEnvelope('01930000-0000-7000-8000-000000000001')
       await transport.publish([envelope, envelope])
       await transport.publish([envelope])
       await transport.close()
       expect((await database.db.select().from(notes))[0]!.n).toBe(1)
+    })
+
+    it('dedupes by (event, consumer) whatever characters the consumer name has', async () => {
+      // Names outside the plain pattern take the parameterized insert (inbox.ts), with the same result.
+      const { database, transport } = await withNote()
+      for (const consumer of ['plain_name', "o'brien; drop table x --"])
+        countNotes(database, transport, consumer)
+      const envelope = noteEnvelope('01930000-0000-7000-8000-0000000000aa')
+      await transport.publish([envelope, envelope])
+      await transport.close()
+      expect((await database.db.select().from(notes))[0]!.n).toBe(2) // once per consumer
+      const rows = await database.query<{ consumer: string }>(
+        sql`select consumer from kernel_fixture.inbox order by consumer`,
+      )
+      expect(rows.map((r) => r.consumer)).toEqual(["o'brien; drop table x --", 'plain_name'])
     })
 
     it('rolls the state back when the event is invalid', async () => {
@@ -126,6 +156,26 @@ function suite(name: string, open: () => Promise<Database & { drop?: () => Promi
 suite('PGlite', () => createTestDatabase(fixture))
 const pg = await postgresAvailable()
 describe.runIf(pg.ok)('PostgreSQL', () => suite('server', () => createPostgresTestDatabase(fixture)))
+
+describe.runIf(pg.ok)('inbox round trips (PostgreSQL)', () => {
+  it("sends the transaction's begin with the inbox insert: one round trip per delivery less", async () => {
+    const database = await createPostgresTestDatabase(fixture)
+    const transport = createInProcessTransport()
+    cleanups.push(() => database.drop())
+    await database.db.insert(notes).values({ id: 'x', body: 'x' })
+    countNotes(database, transport)
+    const envelope = noteEnvelope('01930000-0000-7000-8000-0000000000bb')
+    const { statements } = await countStatements(async () => {
+      await transport.publish([envelope])
+      await transport.close()
+    })
+    expect(statements, listStatements(statements)).toHaveLength(3)
+    expect(statements[0]).toMatch(/^begin; insert into "kernel_fixture"\."inbox"/)
+    expect(statements[1]).toMatch(/^update "kernel_fixture"\."notes"/)
+    expect(statements[2]).toBe('commit')
+    expect((await database.db.select().from(notes))[0]!.n).toBe(1)
+  })
+})
 
 describe('in-process transport', () => {
   describe('errors', () => {
