@@ -8,6 +8,7 @@ import { createLogger, createRabbitTransport, type RabbitTransport } from '@lear
 import { loadClusterConfig, type ClusterConfig } from './config.ts'
 import { attachDevMailbox } from './dev-mailbox.ts'
 import { migrateAll, seedAll } from './migrate.ts'
+import { seedDemoCommerce } from './demo-commerce.ts'
 import { seedDemoLearning } from './demo-learning.ts'
 import { seedDemoTutoring } from './demo-tutoring.ts'
 import { ensureDatabase, type ServiceRole } from './roles.ts'
@@ -357,10 +358,11 @@ export async function startCluster(options: {
       await startAndWait(replicas.slice(1))
     }
     await startAndWait([gateway])
-    // Demo courses go through the services' own API, so only now that they run.
+    // Demo courses, tutor and plan go through the services' own API, so only now that they run.
     if (seededPeople) {
       await seedDemoLearning({ gatewayUrl })
       await seedDemoTutoring({ gatewayUrl })
+      await seedDemoCommerce({ gatewayUrl })
     }
   } catch (err) {
     await stop()

@@ -9,12 +9,13 @@ const actors: Record<SeedActor, (typeof demo.users)[number]['email']> = {
 }
 
 /** How the demo seed reaches the services: in-process apps, or the gateway's URL. */
-export type DemoTarget = { identity: App; learning: App; tutoring?: App } | { gatewayUrl: string }
+export type DemoTarget =
+  { identity: App; learning: App; tutoring?: App; commerce?: App } | { gatewayUrl: string }
 
 /** Sends one request to a service, in process or through the gateway. */
 export async function send(
   target: DemoTarget,
-  service: 'identity' | 'learning' | 'tutoring',
+  service: 'identity' | 'learning' | 'tutoring' | 'commerce',
   method: string,
   path: string,
   body: unknown,

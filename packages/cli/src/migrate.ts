@@ -77,7 +77,7 @@ export async function migrateAll(
 /**
  * `learnmesh seed`: migrates, then creates the demo organization and users if they are missing.
  * Returns true when it created demo people (then the demo courses, which need the services running,
- * are due: `seedDemoLearning`).
+ * are due: `seedDemoLearning`, `seedDemoTutoring`, `seedDemoCommerce`).
  */
 export async function seedAll(env: Record<string, string | undefined>): Promise<boolean> {
   const database = await open(env)

@@ -14,6 +14,7 @@ import { createGateway, loadGatewayConfig } from '@learnmesh/gateway'
 import { seedIdentity } from '@learnmesh/identity'
 import { loadEmbeddedConfig } from './config.ts'
 import { attachDevMailbox } from './dev-mailbox.ts'
+import { seedDemoCommerce } from './demo-commerce.ts'
 import { seedDemoLearning } from './demo-learning.ts'
 import { seedDemoTutoring } from './demo-tutoring.ts'
 import { demo, services } from './services.ts'
@@ -84,12 +85,19 @@ export async function startEmbedded(options: {
       orgName: demo.orgName,
       users: demo.users.map((u) => ({ ...u, roles: [...u.roles] })),
     })
-    // Demo courses once, when the demo people are new (signing in costs an argon2 hash per person).
+    // Demo courses, tutor and subscription plan once, when the demo people are new (signing in costs
+    // an argon2 hash per person).
     if (seeded.users.some((u) => u.created)) {
       const app = (name: string) => running.find((s) => s.name === name)!.app
-      const target = { identity: app('identity'), learning: app('learning'), tutoring: app('tutoring') }
+      const target = {
+        identity: app('identity'),
+        learning: app('learning'),
+        tutoring: app('tutoring'),
+        commerce: app('commerce'),
+      }
       await seedDemoLearning(target)
       await seedDemoTutoring(target)
+      await seedDemoCommerce(target)
     }
   }
 
