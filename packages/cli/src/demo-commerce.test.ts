@@ -9,7 +9,14 @@ import { startEmbedded, type EmbeddedPlatform } from './start.ts'
 
 /** One plan of `GET /plans`. */
 interface Plan {
-  product: { id: string; ref: string; title: string; payeeUserId: string | null; active: boolean }
+  product: {
+    id: string
+    ref: string
+    title: string
+    description: string
+    payeeUserId: string | null
+    active: boolean
+  }
   prices: {
     id: string
     currency: string
@@ -84,6 +91,7 @@ describe('demo seed: the demo organization’s subscription plan', () => {
         product: {
           ref: 'demo-all-access',
           title: 'Demo Academy All-Access',
+          description: DEMO_PLAN.description,
           payeeUserId: null,
           active: true,
         },
@@ -161,9 +169,26 @@ describe('demo seed: the demo organization’s subscription plan', () => {
       expect((await demoPlans('learner'))[0]!.entitlement).toEqual({ scope: 'all_courses' })
     })
 
-    it('an org admin’s later choices survive a second seed (price deactivated, fewer courses)', async () => {
+    it('a learner cannot rewrite the plan’s description (403)', async () => {
+      const [plan] = await demoPlans('learner')
+      const res = await api(`/commerce/products/${plan!.product.id}`, {
+        method: 'PATCH',
+        as: 'learner',
+        body: { description: 'Free for everyone!' },
+      })
+      expect(res.status).toBe(403)
+      expect((await demoPlans('learner'))[0]!.product.description).toBe(DEMO_PLAN.description)
+    })
+
+    it('an org admin’s later choices survive a second seed (description, price deactivated, fewer courses)', async () => {
       const { plan, courseId, res: set } = await grantShortCourseOnly('admin')
       expect(set.status).toBe(200)
+      const reworded = await api(`/commerce/products/${plan.product.id}`, {
+        method: 'PATCH',
+        as: 'admin',
+        body: { description: 'Our words now.' },
+      })
+      expect(reworded.status).toBe(200)
       const off = await api(`/commerce/prices/${plan.prices[0]!.id}`, {
         method: 'PATCH',
         as: 'admin',
@@ -176,6 +201,7 @@ describe('demo seed: the demo organization’s subscription plan', () => {
       expect(product.body.prices).toEqual([
         expect.objectContaining({ id: plan.prices[0]!.id, active: false }),
       ])
+      expect((product.body.product as { description: string }).description).toBe('Our words now.')
       const granted = await api(`/commerce/plans/${plan.product.id}/entitlement`, { as: 'admin' })
       expect(granted.body).toEqual({ scope: 'courses', courseIds: [courseId] })
     })

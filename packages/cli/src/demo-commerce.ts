@@ -11,6 +11,9 @@ const admin = demo.users.find((u) => u.email === 'admin@demo.learnmesh.dev')!
 export const DEMO_PLAN = {
   ref: 'demo-all-access',
   title: 'Demo Academy All-Access',
+  description:
+    'Every Demo Academy course, paid ones included, for one monthly price.\n' +
+    'Start with a 7-day free trial and cancel any time: access runs to the end of the month you paid for.',
   price: { currency: 'USD', unitAmountMinor: 1900, interval: 'month', trialDays: 7 },
   entitlement: { scope: 'all_courses' },
 } as const
@@ -22,8 +25,8 @@ interface Product {
 
 /**
  * Seeds the demo plan through commerce's API as the demo org admin (signing in with the demo
- * password): the `subscription_plan` product, its monthly price and what it grants (all the org's
- * courses). Idempotent: the plan is found by its ref, and a price or entitlement already there is
+ * password): the `subscription_plan` product with its description, its monthly price and what it
+ * grants (all the org's courses). Idempotent: the plan is found by its ref, and a price or entitlement already there is
  * kept, so a second run (or one after an interrupted run) creates nothing twice.
  */
 export async function seedDemoCommerce(target: DemoTarget): Promise<{ created: boolean; planId: string }> {
@@ -47,6 +50,8 @@ export async function seedDemoCommerce(target: DemoTarget): Promise<{ created: b
       type: 'subscription_plan',
       ref: DEMO_PLAN.ref,
       title: DEMO_PLAN.title,
+      // Only on creation: an org admin's later wording is theirs, a second seed never rewrites it.
+      description: DEMO_PLAN.description,
       payeeUserId: null,
     })
     created = true

@@ -321,6 +321,7 @@ CREATE TABLE "commerce"."products" (
 	"type" text NOT NULL,
 	"ref" text NOT NULL,
 	"title" text NOT NULL,
+	"description" text DEFAULT '' NOT NULL,
 	"payee_user_id" text,
 	"active" boolean DEFAULT true NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL

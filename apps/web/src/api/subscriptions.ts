@@ -18,10 +18,19 @@ export interface PlanProduct {
   type: string
   ref: string
   title: string
+  /** What the plan is for, in the seller's words: plain text with `\n` line breaks ('' when none). */
+  description: string
   payeeUserId: string | null
   active: boolean
   createdAt: string
 }
+
+/** Longest plan description commerce accepts, in characters (code points, as its schema counts them). */
+export const PLAN_DESCRIPTION_MAX = 1000
+
+/** A description's length as commerce counts it: Unicode code points, so an emoji is one character. */
+export const descriptionLength = (text: string): number => [...text].length
+
 export interface PlanPrice {
   id: string
   productId: string
@@ -123,7 +132,7 @@ export const planAdmin = {
     api.request<{ product: PlanProduct; prices: PlanPrice[] }>(
       `/commerce/products/${encodeURIComponent(productId)}`,
     ),
-  create: (body: { ref: string; title: string }) =>
+  create: (body: { ref: string; title: string; description: string }) =>
     api.request<PlanProduct>('/commerce/products', {
       body: { type: 'subscription_plan', payeeUserId: null, ...body },
     }),
@@ -135,6 +144,12 @@ export const planAdmin = {
     api.request<PlanPrice>(`/commerce/prices/${encodeURIComponent(priceId)}`, {
       method: 'PATCH',
       body: { active },
+    }),
+  /** Changes what the plan says it is for ('' clears it); commerce trims it and refuses control characters. */
+  setDescription: (productId: string, description: string) =>
+    api.request<PlanProduct>(`/commerce/products/${encodeURIComponent(productId)}`, {
+      method: 'PATCH',
+      body: { description },
     }),
   setProductActive: (productId: string, active: boolean) =>
     api.request<PlanProduct>(`/commerce/products/${encodeURIComponent(productId)}`, {

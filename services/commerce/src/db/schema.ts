@@ -41,6 +41,8 @@ export const products = commerce.table(
     /** The owning service's id (course id, tutor id, plan id). */
     ref: text('ref').notNull(),
     title: text('title').notNull(),
+    /** What a subscription plan is for, in the seller's words: plain text, '' when none (other types: ''). */
+    description: text('description').notNull().default(''),
     /** Who earns from a sale (instructor or tutor); null for platform-owned products (plans). */
     payeeUserId: text('payee_user_id'),
     active: boolean('active').notNull().default(true),

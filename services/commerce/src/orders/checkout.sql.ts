@@ -28,7 +28,7 @@ const cartLines = {
            p.id as price_id, p.product_id, p.org_id as price_org_id, p.currency as price_currency,
            p.unit_amount_minor::float8 as unit_amount_minor, p.lesson_count, p.interval, p.trial_days,
            p.active as price_active, p.created_at as price_created_at,
-           pr.org_id as product_org_id, pr.type, pr.ref, pr.title, pr.payee_user_id,
+           pr.org_id as product_org_id, pr.type, pr.ref, pr.title, pr.description, pr.payee_user_id,
            pr.active as product_active, pr.created_at as product_created_at,
            pr.type = 'course' and exists (
              select 1 from commerce.order_items oi join commerce.orders o on o.id = oi.order_id
@@ -161,6 +161,7 @@ export async function checkoutLines(tx: Tx, cart: CartRow, userId: string): Prom
     type: string
     ref: string
     title: string
+    description: string
     payee_user_id: string | null
     product_active: boolean
     product_created_at: Date
@@ -194,6 +195,7 @@ export async function checkoutLines(tx: Tx, cart: CartRow, userId: string): Prom
         type: r.type,
         ref: r.ref,
         title: r.title,
+        description: r.description,
         payeeUserId: r.payee_user_id,
         active: r.product_active,
         createdAt: r.product_created_at,

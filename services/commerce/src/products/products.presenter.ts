@@ -7,6 +7,7 @@ export function presentProduct(row: ProductRow) {
     type: row.type,
     ref: row.ref,
     title: row.title,
+    description: row.description,
     payeeUserId: row.payeeUserId,
     active: row.active,
     createdAt: row.createdAt.toISOString(),

@@ -79,7 +79,7 @@ export function createProductsRepository() {
       db: DbOrTx,
       orgId: string,
       id: string,
-      set: Partial<Pick<ProductRow, 'title' | 'payeeUserId' | 'active'>>,
+      set: Partial<Pick<ProductRow, 'title' | 'description' | 'payeeUserId' | 'active'>>,
     ): Promise<ProductRow | undefined> {
       const [r] = await db
         .update(products)

@@ -26,7 +26,7 @@ export function productsRoutes(app: App, s: { products: ProductsService }): void
       schema: {
         tags,
         security: bearer,
-        summary: 'Create a product (org_admin)',
+        summary: 'Create a product; a subscription plan may have a description (org_admin)',
         body: CreateProductBody,
         response: { 201: ProductSchema, ...problems(400, 401, 403, 409) },
       },
@@ -90,7 +90,7 @@ export function productsRoutes(app: App, s: { products: ProductsService }): void
       schema: {
         tags,
         security: bearer,
-        summary: 'Change title, payee or active flag (org_admin)',
+        summary: 'Change title, description (plans), payee or active flag (org_admin)',
         params: ProductParams,
         body: UpdateProductBody,
         response: { 200: ProductSchema, ...problems(400, 401, 403, 404) },

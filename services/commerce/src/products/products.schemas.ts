@@ -27,6 +27,18 @@ export const ProductRefSchema = Type.String({
   pattern: '^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$',
 })
 
+/** Longest plan description, in characters (Unicode code points, as JSON Schema counts them). */
+export const DESCRIPTION_MAX = 1000
+
+/**
+ * A subscription plan's description: plain text (never HTML), line breaks allowed, trimmed by the service.
+ * Control characters other than line breaks are refused by the service (400) with a readable message.
+ */
+export const DescriptionSchema = Type.String({
+  maxLength: DESCRIPTION_MAX,
+  description: `Plain text, at most ${DESCRIPTION_MAX} characters, line breaks allowed, no other control characters; trimmed.`,
+})
+
 /** A product. */
 export const ProductSchema = Type.Object({
   /** Product id (`prd_…`). */
@@ -37,6 +49,8 @@ export const ProductSchema = Type.Object({
   ref: Type.String(),
   /** Display title. */
   title: Type.String(),
+  /** What a subscription plan is for, plain text with `\n` line breaks; '' when none (always '' for other types). */
+  description: Type.String(),
   /** Who earns from a sale; null for platform-owned products. */
   payeeUserId: Type.Union([Type.String(), Type.Null()]),
   /** Inactive products cannot be added to carts. */
@@ -74,6 +88,8 @@ export const CreateProductBody = Type.Object(
     ref: ProductRefSchema,
     /** Display title. */
     title: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+    /** subscription_plan only: what the plan is for, plain text (default ''). */
+    description: Type.Optional(DescriptionSchema),
     /** Who earns from a sale (instructor or tutor); omit for platform-owned products. */
     payeeUserId: Type.Optional(Type.Union([RefSchema, Type.Null()])),
   },
@@ -85,6 +101,8 @@ export const UpdateProductBody = Type.Object(
   {
     /** New title. */
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })),
+    /** subscription_plan only: new description ('' clears it). */
+    description: Type.Optional(DescriptionSchema),
     /** New payee (null: platform-owned). */
     payeeUserId: Type.Optional(Type.Union([RefSchema, Type.Null()])),
     /** Deactivate or reactivate. */

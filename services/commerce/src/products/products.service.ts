@@ -34,6 +34,39 @@ export function priceShape(
   return { lessonCount: 1, interval: null, trialDays: 0 }
 }
 
+/** A control character (Unicode Cc: C0, DEL, C1) other than the line feed; line breaks are normalized to LF first. */
+const CONTROL = /[^\P{Cc}\n]/u
+/** A UTF-16 surrogate that is not part of a pair: JSON can carry one, but it is no character of any text. */
+const LONE_SURROGATE = /\p{Cs}/u
+
+/**
+ * A plan description as stored: CRLF and CR line breaks become LF, then the text is trimmed. Any other
+ * control character (tab, NUL, escape, the C1 codes…) is a 400, as is a non-empty description on a
+ * product that is not a subscription plan (only plans show one).
+ */
+export function planDescription(type: string, raw: string): string {
+  const text = raw.replace(/\r\n?/g, '\n')
+  if (CONTROL.test(text)) {
+    throw new AppError(
+      'validation_failed',
+      'The description may contain line breaks but no other control characters (such as tabs)',
+      { errors: [{ path: '/description', message: 'contains a control character' }] },
+    )
+  }
+  if (LONE_SURROGATE.test(text)) {
+    throw new AppError('validation_failed', 'The description contains an invalid character', {
+      errors: [{ path: '/description', message: 'contains a lone UTF-16 surrogate' }],
+    })
+  }
+  const trimmed = text.trim()
+  if (trimmed && type !== 'subscription_plan') {
+    throw new AppError('validation_failed', 'Only subscription plans have a description', {
+      errors: [{ path: '/description', message: 'only for subscription_plan products' }],
+    })
+  }
+  return trimmed
+}
+
 /** Adds a price to a product inside a transaction (also used by the course.published consumer). */
 export async function addPrice(tx: Tx, product: ProductRow, input: PriceInput): Promise<PriceRow> {
   return repo.insertPrice(tx, {
@@ -53,7 +86,7 @@ export function createProductsService(database: Database) {
     /** Creates a product; 409 when the org already sells that (type, ref). */
     async create(
       orgId: string,
-      input: { type: string; ref: string; title: string; payeeUserId?: string | null },
+      input: { type: string; ref: string; title: string; description?: string; payeeUserId?: string | null },
     ): Promise<ProductRow> {
       const row = await repo.insertProduct(db, {
         id: newId('prd'),
@@ -61,6 +94,7 @@ export function createProductsService(database: Database) {
         type: input.type,
         ref: input.ref,
         title: input.title.trim(),
+        description: planDescription(input.type, input.description ?? ''),
         payeeUserId: input.payeeUserId ?? null,
       })
       if (!row) throw new AppError('conflict', `A ${input.type} product with ref ${input.ref} already exists`)
@@ -76,16 +110,29 @@ export function createProductsService(database: Database) {
     list(orgId: string, opts: { type?: string; after?: string; limit: number }): Promise<ProductRow[]> {
       return repo.listProducts(db, orgId, opts)
     },
-    /** Updates title, payee or active flag. */
+    /**
+     * Updates title, description (plans only), payee or active flag; 404 for another org's product, checked
+     * before the description is, so an unknown id never learns more than "not found".
+     */
     async update(
       orgId: string,
       productId: string,
-      set: { title?: string; payeeUserId?: string | null; active?: boolean },
+      set: { title?: string; description?: string; payeeUserId?: string | null; active?: boolean },
     ): Promise<ProductRow> {
-      const row = await repo.updateProduct(db, orgId, productId, {
-        ...(set.title !== undefined ? { title: set.title.trim() } : {}),
-        ...(set.payeeUserId !== undefined ? { payeeUserId: set.payeeUserId } : {}),
-        ...(set.active !== undefined ? { active: set.active } : {}),
+      const row = await db.transaction(async (tx) => {
+        let description: string | undefined
+        if (set.description !== undefined) {
+          const product = await repo.findProduct(tx, orgId, productId)
+          if (!product) throw notFound('Product')
+          // The type never changes, so checking it before the update is enough.
+          description = planDescription(product.type, set.description)
+        }
+        return repo.updateProduct(tx, orgId, productId, {
+          ...(set.title !== undefined ? { title: set.title.trim() } : {}),
+          ...(description !== undefined ? { description } : {}),
+          ...(set.payeeUserId !== undefined ? { payeeUserId: set.payeeUserId } : {}),
+          ...(set.active !== undefined ? { active: set.active } : {}),
+        })
       })
       if (!row) throw notFound('Product')
       return row

@@ -10,6 +10,7 @@ import {
   Stack,
   Table,
   Text,
+  Textarea,
   TextInput,
   Title,
 } from '@mantine/core'
@@ -17,7 +18,14 @@ import { useForm } from '@mantine/form'
 import { notifications } from '@mantine/notifications'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { planAdmin, type Entitlement, type PlanPrice, type PlanProduct } from '../../api/subscriptions.ts'
+import {
+  descriptionLength,
+  planAdmin,
+  PLAN_DESCRIPTION_MAX,
+  type Entitlement,
+  type PlanPrice,
+  type PlanProduct,
+} from '../../api/subscriptions.ts'
 import type { StudioCourse } from '../../api/studio.ts'
 import { FormError } from '../../components/FormError.tsx'
 import { Empty, ErrorState, Loading, QueryState, visuallyHidden } from '../../components/states.tsx'
@@ -93,6 +101,42 @@ function PriceFields({ form }: { form: PriceForm }) {
   )
 }
 
+/** The browser's length check of a description (commerce refuses control characters; its message is shown). */
+const descriptionRule = (v: string) =>
+  descriptionLength(v) > PLAN_DESCRIPTION_MAX
+    ? `At most ${PLAN_DESCRIPTION_MAX.toLocaleString('en')} characters`
+    : null
+
+/**
+ * A plan description: plain text (learners see it as written, line breaks kept) with a character count
+ * under it, counted as commerce counts (code points). No maxLength: a paste that is too long stays
+ * visible with the count over the limit and the message, instead of being cut silently.
+ */
+function DescriptionField(props: {
+  label: string
+  /** The accessible name when several plans' fields are on the page ("Description of Pro"). */
+  name?: string
+  value: string
+  onChange: (value: string) => void
+  error?: string | null | undefined
+}) {
+  const used = descriptionLength(props.value)
+  return (
+    <Textarea
+      label={props.label}
+      aria-label={props.name}
+      autosize
+      minRows={3}
+      maxRows={10}
+      value={props.value}
+      onChange={(e) => props.onChange(e.currentTarget.value)}
+      error={props.error}
+      description={`${used.toLocaleString('en')} / ${PLAN_DESCRIPTION_MAX.toLocaleString('en')} characters · plain text, line breaks kept`}
+      inputWrapperOrder={['label', 'input', 'description', 'error']}
+    />
+  )
+}
+
 /** A product ref for a new plan: its title as a slug plus a random tail (unique per org and type). */
 function planRef(title: string): string {
   const slug = title
@@ -106,13 +150,21 @@ function planRef(title: string): string {
 
 function NewPlan() {
   const queryClient = useQueryClient()
-  const form = useForm<{ title: string } & PriceValues>({
-    initialValues: { title: '', ...priceDefaults },
-    validate: { title: (v) => (v.trim() ? null : 'Name the plan'), ...priceRules },
+  const form = useForm<{ title: string; description: string } & PriceValues>({
+    initialValues: { title: '', description: '', ...priceDefaults },
+    validate: {
+      title: (v) => (v.trim() ? null : 'Name the plan'),
+      description: descriptionRule,
+      ...priceRules,
+    },
   })
   const create = useMutation({
     mutationFn: async (v: typeof form.values) => {
-      const product = await planAdmin.create({ ref: planRef(v.title), title: v.title.trim() })
+      const product = await planAdmin.create({
+        ref: planRef(v.title),
+        title: v.title.trim(),
+        description: v.description,
+      })
       // A plan without a price is listed below with "Add price": the admin can finish it there.
       await queryClient.invalidateQueries({ queryKey: ['admin-plans'] })
       await planAdmin.addPrice(product.id, priceBody(v))
@@ -136,6 +188,12 @@ function NewPlan() {
             New plan
           </Title>
           <TextInput label="Plan name" withAsterisk maxLength={200} {...form.getInputProps('title')} />
+          <DescriptionField
+            label="Description (optional)"
+            value={form.values.description}
+            onChange={(v) => form.setFieldValue('description', v)}
+            error={form.errors.description as string | undefined}
+          />
           <PriceFields form={form} />
           <Text size="xs" c="dimmed">
             A new plan includes every course of the organization until you choose its courses below. Prices
@@ -378,6 +436,54 @@ function Included({
   )
 }
 
+/** What the plan says it is for, edited in place; learners read it on /plans. */
+function Description({ product }: { product: PlanProduct }) {
+  const queryClient = useQueryClient()
+  const [value, setValue] = useState(product.description)
+  const [tooLong, setTooLong] = useState<string | null>(null)
+  const save = useMutation({
+    mutationFn: () => planAdmin.setDescription(product.id, value),
+    onSuccess: async (saved) => {
+      // What commerce stored (trimmed, line breaks normalized) is what the field shows from now on.
+      setValue(saved.description)
+      notifications.show({
+        closeButtonProps: CLOSE,
+        message: `The description of ${product.title} was saved`,
+        color: 'green',
+      })
+      await queryClient.invalidateQueries({ queryKey: ['admin-plans'] })
+    },
+  })
+  return (
+    <Stack gap="xs">
+      <DescriptionField
+        label="Description"
+        name={`Description of ${product.title}`}
+        value={value}
+        onChange={(v) => {
+          setValue(v)
+          if (tooLong) setTooLong(descriptionRule(v))
+        }}
+        error={tooLong}
+      />
+      <FormError error={save.error} />
+      <Button
+        size="xs"
+        w="fit-content"
+        onClick={() => {
+          const problem = descriptionRule(value)
+          setTooLong(problem)
+          if (!problem) save.mutate()
+        }}
+        loading={save.isPending}
+        aria-label={`Save description: ${product.title}`}
+      >
+        Save description
+      </Button>
+    </Stack>
+  )
+}
+
 function PlanCard({ product, courses }: { product: PlanProduct; courses: StudioCourse[] }) {
   const queryClient = useQueryClient()
   const detail = useQuery({ queryKey: ['admin-plan', product.id], queryFn: () => planAdmin.get(product.id) })
@@ -413,6 +519,7 @@ function PlanCard({ product, courses }: { product: PlanProduct; courses: StudioC
           </Group>
         </Group>
         <FormError error={toggle.error} />
+        <Description product={product} />
         <QueryState query={detail} loadingLabel="Loading prices…">
           {() => <Prices product={product} prices={detail.data!.prices} />}
         </QueryState>

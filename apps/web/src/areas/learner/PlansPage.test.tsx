@@ -144,6 +144,45 @@ describe('plans page', () => {
     expect(within(card).getByRole('link', { name: 'Git Basics' })).toBeTruthy()
   })
 
+  it('shows the plan’s description under its name, with its line breaks', async () => {
+    kit.me = LEARNER_ME
+    page()
+    const card = await screen.findByRole('article', { name: 'Pro' })
+    const text = within(card).getByText(/Every course of the Pro track\./)
+    expect(text.textContent).toBe(plan().product.description)
+    expect(text.style.whiteSpace).toBe('pre-line')
+    // Right under the name, and the card's accessible description.
+    expect(within(card).getByRole('heading', { name: 'Pro' }).parentElement?.nextElementSibling).toBe(text)
+    expect(card.getAttribute('aria-describedby')).toBe(text.id)
+  })
+
+  it('shows markup in a description as text, never as HTML', async () => {
+    kit.me = LEARNER_ME
+    const markup =
+      '<script>window.hacked = true</script><img src=x onerror="window.hacked = true"> <b>bold</b>'
+    kit.answer = (c) =>
+      c.path === '/commerce/plans'
+        ? { items: [plan({ product: { ...plan().product, description: markup } })] }
+        : defaults(c)
+    page()
+    const card = await screen.findByRole('article', { name: 'Pro' })
+    expect(within(card).getByText(markup, { normalizer: (s) => s }).textContent).toBe(markup)
+    expect(card.querySelector('script, img, b')).toBeNull()
+    expect((window as { hacked?: boolean }).hacked).toBeUndefined()
+  })
+
+  it('shows no description when the plan has none', async () => {
+    kit.me = LEARNER_ME
+    kit.answer = (c) =>
+      c.path === '/commerce/plans'
+        ? { items: [plan({ product: { ...plan().product, description: '' } })] }
+        : defaults(c)
+    page()
+    const card = await screen.findByRole('article', { name: 'Pro' })
+    expect(card.getAttribute('aria-describedby')).toBeNull()
+    expect(within(card).queryByText(/Pro track/)).toBeNull()
+  })
+
   it('says when the organization has no plan', async () => {
     kit.me = LEARNER_ME
     kit.answer = (c) => (c.path === '/commerce/plans' ? { items: [] } : defaults(c))

@@ -16,6 +16,9 @@ import { count } from '../../lib/text.ts'
 import { SignedIn, ToneAlert, ToneBadge } from './shared.tsx'
 import { intervalLabel, priceText, STATUS_COLOR, STATUS_LABEL, trialText } from './subscription-text.ts'
 
+/** A plan description: line breaks as written, long words wrapped instead of widening the card. */
+const DESCRIPTION_STYLE = { whiteSpace: 'pre-line', overflowWrap: 'anywhere' } as const
+
 /** At most this many of a plan's courses are looked up and listed; the rest are counted. */
 const SHOWN_COURSES = 24
 
@@ -186,8 +189,15 @@ function PlanCard({
 }) {
   const live = subscription !== undefined && isLive(subscription)
   const titleId = `plan-${plan.product.id}`
+  const descriptionId = `plan-description-${plan.product.id}`
   return (
-    <Card withBorder padding="lg" component="article" aria-labelledby={titleId}>
+    <Card
+      withBorder
+      padding="lg"
+      component="article"
+      aria-labelledby={titleId}
+      aria-describedby={plan.product.description ? descriptionId : undefined}
+    >
       <Stack gap="md">
         <Group justify="space-between" align="flex-start" wrap="nowrap">
           <Title order={2} size="h3" id={titleId}>
@@ -199,6 +209,12 @@ function PlanCard({
             </ToneBadge>
           )}
         </Group>
+        {plan.product.description && (
+          // The seller's plain text as React text (escaped, never HTML); pre-line keeps their line breaks.
+          <Text size="sm" id={descriptionId} style={DESCRIPTION_STYLE}>
+            {plan.product.description}
+          </Text>
+        )}
         <Stack gap={4}>
           {plan.prices.map((p) => (
             <Group key={p.id} gap="xs">

@@ -75,7 +75,7 @@ export const PLAN_ID = `prd_${hex(1)}`
 export const COURSE_A = `crs_${hex(11)}`
 export const COURSE_B = `crs_${hex(12)}`
 
-/** "Pro", EUR 15.00 a month with a 14-day trial or EUR 150.00 a year, with two courses. */
+/** "Pro" (a two-line description), EUR 15.00 a month with a 14-day trial or EUR 150.00 a year, with two courses. */
 export function plan(over: Partial<Plan> = {}): Plan {
   return {
     product: {
@@ -83,6 +83,7 @@ export function plan(over: Partial<Plan> = {}): Plan {
       type: 'subscription_plan',
       ref: 'plan-pro',
       title: 'Pro',
+      description: 'Every course of the Pro track.\nNew courses join the plan as they are published.',
       payeeUserId: null,
       active: true,
       createdAt: '2026-11-01T00:00:00Z',
