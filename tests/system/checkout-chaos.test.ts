@@ -102,6 +102,10 @@ beforeAll(async () => {
     // Fast reconnects: recovery is measured in seconds, not the production back-off.
     RECONNECT_MAX_MS: '1000',
     RELAY_MAX_BACKOFF_MS: '1000',
+    // 5 connections per service process instead of 10: the five services' pools (and their relays'
+    // LISTEN connections) share a server limited to 100 connections with the backbone outage suite
+    // that test:heavy runs beside this one; 16 buyers at once on 2 cores do not need more.
+    DATABASE_POOL_SIZE: '5',
   })
   db = await openDatabase({ url: databaseUrl, poolSize: 2 })
 }, 180_000)

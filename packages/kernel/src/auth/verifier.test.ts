@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SignJWT, UnsecuredJWT, base64url, exportJWK, generateKeyPair } from 'jose'
 import { createHmac } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
@@ -35,21 +35,41 @@ async function rejects(p: Promise<unknown>, message: RegExp) {
 
 describe('happy', () => {
   it('remembers a verified token until its exp (bounded), so a repeat skips the signature check', async () => {
-    const signer = await createTestSigner()
-    const options = { issuer: signer.issuer, audience: signer.audience, cooldownMs: 0, maxAgeMs: 0 }
-    let jwks: Jwks = await signer.jwks()
-    const cached = createTokenVerifier({ ...options, jwks: async () => jwks })
-    const uncached = createTokenVerifier({ ...options, jwks: async () => jwks, cacheMs: 0 })
-    const token = await signer.sign({ sub: 'usr_1', org: 'org_1' }, { expiresIn: '2s' })
-    await cached.verify(token)
-    await uncached.verify(token)
-    // The signing key disappears: only the remembered verification still answers (within cacheMs).
-    jwks = { keys: [] }
-    await expect(cached.verify(token)).resolves.toMatchObject({ userId: 'usr_1' })
-    await rejects(uncached.verify(token), /unknown key/)
-    // ... and never past the token's own expiry.
-    await new Promise((r) => setTimeout(r, 2100))
-    await rejects(cached.verify(token), /unknown key|expired/)
+    // The test owns the clock (only Date is faked; promises and I/O run as usual). On the wall clock a
+    // token "valid for 2 s" has anywhere between 1 and 2 s left (exp is whole seconds), and a worker
+    // stalled about a second by the suites around it saw the remembered entry expire before the repeat.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const t0 = Date.parse('2026-03-02T10:00:00.000Z')
+      vi.setSystemTime(t0)
+      const signer = await createTestSigner()
+      const options = { issuer: signer.issuer, audience: signer.audience, cooldownMs: 0, maxAgeMs: 0 }
+      let jwks: Jwks = await signer.jwks()
+      const cached = createTokenVerifier({ ...options, jwks: async () => jwks, cacheMs: 30_000 })
+      const uncached = createTokenVerifier({ ...options, jwks: async () => jwks, cacheMs: 0 })
+      const shortLived = await signer.sign({ sub: 'usr_1', org: 'org_1' }, { expiresIn: '10s' })
+      const longLived = await signer.sign({ sub: 'usr_2', org: 'org_1' }, { expiresIn: '15m' })
+      for (const token of [shortLived, longLived]) {
+        await cached.verify(token)
+        await uncached.verify(token)
+      }
+      // The signing key disappears: only the remembered verification still answers.
+      jwks = { keys: [] }
+      vi.setSystemTime(t0 + 9_999)
+      await expect(cached.verify(shortLived)).resolves.toMatchObject({ userId: 'usr_1' })
+      await expect(cached.verify(longLived)).resolves.toMatchObject({ userId: 'usr_2' })
+      await rejects(uncached.verify(shortLived), /unknown key/)
+      // ... never past the token's own expiry (the full check would still allow its clock tolerance) ...
+      vi.setSystemTime(t0 + 10_001)
+      await rejects(cached.verify(shortLived), /unknown key/)
+      // ... and for at most cacheMs, however long the token lives.
+      vi.setSystemTime(t0 + 29_999)
+      await expect(cached.verify(longLived)).resolves.toMatchObject({ userId: 'usr_2' })
+      vi.setSystemTime(t0 + 30_001)
+      await rejects(cached.verify(longLived), /unknown key/)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('accepts a valid token and exposes the principal', async () => {
