@@ -96,16 +96,21 @@ describe('outbox relay', () => {
       async () => {
         const database = await pgDatabase()
         const other = await openDatabase({ url: database.url, poolSize: 3 })
+        // The writers are a process of their own (no relay there): each commit NOTIFYs, and both
+        // relays are woken alike, as two relay replicas beside the service's writers would be.
+        const writer = await openDatabase({ url: database.url, poolSize: 4 })
         cleanups.push(() => other.close())
+        cleanups.push(() => writer.close())
         const rec = recorder(3)
         const ra = relay(database, rec.make('A'), { batchSize: 10 })
         relay(other, rec.make('B'), { batchSize: 10 })
+        await new Promise((r) => setTimeout(r, 300)) // both LISTENs are set up
         const aggregates = ['x', 'y', 'z', 'w']
         const total = 240
         // Concurrent writers, one per aggregate, while both relays run.
         await Promise.all(
           aggregates.map(async (a) => {
-            for (let i = 0; i < total / aggregates.length; i++) await write(database, a, i)
+            for (let i = 0; i < total / aggregates.length; i++) await write(writer, a, i)
           }),
         )
         await ra.drain(20_000)
