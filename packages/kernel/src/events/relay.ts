@@ -154,11 +154,11 @@ export function createRelay(options: {
   }
 
   /**
-   * A pass on PostgreSQL in two round trips instead of four: `begin` travels with the claim and
-   * `commit` with the update that marks the rows published (simple-protocol query strings of several
-   * statements; both are kernel-built text, the seqs integers checked above). Every round trip costs
-   * a system call and a backend wake-up on each side, and at a steady trickle of events a relay runs
-   * about one pass per event.
+   * A pass on PostgreSQL in two round trips instead of four: `begin` travels with the claim (the
+   * pool's deferred begin, db/deferred-begin.ts: the claim is plain text) and `commit` with the update
+   * that marks the rows published (one simple-protocol string of two statements: kernel-built text,
+   * the seqs integers checked above). Every round trip costs a system call and a backend wake-up on
+   * each side, and at a steady trickle of events a relay runs about one pass per event.
    */
   async function passOnPostgres(pool: pg.Pool): Promise<Pass> {
     const client = await pool.connect()
@@ -167,11 +167,8 @@ export function createRelay(options: {
     try {
       claimPending = false // from here on, a commit may be missed by this claim's snapshot
       open = true
-      const [, claim] = (await client.query(`begin; ${claimText}`)) as unknown as [
-        unknown,
-        { rows: ClaimedRow[] },
-      ]
-      const rows = claim.rows
+      await client.query('begin')
+      const { rows } = await client.query<ClaimedRow>(claimText)
       const { seqs, envelopes } = publishableOf(rows)
       if (seqs.length === 0) {
         await client.query('commit')
