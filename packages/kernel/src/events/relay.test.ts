@@ -316,6 +316,8 @@ describe('outbox relay', () => {
           expect(rows.every((row) => row.attempts === 1)).toBe(true)
           if (database.pool) {
             // Every failed pass rolled back and gave its connection back: none is left in a transaction.
+            // Stopped first: a poll's empty pass sits between its claim and its commit for a moment.
+            await r.stop()
             const idle = await database.query<{ n: number }>(
               sql`select count(*)::int as n from pg_stat_activity
                   where datname = current_database() and state like 'idle in transaction%'`,
