@@ -4,7 +4,6 @@ import {
   AppError,
   createApp,
   sendProblem,
-  traceIdOf,
   type App,
   type Logger,
   type TokenVerifier,
@@ -127,13 +126,12 @@ export async function createGateway(options: GatewayOptions): Promise<App> {
     description:
       'The learnmesh API gateway: routing, token check, rate limits, CORS, aggregated API docs, web app.',
     logger,
-    // Failures (≥ 400) are logged by the kernel; the access log for the rest is `accessLog` below.
-    logRequests: 'failures',
+    // The gateway keeps the access log: one line per request (the kernel writes it when the response
+    // has been sent), carrying the request id services reuse.
+    logRequests: 'all',
     trustProxy: config.TRUST_PROXY,
     readyChecks: Object.fromEntries(targets.map((t) => [t.name, t.health])),
   })
-  // The gateway keeps the access log: one line per request, carrying the request id services reuse.
-  app.addHook('onResponse', accessLog(logger))
   let closeRateLimit = async () => {}
   app.addHook('onClose', async () => {
     await Promise.allSettled([...targets.map((t) => t.close()), closeRateLimit()])
@@ -252,34 +250,5 @@ function decodeSegment(segment: string): string {
     return decodeURIComponent(segment).slice(0, 64)
   } catch {
     return segment.slice(0, 64)
-  }
-}
-
-const UNLOGGED = new Set(['/metrics', '/health', '/ready'])
-
-/**
- * The access-log line of a successful request (the kernel logs failures): the same JSON line as
- * the kernel's request logger writes (`reqId`, and `traceId` of the traceparent forwarded to the
- * service), written by the parent logger, so no per-request child logger is built for it.
- */
-function accessLog(logger: Logger) {
-  return function logRequest(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    const status = reply.statusCode
-    const route = request.routeOptions.url ?? 'unmatched'
-    if (status < 400 && !UNLOGGED.has(route) && logger.isLevelEnabled('info')) {
-      const traceparent = request.headers.traceparent
-      logger.info(
-        {
-          reqId: request.id,
-          traceId: typeof traceparent === 'string' ? traceIdOf(traceparent) : undefined,
-          method: request.method,
-          url: route,
-          status,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-        },
-        'request completed',
-      )
-    }
-    done()
   }
 }

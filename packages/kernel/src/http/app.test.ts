@@ -252,3 +252,123 @@ describe('request logs', () => {
     await logged.close()
   })
 })
+
+// What every request gets without an onResponse hook or a per-request child logger (trackRequests).
+describe('request tracking', () => {
+  async function trackedApp() {
+    const lines: Record<string, unknown>[] = []
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }
+    const pino = (await import('pino')).default
+    const tracked = await createApp({ name: 'tracked', logger: pino({ level: 'info' }, stream) })
+    tracked.get(
+      '/limited',
+      {
+        onRequest: async (_request, reply) => {
+          // Answered by a hook before any handler, as a rate limiter or a cache does.
+          await reply.code(429).send({ limited: true })
+        },
+      },
+      async () => ({ never: true }),
+    )
+    tracked.get('/talks', async (request) => {
+      request.log.info({ step: 'inside' }, 'handler says')
+      return { ok: true }
+    })
+    await tracked.register(async (child) => {
+      child.decorateReply('extra', null)
+      child.get('/decorated', async () => ({ ok: true }))
+    })
+    await tracked.register(async (child) => {
+      child.get('/plain', async () => ({ ok: true }))
+    })
+    await tracked.ready()
+    const completed = () => lines.filter((l) => l.msg === 'request completed')
+    return { tracked, lines, completed }
+  }
+
+  describe('happy', () => {
+    it('tracks a response sent by a hook: request id, one log line, metrics', async () => {
+      const { tracked, completed } = await trackedApp()
+      const res = await tracked.inject({ url: '/limited', headers: { 'x-request-id': 'req-hook' } })
+      expect(res.statusCode).toBe(429)
+      expect(res.headers['x-request-id']).toBe('req-hook')
+      // light-my-request emits 'finish' twice for a response: still one line.
+      expect(completed()).toEqual([
+        expect.objectContaining({ reqId: 'req-hook', url: '/limited', status: 429, method: 'GET' }),
+      ])
+      expect(typeof completed()[0]!.ms).toBe('number')
+      const metrics = (await tracked.inject('/metrics')).body
+      expect(metrics).toContain(
+        'http_requests_total{method="GET",route="/limited",status="429",service="tracked"} 1',
+      )
+      await tracked.close()
+    })
+
+    it('gives handlers a request logger bound to the request and trace ids, and the app its logger', async () => {
+      const { tracked, lines } = await trackedApp()
+      await tracked.inject({
+        url: '/talks',
+        headers: {
+          'x-request-id': 'req-talk',
+          traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        },
+      })
+      tracked.log.info('from the app')
+      expect(lines).toEqual([
+        expect.objectContaining({
+          reqId: 'req-talk',
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+          step: 'inside',
+          msg: 'handler says',
+        }),
+        expect.objectContaining({ msg: 'from the app' }),
+      ])
+      await tracked.close()
+    })
+
+    it('tracks routes of encapsulated plugins, with and without their own decorations', async () => {
+      const { tracked } = await trackedApp()
+      for (const url of ['/decorated', '/plain']) {
+        const res = await tracked.inject(url)
+        expect(res.statusCode).toBe(200)
+        expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+      }
+      const metrics = (await tracked.inject('/metrics')).body
+      expect(metrics).toContain('route="/decorated",status="200"')
+      expect(metrics).toContain('route="/plain",status="200"')
+      await tracked.close()
+    })
+  })
+
+  describe('errors', () => {
+    it('counts and logs an unmatched request once, under "unmatched"', async () => {
+      const { tracked, completed } = await trackedApp()
+      const res = await tracked.inject({ url: '/nowhere', headers: { 'x-request-id': 'req-none' } })
+      expect(res.statusCode).toBe(404)
+      expect(res.headers['x-request-id']).toBe('req-none')
+      expect(completed()).toEqual([
+        expect.objectContaining({ reqId: 'req-none', url: 'unmatched', status: 404 }),
+      ])
+      const metrics = (await tracked.inject('/metrics')).body
+      expect(metrics).toContain(
+        'http_requests_total{method="ANY",route="unmatched",status="404",service="tracked"} 1',
+      )
+      await tracked.close()
+    })
+  })
+
+  describe('security', () => {
+    it('replaces a malformed caller request id and never logs it', async () => {
+      const { tracked, lines } = await trackedApp()
+      const res = await tracked.inject({
+        url: '/limited',
+        headers: { 'x-request-id': 'bad id\u0007<script>' },
+      })
+      expect(res.headers['x-request-id']).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      )
+      expect(JSON.stringify(lines)).not.toContain('<script>')
+      await tracked.close()
+    })
+  })
+})

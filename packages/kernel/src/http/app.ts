@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -6,16 +7,15 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type onResponseHookHandler,
   type preValidationAsyncHookHandler,
   type RawServerDefault,
 } from 'fastify'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Logger } from 'pino'
+import pino, { type Logger } from 'pino'
 import { AppError, problem, type ErrorCode } from '../errors.ts'
 import { loggerOptions, withFastRedaction } from '../logger.ts'
-import { uuid7 } from '../ids.ts'
+import { requestId } from '../ids.ts'
 import { traceIdOf } from '../events/inbox.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 
@@ -85,25 +85,17 @@ declare module 'fastify' {
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const logAll = (options.logRequests ?? 'failures') === 'all'
+  // Fastify gets no logger: with one it builds a child logger for every request and listens for
+  // every response's end (see `trackRequests`, which does what is needed of that more cheaply).
   const app = Fastify({
-    ...(options.logger
-      ? { loggerInstance: options.logger as FastifyBaseLogger }
-      : { logger: loggerOptions(options.name, options.logLevel ?? 'info') }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Fastify's own request logging stays off: `trackRequests` logs what is needed.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: false,
-    // Most requests never log: build the per-request child logger on first use, not for every request.
-    childLoggerFactory: (logger, bindings, opts, rawReq) =>
-      new LazyChildLogger(
-        logger,
-        bindings,
-        opts as Record<string, unknown>,
-        rawReq.headers.traceparent,
-      ) as unknown as FastifyBaseLogger,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuid7()
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : requestId()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
@@ -119,46 +111,30 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
 
-  // Only a logger built here is known to carry loggerOptions' redact paths (createLogger's has it already).
-  if (!options.logger) withFastRedaction(app.log as Logger)
+  const logger =
+    (options.logger as Logger | undefined) ??
+    withFastRedaction(pino(loggerOptions(options.name, options.logLevel ?? 'info')))
   app.decorate('metrics', createMetrics(options.name))
   app.decorate('readyChecks', { ...options.readyChecks })
+  trackRequests(app, logger, logAll)
 
-  // Per-route hooks, attached when each route is registered: the route's URL and metrics cell are
+  // Per-route settings, attached when each route is registered: its URL and metrics cells are
   // resolved once there instead of on every request (`request.routeOptions` builds an object per call).
   app.addHook('onRoute', (route) => {
     const url = route.url
-    const quiet = url === '/metrics' || url === '/health' || url === '/ready'
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     const record: Record<string, (status: number, ms: number) => void> = {}
     for (const method of methods) record[method] = app.metrics.forRoute(method, url)
-    const finished: onResponseHookHandler = (request, reply, done) => {
-      const status = reply.statusCode
-      const ms = reply.elapsedTime
-      ;(record[request.method] ??= app.metrics.forRoute(request.method, url))(status, ms)
-      if ((logAll || status >= 400) && !quiet) {
-        request.log.info(
-          { method: request.method, url, status, ms: Math.round(ms * 10) / 10 },
-          'request completed',
-        )
-      }
-      done()
+    const tracked: TrackedRoute = {
+      url,
+      quiet: url === '/metrics' || url === '/health' || url === '/ready',
+      record: (method, status, ms) => (record[method] ??= app.metrics.forRoute(method, url))(status, ms),
     }
-    // The request id header is set as the handler starts (errors raised before it get the header from
-    // sendProblem): cheaper than one more hook on every request.
-    const handler = route.handler
-    route.handler = function (this: unknown, request, reply) {
-      reply.header('x-request-id', request.id)
-      return handler.call(this as never, request, reply)
-    }
-    route.onResponse = [...hookList(route.onResponse), finished]
+    route.config = { ...route.config, [kTrackedRoute]: tracked } as typeof route.config
     if (route.schema?.optionalBody) route.preValidation = [emptyBody, ...hookList(route.preValidation)]
   })
-  const unmatched = app.metrics.forRoute('ANY', 'unmatched')
 
   app.setNotFoundHandler((request, reply) => {
-    unmatched(404, reply.elapsedTime)
-    request.log.info({ method: request.method, url: 'unmatched', status: 404 }, 'request completed')
     sendProblem(
       request,
       reply,
@@ -232,25 +208,136 @@ export async function createApp(options: AppOptions): Promise<App> {
   return app
 }
 
+/** What `onRoute` attaches to a route's config for `trackRequests`. */
+interface TrackedRoute {
+  url: string
+  /** Probes and scrapes: never logged. */
+  quiet: boolean
+  record(method: string, status: number, ms: number): void
+}
+
+const kTrackedRoute = Symbol('learnmesh.trackedRoute')
+const kReplyStart = Symbol('learnmesh.replyStart')
+const kRequestLog = Symbol('learnmesh.requestLog')
+
+// Fastify's own symbols for an instance's Request and Reply classes and a request's route context
+// (not exported by its package entry; `trackRequests` checks they are what it expects).
+const fastifySymbols = createRequire(import.meta.url)('fastify/lib/symbols.js') as Record<string, symbol>
+const kFastifyRequest = fastifySymbols.kRequest!
+const kFastifyReply = fastifySymbols.kReply!
+const kRouteContext = fastifySymbols.kRouteContext!
+const kHasBeenDecorated = fastifySymbols.kHasBeenDecorated!
+
+type TrackedReply = FastifyReply & { [kReplyStart]: number }
+
 /**
- * A stand-in for `logger.child(bindings)` that creates the child only when something logs. Fastify
- * makes one child per request; on the hot path of a service nothing logs, and a child costs more
- * than the rest of a trivial request's bookkeeping. Methods live on the prototype, so a request
- * allocates one small object.
+ * What every request needs from the kernel, at the least cost per request:
+ *
+ * - `x-request-id` on every response, also those sent by a hook before any handler (a rate limit,
+ *   a rejected token, a cached answer);
+ * - RED metrics per route and a log line for every failed request (every request with
+ *   `logRequests: 'all'`), written when the response has been sent, with the time since routing;
+ * - `request.log` / `reply.log`: a child logger bound to the request id and the W3C trace id,
+ *   built only when something logs.
+ *
+ * Fastify with a logger builds a child logger per request and adds two listeners to every response
+ * (and runs an onResponse hook chain); that was most of what a trivial route cost beyond Fastify
+ * itself. Instead, the app's Reply class gets a `log` accessor: Fastify's Reply constructor assigns
+ * `log` once, after `raw` and `request`, so the setter is where a request starts (start time,
+ * header, one `finish` listener shared by all requests); the getter hands out the request's lazy
+ * logger. Fastify's no-op logger, which it passes to both constructors, is dropped.
+ */
+function trackRequests(app: App, logger: Logger, logAll: boolean): void {
+  const instance = app as unknown as Record<symbol, unknown>
+  const RequestClass = instance[kFastifyRequest]
+  const ReplyClass = instance[kFastifyReply]
+  if (typeof RequestClass !== 'function' || typeof ReplyClass !== 'function')
+    throw new Error('createApp: this Fastify version does not expose its Request/Reply classes as expected')
+  // As `decorateRequest`/`decorateReply` do: a route then keeps these classes (Fastify otherwise
+  // skips undecorated classes for their parents, Fastify's own).
+  ;(RequestClass as unknown as Record<symbol, unknown>)[kHasBeenDecorated] = true
+  ;(ReplyClass as unknown as Record<symbol, unknown>)[kHasBeenDecorated] = true
+  const requestPrototype = (RequestClass as { prototype: object }).prototype
+  const replyPrototype = (ReplyClass as { prototype: object }).prototype
+  const unmatched = app.metrics.forRoute('ANY', 'unmatched')
+  // The app's own key on the response: in embedded mode the gateway hands its request and response
+  // to a service's app, so one response is tracked by two apps.
+  const kTrackedReply = Symbol('learnmesh.trackedReply')
+  type TrackedResponse = ServerResponse & { [kTrackedReply]: TrackedReply | undefined }
+
+  function finished(this: TrackedResponse): void {
+    const reply = this[kTrackedReply]
+    // Once per response, though 'finish' may come twice (light-my-request's injected responses).
+    if (reply === undefined) return
+    this[kTrackedReply] = undefined
+    const request = reply.request
+    const status = this.statusCode
+    const ms = performance.now() - reply[kReplyStart]
+    const route = (request as unknown as Record<symbol, { config?: Record<symbol, TrackedRoute> }>)[
+      kRouteContext
+    ]?.config?.[kTrackedRoute]
+    if (route) route.record(request.method, status, ms)
+    else unmatched(status, ms)
+    if ((logAll || status >= 400) && !route?.quiet && logger.isLevelEnabled?.('info') !== false) {
+      const traceparent = request.headers.traceparent
+      logger.info(
+        {
+          reqId: request.id,
+          traceId: typeof traceparent === 'string' ? traceIdOf(traceparent) : undefined,
+          method: request.method,
+          url: route ? route.url : 'unmatched',
+          status,
+          ms: Math.round(ms * 10) / 10,
+        },
+        'request completed',
+      )
+    }
+  }
+
+  const noopLogger = app.log
+  Object.defineProperty(requestPrototype, 'log', {
+    configurable: true,
+    get(this: FastifyRequest & { [kRequestLog]?: FastifyBaseLogger }): FastifyBaseLogger {
+      return (this[kRequestLog] ??= new LazyChildLogger(logger, this) as unknown as FastifyBaseLogger)
+    },
+    set(this: FastifyRequest & { [kRequestLog]?: FastifyBaseLogger }, value: FastifyBaseLogger) {
+      if (value !== noopLogger) this[kRequestLog] = value
+    },
+  })
+  Object.defineProperty(replyPrototype, 'log', {
+    configurable: true,
+    get(this: FastifyReply): FastifyBaseLogger {
+      return this.request.log
+    },
+    set(this: TrackedReply) {
+      this[kReplyStart] = performance.now()
+      this.header('x-request-id', this.request.id)
+      const res = this.raw as TrackedResponse
+      res[kTrackedReply] = this
+      res.on('finish', finished)
+    },
+  })
+  // The app's own logger (and its plugins', which inherit it) instead of Fastify's no-op one.
+  ;(app as unknown as { log: FastifyBaseLogger }).log = logger as unknown as FastifyBaseLogger
+}
+
+/**
+ * A request's `request.log`: the child logger (bound to the request id, and the W3C trace id the
+ * gateway forwarded, like event consumers' logs) is created only when something logs at an enabled
+ * level. Methods live on the prototype, so a request that logs allocates one small object.
  */
 class LazyChildLogger {
   #child: FastifyBaseLogger | undefined
   constructor(
-    private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Record<string, unknown>,
-    private readonly opts: Record<string, unknown>,
-    private readonly traceparent: string | string[] | undefined,
+    private readonly parent: Logger,
+    private readonly request: FastifyRequest,
   ) {}
   private real(): FastifyBaseLogger {
     if (!this.#child) {
-      // Logs of a request carry the W3C trace id the gateway forwarded, like event consumers' logs.
-      const traceId = typeof this.traceparent === 'string' ? traceIdOf(this.traceparent) : undefined
-      this.#child = this.parent.child(traceId ? { ...this.bindings, traceId } : this.bindings, this.opts)
+      const traceparent = this.request.headers.traceparent
+      const traceId = typeof traceparent === 'string' ? traceIdOf(traceparent) : undefined
+      const bindings = traceId ? { reqId: this.request.id, traceId } : { reqId: this.request.id }
+      this.#child = this.parent.child(bindings) as unknown as FastifyBaseLogger
     }
     return this.#child
   }
@@ -270,15 +357,15 @@ class LazyChildLogger {
     ;(this.real().warn as (...a: unknown[]) => void)(...args)
   }
   info(...args: unknown[]): void {
-    if ((this.parent as unknown as Logger).isLevelEnabled?.('info') === false) return
+    if (this.parent.isLevelEnabled?.('info') === false) return
     ;(this.real().info as (...a: unknown[]) => void)(...args)
   }
   debug(...args: unknown[]): void {
-    if ((this.parent as unknown as Logger).isLevelEnabled?.('debug') === false) return
+    if (this.parent.isLevelEnabled?.('debug') === false) return
     ;(this.real().debug as (...a: unknown[]) => void)(...args)
   }
   trace(...args: unknown[]): void {
-    if ((this.parent as unknown as Logger).isLevelEnabled?.('trace') === false) return
+    if (this.parent.isLevelEnabled?.('trace') === false) return
     ;(this.real().trace as (...a: unknown[]) => void)(...args)
   }
   silent(): void {}
