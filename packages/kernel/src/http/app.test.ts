@@ -341,6 +341,30 @@ describe('request tracking', () => {
   })
 
   describe('errors', () => {
+    it('survives a log line that cannot be written: the request is answered and counted', async () => {
+      const lines: string[] = []
+      const stream = {
+        write(line: string) {
+          if (line.includes('request completed')) throw new Error('disk full')
+          lines.push(line)
+        },
+      }
+      const pino = (await import('pino')).default
+      const fragile = await createApp({ name: 'fragile', logger: pino({ level: 'info' }, stream) })
+      fragile.get('/fails', async () => {
+        throw new AppError('conflict', 'no')
+      })
+      await fragile.ready()
+      const res = await fragile.inject('/fails')
+      expect(res.statusCode).toBe(409)
+      expect(lines.some((l) => l.includes('recording a finished request failed'))).toBe(true)
+      const metrics = (await fragile.inject('/metrics')).body
+      expect(metrics).toContain(
+        'http_requests_total{method="GET",route="/fails",status="409",service="fragile"} 1',
+      )
+      await fragile.close()
+    })
+
     it('counts and logs an unmatched request once, under "unmatched"', async () => {
       const { tracked, completed } = await trackedApp()
       const res = await tracked.inject({ url: '/nowhere', headers: { 'x-request-id': 'req-none' } })

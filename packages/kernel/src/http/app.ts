@@ -270,8 +270,20 @@ function trackRequests(app: App, logger: Logger, logAll: boolean): void {
     // Once per response, though 'finish' may come twice (light-my-request's injected responses).
     if (reply === undefined) return
     this[kTrackedReply] = undefined
+    // A listener that threw would take the process down (it runs inside the response's emit).
+    try {
+      record(reply, this.statusCode)
+    } catch (err) {
+      try {
+        logger.error({ err }, 'recording a finished request failed')
+      } catch {
+        // The logger itself failed: there is nowhere left to report it.
+      }
+    }
+  }
+
+  function record(reply: TrackedReply, status: number): void {
     const request = reply.request
-    const status = this.statusCode
     const ms = performance.now() - reply[kReplyStart]
     const route = (request as unknown as Record<symbol, { config?: Record<symbol, TrackedRoute> }>)[
       kRouteContext
