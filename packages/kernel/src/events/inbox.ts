@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
-import { Value } from 'typebox/value'
 import type { TSchema, Static } from 'typebox'
 import type { Envelope, EventDefinition } from '@learnmesh/contracts'
 import type { Database, Tx } from '../db/database.ts'
 import type { InboxTable } from './tables.ts'
 import { PermanentEventError, type Transport } from './bus.ts'
+import { compiledCheck } from './checks.ts'
 import type { Logger } from '../logger.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -65,7 +65,7 @@ export function consume(options: {
   options.transport.subscribe(options.consumer, [...byType.keys()], async (envelope) => {
     const handler = byType.get(envelope.type)
     if (!handler) return
-    if (!Value.Check(handler.event.payload, envelope.payload)) {
+    if (!compiledCheck(handler.event.payload)(envelope.payload)) {
       options.logger.error(
         { eventId: envelope.id, type: envelope.type },
         'event payload does not match its schema',

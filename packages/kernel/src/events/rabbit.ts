@@ -3,7 +3,10 @@ import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqp
 import { Value } from 'typebox/value'
 import { EnvelopeSchema, type Envelope } from '@learnmesh/contracts'
 import { isPermanentEventError, type Transport } from './bus.ts'
+import { compiledCheck } from './checks.ts'
 import type { Logger } from '../logger.ts'
+
+const checkEnvelope = compiledCheck(EnvelopeSchema)
 
 /*
  * Topology (docs: DESIGN.md §4, ADR in the report of issue "event backbone"):
@@ -408,7 +411,7 @@ export function createRabbitTransport(options: RabbitTransportOptions): RabbitTr
     } catch {
       throw new Error('message is not JSON')
     }
-    if (!Value.Check(EnvelopeSchema, parsed)) {
+    if (!checkEnvelope(parsed)) {
       const first = Value.Errors(EnvelopeSchema, parsed)[0]
       throw new Error(
         `invalid envelope: ${first ? `${first.instancePath} ${first.message}` : 'schema mismatch'}`,
