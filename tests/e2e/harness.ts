@@ -132,6 +132,23 @@ export async function menusClosed(page: Page): Promise<void> {
     .first()
     .waitFor({ state: 'detached', timeout: 2000 })
     .catch(() => {})
+  await animationsDone(page)
+}
+
+/**
+ * Waits (at most 2 s) for running CSS transitions and animations to end: axe measures colour contrast
+ * on what is painted, and a modal still fading in has text at part opacity (a contrast "violation"
+ * that is gone 200 ms later).
+ */
+export async function animationsDone(page: Page): Promise<void> {
+  await page
+    .evaluate(() =>
+      Promise.race([
+        Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))),
+        new Promise((resolve) => setTimeout(resolve, 2000)),
+      ]),
+    )
+    .catch(() => {})
 }
 
 export async function seriousViolations(page: Page): Promise<string[]> {
