@@ -171,6 +171,8 @@ export const communication = {
 /** Seconds → `1 h 20 min`. */
 export function formatDuration(seconds: number): string {
   const minutes = Math.round(seconds / 60)
+  // A 20-second clip is not "0 min".
+  if (seconds > 0 && minutes === 0) return '< 1 min'
   if (minutes < 60) return `${minutes} min`
   const h = Math.floor(minutes / 60)
   const m = minutes % 60

@@ -1,4 +1,4 @@
-import { Badge, Card, Group, Stack, Text, Title, type TitleOrder } from '@mantine/core'
+import { Anchor, Badge, Card, Group, Stack, Text, Title, type TitleOrder } from '@mantine/core'
 import { Link } from 'react-router'
 import { formatDuration, type CourseSummary } from '../api/endpoints.ts'
 import { formatPrice } from '../lib/money.ts'
@@ -20,7 +20,9 @@ export function CourseCard({
     <Card withBorder padding="md" radius="md" component="article" h="100%">
       <Stack gap={6}>
         <Title order={headingOrder} size="h5">
-          <Link to={`/courses/${course.slug}`}>{course.title}</Link>
+          <Anchor component={Link} to={`/courses/${course.slug}`} inherit>
+            {course.title}
+          </Anchor>
         </Title>
         {course.subtitle && (
           <Text size="sm" c="dimmed" lineClamp={2}>

@@ -5,18 +5,29 @@ import { commerce, formatDuration, learning, type CourseDetail } from '../api/en
 import { formatPrice } from '../lib/money.ts'
 import { count } from '../lib/text.ts'
 import { ApiError } from '../api/problem.ts'
+import { useSession } from '../api/session.tsx'
 import { ErrorState, Loading } from '../components/states.tsx'
 import { CourseActions } from '../areas/learner/CourseActions.tsx'
 import NotFoundPage from './NotFoundPage.tsx'
 
-/** The price commerce sells the course at (its product ref is the course id); the catalog's list price otherwise. */
+/**
+ * The price commerce sells the course at (its product ref is the course id); the catalog's list price otherwise.
+ * Visitors get the list price: commerce's lookup needs the course's organization, which the catalog does not
+ * give, so for them it could only fail (400) and would label every price as not loaded.
+ */
 function PriceCard({ course }: { course: CourseDetail }) {
-  const price = useQuery({ queryKey: ['price', course.id], queryFn: () => commerce.coursePrice(course.id) })
+  const { signedIn } = useSession()
+  const price = useQuery({
+    queryKey: ['price', course.id],
+    queryFn: () => commerce.coursePrice(course.id),
+    enabled: signedIn,
+  })
+  const pending = signedIn && price.isPending
   const active = price.data?.prices.find((p) => p.active && !p.interval)
   return (
     <Card withBorder padding="lg" component="section" aria-label="Price">
       <Stack gap="xs">
-        {price.isPending ? (
+        {pending ? (
           <Loading label="Loading price…" />
         ) : active ? (
           <Text size="xl" fw={800}>
@@ -38,7 +49,7 @@ function PriceCard({ course }: { course: CourseDetail }) {
           {count(course.lessonCount, 'lesson')} · {formatDuration(course.durationSeconds)} ·{' '}
           {course.language.toUpperCase()}
         </Text>
-        {!price.isPending && <CourseActions course={course} priceId={active?.id} />}
+        {!pending && <CourseActions course={course} priceId={active?.id} />}
       </Stack>
     </Card>
   )
@@ -129,8 +140,8 @@ export default function CoursePage() {
               Reviews
             </Title>
             <Alert color="gray" title="Reviews are coming soon">
-              Written reviews arrive with the community features; ratings above come from learners who
-              finished the course.
+              Written reviews arrive with the community features; star ratings come from learners who finished
+              the course.
             </Alert>
           </Stack>
         </Stack>

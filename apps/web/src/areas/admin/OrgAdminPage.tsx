@@ -105,7 +105,8 @@ function MembersPanel({ me }: { me: Me }) {
         empty={q ? 'No member matches this search.' : 'No members yet.'}
         pages={members}
         moreLabel="Load more members"
-        minWidth={520}
+        // Room for the widest role badge ("Organization admin") and a date on one line; phones scroll.
+        minWidth={680}
         verticalSpacing="xs"
         striped
         columns={[

@@ -243,13 +243,20 @@ export default function NotificationSettingsPage() {
                 {CATEGORY[category] ?? category}
               </Title>
               <Table.ScrollContainer minWidth={420}>
-                <Table>
+                {/* Fixed column widths: the channel columns line up from one category's card to the next. */}
+                <Table layout="fixed">
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th scope="col">Notification</Table.Th>
-                      <Table.Th scope="col">In app</Table.Th>
-                      <Table.Th scope="col">Email</Table.Th>
-                      <Table.Th scope="col">Push</Table.Th>
+                      <Table.Th scope="col" w={88}>
+                        In app
+                      </Table.Th>
+                      <Table.Th scope="col" w={88}>
+                        Email
+                      </Table.Th>
+                      <Table.Th scope="col" w={88}>
+                        Push
+                      </Table.Th>
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>

@@ -14,6 +14,11 @@ const STATUS_LABEL: Record<Enrollment['status'], string> = {
   revoked: 'Access ended',
 }
 
+/** Enrolled but no lesson opened yet: "Not started" rather than "In progress" at 0 %. */
+export function notStarted(e: Enrollment): boolean {
+  return e.status === 'active' && e.progressPercent === 0 && !e.resume
+}
+
 /** Where "Continue" goes: the resume lesson when there is one, else the course's first open lesson. */
 export function continueHref(e: Enrollment): string {
   return e.resume ? `/learn/${e.courseId}/${e.resume.lessonId}` : `/learn/${e.courseId}`
@@ -22,6 +27,9 @@ export function continueHref(e: Enrollment): string {
 function EnrollmentCard({ e }: { e: Enrollment }) {
   const title = e.courseTitle ?? 'Course'
   const open = e.status === 'active' || e.status === 'completed'
+  // The accessible name starts with the visible text (WCAG 2.5.3), the course title added.
+  const action =
+    e.status === 'completed' ? 'Review' : e.progressPercent > 0 || e.resume ? 'Continue' : 'Start'
   return (
     <Card withBorder padding="lg" component="article" aria-label={title}>
       <Stack gap="sm">
@@ -30,7 +38,7 @@ function EnrollmentCard({ e }: { e: Enrollment }) {
             {title}
           </Title>
           <ToneBadge variant="light" color={e.status === 'completed' ? 'green' : open ? 'blue' : 'gray'}>
-            {STATUS_LABEL[e.status]}
+            {notStarted(e) ? 'Not started' : STATUS_LABEL[e.status]}
           </ToneBadge>
         </Group>
         <Progress value={e.progressPercent} aria-label={`${title}: ${e.progressPercent}% complete`} />
@@ -41,12 +49,8 @@ function EnrollmentCard({ e }: { e: Enrollment }) {
           {e.source === 'subscription' && open ? ' · included in your subscription' : ''}
         </Text>
         {open && (
-          <Button
-            component={Link}
-            to={continueHref(e)}
-            aria-label={`${e.progressPercent > 0 ? 'Continue' : 'Start'} ${title}`}
-          >
-            {e.status === 'completed' ? 'Review' : e.progressPercent > 0 || e.resume ? 'Continue' : 'Start'}
+          <Button component={Link} to={continueHref(e)} aria-label={`${action} ${title}`}>
+            {action}
           </Button>
         )}
       </Stack>

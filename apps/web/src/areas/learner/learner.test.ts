@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Enrollment, LearnCourse, LessonState } from '../../api/learner.ts'
 import { parseLinks } from './AssignmentLesson.tsx'
-import { continueHref } from './MyLearningPage.tsx'
+import { continueHref, notStarted } from './MyLearningPage.tsx'
 import { startLesson } from './PlayerPage.tsx'
 
 const lesson = (id: string, over: Partial<LessonState> = {}): LessonState => ({
@@ -48,6 +48,18 @@ describe('continueHref', () => {
     const e = { courseId: 'crs_1', resume: { lessonId: 'les_2', positionSeconds: 4, at: null } } as Enrollment
     expect(continueHref(e)).toBe('/learn/crs_1/les_2')
     expect(continueHref({ ...e, resume: null })).toBe('/learn/crs_1')
+  })
+})
+
+describe('notStarted', () => {
+  const e = { status: 'active', progressPercent: 0, resume: null } as Enrollment
+  it('is an active enrollment with no progress and no lesson opened', () => {
+    expect(notStarted(e)).toBe(true)
+  })
+  it('is not once a lesson was opened, progress was made, or the enrollment is not active', () => {
+    expect(notStarted({ ...e, resume: { lessonId: 'les_1', positionSeconds: 0, at: null } })).toBe(false)
+    expect(notStarted({ ...e, progressPercent: 10 })).toBe(false)
+    expect(notStarted({ ...e, status: 'upcoming' })).toBe(false)
   })
 })
 

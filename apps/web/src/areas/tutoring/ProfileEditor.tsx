@@ -146,15 +146,20 @@ export function ProfileEditor({
       {profile && (
         <Paper withBorder p="sm">
           <Group justify="space-between">
+            {/* Each label stays with its badge when a phone wraps the line. */}
             <Group gap="xs">
-              <Text fw={600}>Listing:</Text>
-              <Badge variant="dot" color={profile.status === 'listed' ? 'green' : 'gray'}>
-                {profile.status}
-              </Badge>
-              <Text fw={600}>Verification:</Text>
-              <Badge variant="dot" color={profile.verified ? 'teal' : 'gray'}>
-                {profile.verification?.status ?? (profile.verified ? 'verified' : 'unverified')}
-              </Badge>
+              <Group gap="xs" wrap="nowrap">
+                <Text fw={600}>Listing:</Text>
+                <Badge variant="dot" color={profile.status === 'listed' ? 'green' : 'gray'}>
+                  {profile.status}
+                </Badge>
+              </Group>
+              <Group gap="xs" wrap="nowrap">
+                <Text fw={600}>Verification:</Text>
+                <Badge variant="dot" color={profile.verified ? 'teal' : 'gray'}>
+                  {profile.verification?.status ?? (profile.verified ? 'verified' : 'unverified')}
+                </Badge>
+              </Group>
             </Group>
             <Group gap="xs">
               {profile.status === 'listed' ? (
