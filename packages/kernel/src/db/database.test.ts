@@ -95,6 +95,55 @@ sharedBehaviour('PGlite (template copy)', () => createTestDatabase(fixture))
 const pg = await postgresAvailable()
 describe.runIf(pg.ok)('PostgreSQL', () => {
   sharedBehaviour('PostgreSQL server', () => createPostgresTestDatabase(fixture))
+
+  describe('session settings', () => {
+    let database: Awaited<ReturnType<typeof createPostgresTestDatabase>>
+    beforeAll(async () => {
+      database = await createPostgresTestDatabase(fixture)
+    })
+    afterAll(async () => {
+      await database?.drop()
+    })
+
+    it('plans named statements for their values every time, never with a generic plan kept from an empty table', async () => {
+      const stmt = {
+        name: 'kernel_test_note_by_body',
+        text: 'select id from kernel_fixture.notes where body = $1',
+      }
+      const counts = await database.db.transaction(async (tx) => {
+        // PostgreSQL's default would switch to a generic plan after five runs.
+        for (let i = 0; i < 8; i++) await txQuery(tx, stmt, [`body-${i}`])
+        return txQuery<{ generic_plans: number; custom_plans: number }>(
+          tx,
+          {
+            text: 'select generic_plans::int, custom_plans::int from pg_prepared_statements where name = $1',
+          },
+          [stmt.name],
+        )
+      })
+      expect(counts).toEqual([{ generic_plans: 0, custom_plans: 8 }])
+      expect(await database.query(sql`show plan_cache_mode`)).toEqual([
+        { plan_cache_mode: 'force_custom_plan' },
+      ])
+    })
+
+    it('still applies PGOPTIONS from the environment, after its own settings', async () => {
+      const before = process.env.PGOPTIONS
+      process.env.PGOPTIONS = '-c statement_timeout=4321 -c plan_cache_mode=auto'
+      try {
+        const other = await openDatabase({ url: database.url, poolSize: 1 })
+        try {
+          expect(await other.query(sql`show statement_timeout`)).toEqual([{ statement_timeout: '4321ms' }])
+          expect(await other.query(sql`show plan_cache_mode`)).toEqual([{ plan_cache_mode: 'auto' }])
+        } finally {
+          await other.close()
+        }
+      } finally {
+        if (before === undefined) delete process.env.PGOPTIONS
+        else process.env.PGOPTIONS = before
+      }
+    })
+  })
 })
 
 describe('migrations', () => {

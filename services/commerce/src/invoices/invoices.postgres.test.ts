@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import {
   countStatements,
   createPostgresTestDatabase,
@@ -8,7 +8,7 @@ import {
 } from '@learnmesh/kernel/testing'
 import { invoices } from '../db/schema.ts'
 import { commerceService } from '../service.ts'
-import { issueInvoiceForOrder } from './invoices.service.ts'
+import { documentStatements, issueInvoiceForOrder } from './invoices.service.ts'
 import { formatNumber } from './tax.ts'
 import { createInvoiceKit } from './invoices.test-kit.ts'
 
@@ -58,6 +58,30 @@ describe.skipIf(!pg.ok)('invoice numbering on PostgreSQL (concurrency)', () => {
     expect(statements, listStatements(statements)).toHaveLength(4)
     const [row] = await k.db.select().from(invoices).where(eq(invoices.orderId, o.orderId))
     expect(row!.number).toBe(formatNumber('invoice', row!.year, row!.sequence))
+  })
+
+  it('happy: the number-and-insert statements find an existing document by its unique index under a generic plan', async () => {
+    // PostgreSQL plans a prepared statement for any parameters after a few runs; the existence check
+    // must still use the partial unique index, or every issue scans the org's invoices under the
+    // counter's lock and issuing slows down as invoices accumulate.
+    const plans = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local plan_cache_mode = force_generic_plan`)
+      const found: Record<string, string> = {}
+      for (const [kind, statement] of Object.entries(documentStatements)) {
+        await tx.execute(sql.raw(`prepare plan_check as ${statement.text}`))
+        const rows = (await tx.execute(
+          sql.raw(
+            `explain execute plan_check('inv_x', 'org_x', '${kind}', 'ord_x', 'ref_x', null, 'usr_x', 'INV', 2026, 'EUR', 100, 0, 100, 0, 'VAT', 'learnmesh', '[]', '2026-01-01T00:00:00Z')`,
+          ),
+        )) as unknown as { rows: { 'QUERY PLAN': string }[] }
+        found[kind] = rows.rows.map((r) => r['QUERY PLAN']).join('\n')
+        await tx.execute(sql.raw('deallocate plan_check'))
+      }
+      return found
+    })
+    expect(plans.invoice).toContain('invoices_order_key')
+    expect(plans.credit_note).toContain('invoices_refund_key')
+    for (const plan of Object.values(plans)) expect(plan).not.toMatch(/Seq Scan on invoices/)
   })
 
   it('errors: a rolled-back issue leaves no gap; the next invoice takes the number', async () => {
