@@ -71,3 +71,14 @@ export function describeConfig(
 export function envLogLevel(env: Record<string, string | undefined> = process.env): string {
   return env.LOG_LEVEL ?? 'info'
 }
+
+/**
+ * libpq's `PGOPTIONS` from the environment: the kernel's PostgreSQL pools append it to their own
+ * session options (node-postgres reads it only when no `options` are given). Lives here because only
+ * config modules read `process.env`.
+ */
+export function envPostgresOptions(
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  return env.PGOPTIONS || undefined
+}

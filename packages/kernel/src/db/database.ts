@@ -8,6 +8,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import pg from 'pg'
+import { envPostgresOptions } from '../config.ts'
 import { commitWakeups, notifySql } from './commit-wake.ts'
 import { deferBegin, forgetBegin } from './deferred-begin.ts'
 
@@ -74,7 +75,7 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
  *   current size; planning the statements here costs far less than one such scan.
  */
 export function sessionOptions(): string {
-  return ['-c plan_cache_mode=force_custom_plan', process.env.PGOPTIONS].filter(Boolean).join(' ')
+  return ['-c plan_cache_mode=force_custom_plan', envPostgresOptions()].filter(Boolean).join(' ')
 }
 
 /**
