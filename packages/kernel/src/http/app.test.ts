@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pino from 'pino'
 import { Type } from 'typebox'
 import { createApp, type App } from './app.ts'
 import { AppError } from '../errors.ts'
@@ -212,12 +213,21 @@ describe('security', () => {
   })
 })
 
+/** A logger writing into memory: parsed lines; `refuse` makes the stream throw on matching lines. */
+function memoryLogger(refuse: (line: string) => boolean = () => false) {
+  const lines: Record<string, unknown>[] = []
+  const stream = {
+    write(line: string) {
+      if (refuse(line)) throw new Error('disk full')
+      lines.push(JSON.parse(line) as Record<string, unknown>)
+    },
+  }
+  return { logger: pino({ level: 'info' }, stream), lines }
+}
+
 describe('request logs', () => {
   async function appWithLog(logRequests?: 'all' | 'failures') {
-    const lines: Record<string, unknown>[] = []
-    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }
-    const pino = (await import('pino')).default
-    const logger = pino({ level: 'info' }, stream)
+    const { logger, lines } = memoryLogger()
     const logged = await createApp({ name: 'logs', logger, ...(logRequests ? { logRequests } : {}) })
     logged.get('/ok', async () => ({ ok: true }))
     await logged.ready()
@@ -256,10 +266,8 @@ describe('request logs', () => {
 // What every request gets without an onResponse hook or a per-request child logger (trackRequests).
 describe('request tracking', () => {
   async function trackedApp() {
-    const lines: Record<string, unknown>[] = []
-    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }
-    const pino = (await import('pino')).default
-    const tracked = await createApp({ name: 'tracked', logger: pino({ level: 'info' }, stream) })
+    const { logger, lines } = memoryLogger()
+    const tracked = await createApp({ name: 'tracked', logger })
     tracked.get(
       '/limited',
       {
@@ -342,22 +350,15 @@ describe('request tracking', () => {
 
   describe('errors', () => {
     it('survives a log line that cannot be written: the request is answered and counted', async () => {
-      const lines: string[] = []
-      const stream = {
-        write(line: string) {
-          if (line.includes('request completed')) throw new Error('disk full')
-          lines.push(line)
-        },
-      }
-      const pino = (await import('pino')).default
-      const fragile = await createApp({ name: 'fragile', logger: pino({ level: 'info' }, stream) })
+      const { logger, lines } = memoryLogger((line) => line.includes('request completed'))
+      const fragile = await createApp({ name: 'fragile', logger })
       fragile.get('/fails', async () => {
         throw new AppError('conflict', 'no')
       })
       await fragile.ready()
       const res = await fragile.inject('/fails')
       expect(res.statusCode).toBe(409)
-      expect(lines.some((l) => l.includes('recording a finished request failed'))).toBe(true)
+      expect(lines.some((l) => l.msg === 'recording a finished request failed')).toBe(true)
       const metrics = (await fragile.inject('/metrics')).body
       expect(metrics).toContain(
         'http_requests_total{method="GET",route="/fails",status="409",service="fragile"} 1',

@@ -398,8 +398,7 @@ function hookList<T>(hooks: T | T[] | undefined): T[] {
 
 /** Sends an AppError as problem+json with the request id. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
-  // Also for requests rejected before their route's hooks ran (e.g. a bad token in a global hook).
-  reply.header('x-request-id', request.id)
+  // `x-request-id` is already set: every reply of a createApp app gets it as it is made (trackRequests).
   if (error.code === 'rate_limited' && typeof error.extra.retryAfter === 'number') {
     reply.header('retry-after', String(error.extra.retryAfter))
   }
