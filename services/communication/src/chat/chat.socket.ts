@@ -1,8 +1,8 @@
-import type { Socket } from 'socket.io'
 import { AppError, Type, problem, type TSchema } from '@learnmesh/kernel'
 import { Value } from 'typebox/value'
 import type { Logger } from '@learnmesh/kernel'
 import { conversationRoom } from '../realtime/hub.ts'
+import type { Connection, SocketServer } from '../realtime/socket-server.ts'
 import type { ChatActor, ChatService } from './chat.service.ts'
 import { AttachmentSchema } from './chat.schemas.ts'
 
@@ -59,39 +59,29 @@ export function errorAck(err: unknown, log: Logger | (() => Logger)) {
   return { ok: false, error: problem('internal', 'Something went wrong; retry') }
 }
 
-/** What chat keeps on a connection (`socket.data`): set by the handshake, read by every event. */
-interface ChatSocketData {
-  actor: ChatActor
-  /** When the last typing indicator was relayed (ms). */
-  lastTyping?: number
-}
+type ChatConnection = Connection<ChatActor>
 
 /**
- * Chat's socket events. Every client event is validated; with an acknowledgement callback it is
- * answered `{ ok, ... }` and never throws. Typing indicators are relayed only to rooms the socket
- * is in, at most ~5 per second.
+ * Registers chat's socket events on the server. Every client event is validated; with an
+ * acknowledgement it is answered `{ ok, ... }` and never throws. Typing indicators are relayed only
+ * to rooms the connection is in, at most ~5 per second.
  *
- * The listeners are built once per server and shared by every connection (Socket.IO calls them with
- * the socket as `this`; the actor is `socket.data.actor`), so an idle connection costs no closures.
- * `logFor` gives a connection's logger, built only when an error is logged. Returns the function
- * that registers them on an authenticated connection.
+ * The handlers are shared by every connection (the actor is `conn.actor`, the typing throttle
+ * `conn.throttledAt`), so an idle connection costs no closures. `logFor` gives a connection's logger,
+ * built only when an error is logged.
  */
-export function createChatEvents(chat: ChatService, logFor: (socket: Socket) => Logger) {
-  const listeners: [string, (this: Socket, input: unknown, maybeAck?: unknown) => void][] = []
-
+export function createChatEvents(
+  chat: ChatService,
+  io: SocketServer<ChatActor>,
+  logFor: (conn: ChatConnection) => Logger,
+): void {
   function on<S extends TSchema>(
     event: string,
     schema: S,
-    run: (socket: Socket, actor: ChatActor, input: Type.Static<S>) => Promise<Record<string, unknown>>,
+    run: (conn: ChatConnection, actor: ChatActor, input: Type.Static<S>) => Promise<Record<string, unknown>>,
   ) {
-    listeners.push([
-      event,
-      function (this: Socket, input: unknown, maybeAck?: unknown) {
-        handle(this, input, maybeAck)
-      },
-    ])
-    function handle(socket: Socket, input: unknown, maybeAck?: unknown) {
-      const ack: Ack = typeof maybeAck === 'function' ? (maybeAck as Ack) : () => {}
+    io.on(event, (conn, input, maybeAck) => {
+      const ack: Ack = maybeAck ?? (() => {})
       if (!Value.Check(schema, input)) {
         const errors = [...Value.Errors(schema, input)].slice(0, 5).map((e) => ({
           path: (e as { instancePath?: string }).instancePath ?? '',
@@ -100,12 +90,11 @@ export function createChatEvents(chat: ChatService, logFor: (socket: Socket) => 
         ack({ ok: false, error: problem('validation_failed', `Invalid ${event} payload`, { errors }) })
         return
       }
-      const { actor } = socket.data as ChatSocketData
-      run(socket, actor, input).then(
+      run(conn, conn.actor, input).then(
         (result) => ack({ ok: true, ...result }),
-        (err: unknown) => ack(errorAck(err, () => logFor(socket))),
+        (err: unknown) => ack(errorAck(err, () => logFor(conn))),
       )
-    }
+    })
   }
 
   on('message:send', SendEvent, async (_socket, actor, e) => {
@@ -120,32 +109,26 @@ export function createChatEvents(chat: ChatService, logFor: (socket: Socket) => 
     message: await chat.remove(actor, e.conversationId, e.messageId),
   }))
   on('read', ReadEvent, async (_socket, actor, e) => chat.markRead(actor, e.conversationId, e.messageId))
-  on('conversation:join', JoinEvent, async (socket, actor, e) => {
+  on('conversation:join', JoinEvent, async (conn, actor, e) => {
     if (!(await chat.canJoin(actor, e.conversationId)))
       throw new AppError('not_found', 'No such conversation')
-    await socket.join(conversationRoom(e.conversationId))
+    conn.join(conversationRoom(e.conversationId))
     return {}
   })
   on('resume', ResumeEvent, async (_socket, actor, e) => ({
     conversations: await chat.resume(actor, e.conversations),
   }))
-  on('typing', TypingEvent, async (socket, actor, e) => {
+  on('typing', TypingEvent, async (conn, actor, e) => {
     const room = conversationRoom(e.conversationId)
-    if (!socket.rooms.has(room)) throw new AppError('not_found', 'No such conversation')
-    const data = socket.data as ChatSocketData
+    if (!conn.in(room)) throw new AppError('not_found', 'No such conversation')
     const now = Date.now()
-    if (now - (data.lastTyping ?? 0) < 200) return { relayed: false }
-    data.lastTyping = now
-    socket.to(room).emit('typing', {
+    if (now - conn.throttledAt < 200) return { relayed: false }
+    conn.throttledAt = now
+    conn.broadcast(room, 'typing', {
       conversationId: e.conversationId,
       userId: actor.userId,
       typing: e.typing ?? true,
     })
     return { relayed: true }
   })
-
-  /** Registers chat's events on a connection whose `socket.data.actor` is set. */
-  return function registerChatEvents(socket: Socket): void {
-    for (const [event, listener] of listeners) socket.on(event, listener)
-  }
 }

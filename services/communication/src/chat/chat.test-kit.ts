@@ -13,7 +13,7 @@ import { attachRealtimeServer, type RealtimeServer } from '../realtime/server.ts
 
 /**
  * Test-only: a Socket.IO server for `t` (built from `deps`, default t's own; with `redisUrl`, on the
- * Redis adapter) on a real HTTP server at 127.0.0.1:0, and socket.io-client connections as test
+ * Redis fan-out) on a real HTTP server at 127.0.0.1:0, and socket.io-client connections as test
  * users. `close()` disconnects them and closes both servers (not `t`).
  */
 export async function attachTestSockets(
@@ -29,6 +29,7 @@ export async function attachTestSockets(
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   })
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  await socketServer.io.ready
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
   const sockets: Socket[] = []
 

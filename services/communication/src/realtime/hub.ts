@@ -1,23 +1,23 @@
 import { eq } from 'drizzle-orm'
 import type { Redis } from 'ioredis'
-import type { Server } from 'socket.io'
 import type { Database, Logger } from '@learnmesh/kernel'
 import { notifications } from '../db/schema.ts'
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts'
+import type { RoomEmitter } from './socket-server.ts'
 
-/** The Socket.IO room of every connection of one user. */
+/** The room of every connection of one user. */
 export const userRoom = (userId: string) => `user:${userId}`
-/** The Socket.IO room of one conversation. */
+/** The room of one conversation. */
 export const conversationRoom = (conversationId: string) => `cnv:${conversationId}`
 
 /**
  * Where services and consumers send live events. Created with the deps, before any Socket.IO server
  * exists (embedded mode attaches it to the gateway's HTTP server later); until `attach`, every emit
- * is a no-op. Emits go through the Socket.IO adapter, so with Redis they reach every replica.
+ * is a no-op. Emits, joins and leaves go through the socket server, so with Redis they reach every replica.
  */
 export interface RealtimeHub {
   /** Binds the hub to a Socket.IO server. */
-  attach(io: Server): void
+  attach(io: RoomEmitter): void
   /** Emits to every connection of a user. */
   toUser(userId: string, event: string, data: unknown): void
   /** Emits to every connection in a conversation's room. */
@@ -62,7 +62,7 @@ export function createRealtimeHub(options: {
         logger: options.logger,
       })
     : createMemoryRateLimiter(options.rate)
-  let io: Server | null = null
+  let io: RoomEmitter | null = null
   let closed = false
   const timers = new Set<NodeJS.Timeout>()
 
@@ -99,18 +99,18 @@ export function createRealtimeHub(options: {
       io = server
     },
     toUser(userId, event, data) {
-      io?.to(userRoom(userId)).emit(event, data)
+      io?.to([userRoom(userId)], event, data)
     },
     toConversation(conversationId, event, data) {
-      io?.to(conversationRoom(conversationId)).emit(event, data)
+      io?.to([conversationRoom(conversationId)], event, data)
     },
     joinConversation(userIds, conversationId) {
       if (!io || userIds.length === 0) return
-      io.in(userIds.map(userRoom)).socketsJoin(conversationRoom(conversationId))
+      io.roomsJoin(userIds.map(userRoom), conversationRoom(conversationId))
     },
     leaveConversation(userIds, conversationId) {
       if (!io || userIds.length === 0) return
-      io.in(userIds.map(userRoom)).socketsLeave(conversationRoom(conversationId))
+      io.roomsLeave(userIds.map(userRoom), conversationRoom(conversationId))
     },
     whenCommitted,
     notificationStored(id) {
@@ -126,7 +126,7 @@ export function createRealtimeHub(options: {
         },
         () => {
           if (!row?.inApp) return
-          io?.to(userRoom(row.userId)).emit('notification:new', {
+          io?.to([userRoom(row.userId)], 'notification:new', {
             id: row.id,
             type: row.type,
             title: row.title,

@@ -5,7 +5,7 @@ import { useTestCommunication, useTestKit, type TestCommunication, type TestUser
 import type { CommunicationDeps } from '../deps.ts'
 import { createRealtimeHub } from './hub.ts'
 import { createRedisRateLimiter } from './rate-limit.ts'
-import { attachTestSockets, next, request } from '../chat/chat.test-kit.ts'
+import { attachTestSockets, next, request, silence } from '../chat/chat.test-kit.ts'
 
 const REDIS_URL = 'redis://127.0.0.1:6379'
 
@@ -26,7 +26,7 @@ const haveRedis = await redisAvailable()
 if (!haveRedis) {
   if (process.env.REQUIRE_INFRA === '1')
     throw new Error(`REQUIRE_INFRA=1 but Redis is not reachable at ${REDIS_URL}`)
-  console.warn(`skipping the Socket.IO Redis adapter tests: Redis is not reachable at ${REDIS_URL}`)
+  console.warn(`skipping the socket fan-out tests: Redis is not reachable at ${REDIS_URL}`)
 }
 
 /** One "replica": its own hub, Socket.IO server and HTTP server, sharing the database and Redis. */
@@ -50,7 +50,7 @@ async function replica(t: TestCommunication) {
   }
 }
 
-describe.skipIf(!haveRedis)('chat across replicas (Socket.IO Redis adapter)', () => {
+describe.skipIf(!haveRedis)('chat across replicas (socket fan-out through Redis)', () => {
   const t = useTestCommunication()
   const one = useTestKit(() => replica(t))
   const two = useTestKit(() => replica(t))
@@ -82,6 +82,22 @@ describe.skipIf(!haveRedis)('chat across replicas (Socket.IO Redis adapter)', ()
       const got = next(s, 'conversation:added')
       one.deps.realtime.toUser(u.userId, 'conversation:added', { conversationId: 'cnv_x' })
       expect(await got).toEqual({ conversationId: 'cnv_x' })
+    })
+
+    it('a room join or leave made on one replica applies to connections on the other', async () => {
+      const u = t.user()
+      const s = await two.socketFor(u)
+      const room = `cnv_${newId('tst').slice(-32)}`
+      one.deps.realtime.joinConversation([u.userId], room)
+      await new Promise((resolve) => setTimeout(resolve, 100)) // the join crosses Redis first
+      const got = next(s, 'message:new')
+      one.deps.realtime.toConversation(room, 'message:new', { n: 1 })
+      expect(await got).toEqual({ n: 1 })
+      one.deps.realtime.leaveConversation([u.userId], room)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const quiet = silence(s, 'message:new', 300)
+      one.deps.realtime.toConversation(room, 'message:new', { n: 2 })
+      expect(await quiet).toBe(true)
     })
   })
 

@@ -117,9 +117,9 @@ export class Realtime {
     if (!api.tokens.access() && api.tokens.signedIn()) await api.refresh()
     const socket = io({
       path: '/api/communication/socket.io/',
-      // websocket first (clusters have no sticky sessions), long-polling when websockets are blocked
-      transports: ['websocket', 'polling'],
-      tryAllTransports: true,
+      // WebSocket only: communication's socket server offers no long-polling (a cluster has no
+      // sticky sessions, which polling needs); services/communication/docs/chat.md, "Socket server"
+      transports: ['websocket'],
       auth: (cb) => cb({ token: api.tokens.access() ?? '' }),
     })
     this.socket = socket
