@@ -34,6 +34,7 @@ import { skippedScenario } from '../lib/platform.ts'
 const MAX_RATIO = 2
 const labels = {
   mem: `communication memory (V8 heap + external) per idle connection ≤ ${MAX_RATIO}× the bare ws server's`,
+  memGateway: `via the gateway, gateway + communication memory per idle connection ≤ ${MAX_RATIO}× the bare ws server's`,
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -150,6 +151,18 @@ export const socketMemoryScenario: EventScenario = {
         const { service } = await bench.startCommunication(`communication-${round}`, false)
         await once('communication', 'sio', wsUrl(service.url, '/socket.io/'), service, undefined, round)
         await service.stop()
+        // Cluster mode's path: the gateway holds the clients' sockets and carries them over one link
+        // (socket-mux.ts), the service holds one connection object each. Both processes' growth counts.
+        const viaGateway = await bench.startCommunication(`communication-gw-${round}`, true)
+        await once(
+          'via gateway',
+          'sio',
+          wsUrl(viaGateway.gateway!.url, '/api/communication/socket.io/'),
+          viaGateway.service,
+          viaGateway.gateway,
+          round,
+        )
+        await Promise.all([viaGateway.gateway!.stop(), viaGateway.service.stop()])
       }
 
       const kib = (bytes: number) => fixed(bytes / 1024, 2)
@@ -157,6 +170,15 @@ export const socketMemoryScenario: EventScenario = {
       const ws = of('ws')
       const comm = of('communication')
       const sio = of('bare Socket.IO')
+      // Via the gateway: the service's and the gateway's growth together.
+      const gw = of('via gateway').map((r) => ({
+        ...r,
+        server: {
+          rss: r.server.rss + (r.gateway?.rss ?? 0),
+          heap: r.server.heap + (r.gateway?.heap ?? 0),
+          native: r.server.native + (r.gateway?.native ?? 0),
+        },
+      }))
       const js = (g: Growth) => g.heap + g.native
       const ratiosOf = (list: typeof runs) => ({
         rss: list.map((r, i) => r.server.rss / ws[i]!.server.rss),
@@ -164,6 +186,7 @@ export const socketMemoryScenario: EventScenario = {
       })
       const { rss: rssRatios, heap: heapRatios } = ratiosOf(comm)
       const sioRatios = ratiosOf(sio)
+      const gwRatios = ratiosOf(gw)
       const rows = [
         [
           'variant (per idle connection)',
@@ -179,6 +202,7 @@ export const socketMemoryScenario: EventScenario = {
             ['bare ws', ws, { rss: [1], heap: [1] }],
             ['bare Socket.IO (reference)', sio, sioRatios],
             ['communication (service process)', comm, { rss: rssRatios, heap: heapRatios }],
+            ['via the gateway (gateway + service)', gw, gwRatios],
           ] satisfies [string, typeof runs, { rss: number[]; heap: number[] }][]
         ).map(([label, list, ratios]) => [
           label,
@@ -200,12 +224,18 @@ export const socketMemoryScenario: EventScenario = {
             `${fixed(ratio, 2)}× (per round ${heapRatios.map((r) => r.toFixed(2)).join(' / ')}); ` +
             `RSS ${fixed(median(rssRatios), 2)}× (per round ${rssRatios.map((r) => r.toFixed(2)).join(' / ')})`,
         },
+        {
+          label: labels.memGateway,
+          value: median(gwRatios.heap),
+          status: median(gwRatios.heap) <= MAX_RATIO ? 'PASS' : 'FAIL',
+          detail: `${fixed(median(gwRatios.heap), 2)}× (per round ${gwRatios.heap.map((r) => r.toFixed(2)).join(' / ')})`,
+        },
       ]
       notes.push(
         `${int(users)} idle connections per run, fresh server processes per run, ${warmCount} connections opened and closed first; ` +
           `memory sampled inside each server after a full GC, before connecting and ${settleMs / 1000} s after the last connected`,
         'the target is on V8 heap + external (what the connection objects retain, exact after a GC); RSS after a GC also depends on whether the allocator reuses the pages the warm-up freed, and can even shrink',
-        'Socket.IO connections go straight to the service process (its memory is the target); the gateway would add its own sockets in its own process',
+        'communication: Socket.IO connections straight to the service process; via the gateway: through the gateway (cluster mode: it holds the sockets and carries them to the service over one link), both processes counted',
         `bare Socket.IO (no target) is Socket.IO's defaults with the user's and the channel's rooms and nothing else: ` +
           `what the framework alone costs per connection; communication's own share is the difference (per round ${sioRatios.heap.map((r) => r.toFixed(2)).join(' / ')}× ws)`,
         loadNote('at the end'),

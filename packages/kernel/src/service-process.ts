@@ -156,7 +156,7 @@ export async function startServiceProcess(
     } catch {
       logger.warn('broker not reachable yet; the transport keeps retrying and /ready reports it')
     }
-    running.attachRealtime?.(running.app.server, { pathPrefix: '' })
+    running.attachRealtime?.(running.app.server, { pathPrefix: '', behindGateway: true })
     const address = await running.app.listen({ port: config.PORT, host: config.HOST })
     const port = Number(new URL(address).port)
     logger.info({ url: address, migrate: config.MIGRATE_ON_START }, `${definition.name} listening`)

@@ -34,8 +34,9 @@ export interface RunningService {
    * Services with WebSockets (communication's Socket.IO): mount them on an HTTP server at
    * `<pathPrefix>/...`. Cluster mode calls it with the service's own server (prefix ''), embedded
    * mode with the gateway's (prefix `/api/<name>`), before listening. `close` stops them.
+   * `behindGateway`: cluster mode, where the gateway reaches the service over its own links.
    */
-  attachRealtime?(server: HttpServer, options: { pathPrefix: string }): void
+  attachRealtime?(server: HttpServer, options: { pathPrefix: string; behindGateway?: boolean }): void
 }
 
 /** What a service package exports from `src/service.ts`. */

@@ -97,6 +97,7 @@ export const communicationService: ServiceDefinition = {
           deps: deps!,
           verifier: ctx.verifier,
           ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+          ...(options.behindGateway ? { gatewayLinks: true } : {}),
         })
       },
       async close() {

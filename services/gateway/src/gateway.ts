@@ -18,6 +18,7 @@ import { createResponseCache } from './response-cache.ts'
 import { securityHeaders, securityHeadersHook, securityHeadersOnSend } from './security.ts'
 import { registerWeb, resolveWebRoot } from './web.ts'
 import { proxyUpgrades } from './upgrade.ts'
+import { muxSockets } from './socket-mux.ts'
 
 /** Where a service is: its Fastify app in this process (embedded), or its base URL (cluster). */
 export interface GatewayUpstream {
@@ -232,14 +233,28 @@ export async function createGateway(options: GatewayOptions): Promise<App> {
     await registerWeb(web, resolveWebRoot(options.webRoot ?? config.WEB_ROOT))
   })
 
-  // WebSockets (communication's Socket.IO): cluster services' upgrades are proxied to a replica.
+  // WebSockets. Communication's Socket.IO in cluster mode: the gateway holds the clients' sockets and
+  // carries them over one link per replica (socket-mux.ts). Other cluster services' upgrades are
+  // proxied to a replica, a TCP connection per client.
+  const upstreamUrls = Object.fromEntries(
+    Object.entries(options.upstreams).flatMap(([name, u]) => (u.url ? [[name, u.url.split('|')]] : [])),
+  )
+  const mux = upstreamUrls.communication
+    ? muxSockets(app.server, {
+        service: 'communication',
+        urls: upstreamUrls.communication,
+        maxPayload: config.BODY_LIMIT_BYTES,
+        connectTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        logger,
+      })
+    : undefined
+  if (mux) app.addHook('onClose', async () => mux.close())
   proxyUpgrades(app.server, {
-    upstreams: Object.fromEntries(
-      Object.entries(options.upstreams).flatMap(([name, u]) => (u.url ? [[name, u.url.split('|')]] : [])),
-    ),
+    upstreams: upstreamUrls,
     trustProxy: config.TRUST_PROXY,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     logger,
+    ...(mux ? { skip: mux.handles } : {}),
   })
 
   return app

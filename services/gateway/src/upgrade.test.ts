@@ -67,7 +67,7 @@ describe('WebSocket upgrades through the gateway (cluster mode)', () => {
       config: testConfig(),
       logger: silentLogger,
       verifier,
-      upstreams: { communication: { url: service.url }, gone: { url: `http://127.0.0.1:${deadPort}` } },
+      upstreams: { tutoring: { url: service.url }, gone: { url: `http://127.0.0.1:${deadPort}` } },
     })
     gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' })
   })
@@ -79,7 +79,7 @@ describe('WebSocket upgrades through the gateway (cluster mode)', () => {
 
   describe('happy', () => {
     it('relays a Socket.IO connection at /api/<service>/socket.io/ to the service, both ways', async () => {
-      const s = await open(gatewayUrl, '/api/communication/socket.io/', 'good')
+      const s = await open(gatewayUrl, '/api/tutoring/socket.io/', 'good')
       sockets.push(s)
       expect(await s.timeout(3000).emitWithAck('echo', { hi: 1 })).toEqual({ echoed: { hi: 1 } })
       const pushed = new Promise((resolve) => s.once('pushed', resolve))
@@ -103,7 +103,7 @@ describe('WebSocket upgrades through the gateway (cluster mode)', () => {
 
   describe('security', () => {
     it('leaves authentication to the service: a bad token is refused there', async () => {
-      await expect(open(gatewayUrl, '/api/communication/socket.io/', 'bad')).rejects.toMatchObject({
+      await expect(open(gatewayUrl, '/api/tutoring/socket.io/', 'bad')).rejects.toMatchObject({
         message: 'invalid_token',
       })
     })

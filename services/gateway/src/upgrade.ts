@@ -28,12 +28,19 @@ export interface UpgradeProxyOptions {
   /** How long the upstream may take to answer the upgrade request. */
   timeoutMs: number
   logger: Logger
+  /** Paths another upgrade listener of the server answers (the socket mux): left alone. */
+  skip?: (pathname: string) => boolean
 }
 
 /** Writes a short HTTP error on a raw socket that has not been upgraded, and closes it. */
-function refuse(socket: Duplex, status: number, reason: string) {
+export function refuse(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  json: Record<string, unknown> = { status, code: reason },
+) {
   if (!socket.writable) return socket.destroy()
-  const body = JSON.stringify({ status, code: reason })
+  const body = JSON.stringify(json)
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
@@ -61,6 +68,7 @@ export function proxyUpgrades(server: Server, options: UpgradeProxyOptions): voi
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     const url = req.url ?? '/'
+    if (options.skip?.(url.split('?', 1)[0]!)) return
     const name = url.startsWith('/api/') ? url.slice(5).split(/[/?]/, 1)[0]! : ''
     const urls = options.upstreams[name]
     if (!urls || urls.length === 0) {

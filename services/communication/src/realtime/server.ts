@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http'
 import { Redis } from 'ioredis'
 import type { TokenVerifier } from '@learnmesh/kernel'
+import { SOCKET_IO_PATH, SOCKET_LINK_PATH } from '@learnmesh/contracts'
 import type { CommunicationDeps } from '../deps.ts'
 import { createChatService, type ChatActor } from '../chat/chat.service.ts'
 import { createChatEvents } from '../chat/chat.socket.ts'
@@ -8,7 +9,7 @@ import { conversationRoom, userRoom } from './hub.ts'
 import { ConnectionRefused, SocketServer } from './socket-server.ts'
 
 /** Where Socket.IO is mounted, below the service's own base path. */
-export const SOCKET_PATH = '/socket.io/'
+export const SOCKET_PATH = SOCKET_IO_PATH
 
 /** The Redis channel on which replicas share room emits, joins and leaves. */
 export const FAN_OUT_CHANNEL = 'learnmesh:communication:socket'
@@ -38,6 +39,8 @@ export function attachRealtimeServer(options: {
   deps: CommunicationDeps
   verifier: TokenVerifier
   redisUrl?: string
+  /** Accept the gateway's socket links (cluster mode, on the service's own server). */
+  gatewayLinks?: boolean
 }): RealtimeServer {
   const { deps } = options
   let pub: Redis | undefined
@@ -55,6 +58,7 @@ export function attachRealtimeServer(options: {
   const io: SocketServer<ChatActor> = new SocketServer<ChatActor>({
     server: options.server,
     path: `${options.pathPrefix.replace(/\/+$/, '')}${SOCKET_PATH}`,
+    ...(options.gatewayLinks ? { linkPath: SOCKET_LINK_PATH } : {}),
     maxPayload: deps.config.BODY_LIMIT_BYTES,
     logger: deps.logger,
     ...(pub && sub ? { redis: { pub, sub, channel: FAN_OUT_CHANNEL } } : {}),

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createServer, request as httpRequest, type Server as HttpServer } from 'node:http'
+import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocket } from 'ws'
 import { io as connect, type Socket } from 'socket.io-client'
 import { createLogger } from '@learnmesh/kernel'
+import { takeFrame, upgradeAnswer as upgradeAnswerAt } from '@learnmesh/kernel/testing'
 import { ConnectionRefused, SocketServer, type Accepted, type Connection } from './socket-server.ts'
 
 // The protocol server on its own, with socket.io-client (what the web app runs) and raw WebSocket
@@ -35,7 +36,12 @@ async function authenticate(auth: unknown): Promise<Accepted<Actor>> {
 }
 
 async function start(
-  options: Partial<{ pingIntervalMs: number; pingTimeoutMs: number; connectTimeoutMs: number }> = {},
+  options: Partial<{
+    pingIntervalMs: number
+    pingTimeoutMs: number
+    connectTimeoutMs: number
+    linkPath: string
+  }> = {},
 ) {
   const http = createServer((_req, res) => res.writeHead(404).end())
   const logger = createLogger('socket-server-test', 'silent')
@@ -93,11 +99,7 @@ async function raw(query = 'EIO=4&transport=websocket') {
   const ws = new WebSocket(`${h!.url.replace('http', 'ws')}/socket.io/?${query}`)
   h!.raws.push(ws)
   const frames: string[] = []
-  const waiters: (() => void)[] = []
-  ws.on('message', (data) => {
-    frames.push(String(data))
-    for (const w of waiters.splice(0)) w()
-  })
+  ws.on('message', (data) => frames.push(String(data)))
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
   )
@@ -105,20 +107,31 @@ async function raw(query = 'EIO=4&transport=websocket') {
     ws.once('open', () => resolve())
     ws.once('error', reject)
   })
-  /** The next frame matching `test` (frames already received count), or a rejection after `ms`. */
-  async function frame(test: (f: string) => boolean, ms = 2000): Promise<string> {
-    const deadline = Date.now() + ms
-    for (;;) {
-      const i = frames.findIndex(test)
-      if (i >= 0) return frames.splice(i, 1)[0]!
-      if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(frames)}`)
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve)
-        setTimeout(resolve, 50)
-      })
-    }
-  }
+  /** The next frame matching `test` (frames already received count), or a rejection after 2 s. */
+  const frame = (test: (f: string) => boolean) => takeFrame(frames, test)
   return { ws, frames, frame, closed }
+}
+
+/** A gateway's link to the server: raw link frames in and out (protocol: SOCKET_LINK_PATH in contracts). */
+async function link() {
+  const ws = new WebSocket(`${h!.url.replace('http', 'ws')}/socket.io-link`)
+  h!.raws.push(ws)
+  const frames: string[] = []
+  ws.on('message', (data) => frames.push(String(data)))
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
+  const frame = (test: (f: string) => boolean) => takeFrame(frames, test)
+  /** Opens client `id` on the link and completes its handshake with `token`. */
+  async function connectClient(id: number, token: string) {
+    ws.send(`o${id}`)
+    await frame((f) => f.startsWith(`s${id}|0{`))
+    ws.send(`m${id}|40{"token":"${token}"}`)
+    await frame((f) => f.startsWith(`s${id}|40{`))
+    await frame((f) => f.startsWith(`s${id}|42["ready"`))
+  }
+  return { ws, frames, frame, connectClient }
 }
 
 /** Resolves true when `event` does not arrive on `s` within `ms`. */
@@ -135,24 +148,7 @@ function quiet(s: Socket, event: string, ms = 200): Promise<boolean> {
 
 /** The HTTP answer to an upgrade request at `path`. */
 function upgradeAnswer(path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${h!.url}${path}`, {
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-      },
-    })
-    req.on('response', (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += String(c)))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('upgrade', () => reject(new Error('upgraded')))
-    req.on('error', reject)
-    req.end()
-  })
+  return upgradeAnswerAt(`${h!.url}${path}`)
 }
 
 describe('socket server (Socket.IO protocol on ws)', () => {
@@ -379,6 +375,69 @@ describe('socket server (Socket.IO protocol on ws)', () => {
       expect((await r.closed).code).toBe(1006) // terminated, no closing handshake
       expect(Date.now() - started).toBeGreaterThanOrEqual(60)
       expect(h!.io.size).toBe(0)
+    })
+  })
+
+  describe('gateway links', () => {
+    it('carries clients over a link: handshake, events with acks, one frame per broadcast for all of them', async () => {
+      await start({ linkPath: '/socket.io-link' })
+      const l = await link()
+      await l.connectClient(1, 'good-ann')
+      await l.connectClient(2, 'good-bob')
+      const direct = await client('good-cid')
+      expect(h!.io.size).toBe(3)
+      l.ws.send('m1|427["echo","via link"]')
+      expect(await l.frame((f) => f.startsWith('s1|43'))).toBe('s1|437[{"from":"ann","input":"via link"}]')
+      const heard = new Promise((resolve) => direct.s.once('news', resolve))
+      h!.io.to(['all'], 'news', { n: 1 })
+      expect(await l.frame((f) => f.startsWith('b'))).toBe('b1,2|42["news",{"n":1}]')
+      expect(await heard).toEqual({ n: 1 })
+      expect(l.frames.filter((f) => f.includes('news'))).toEqual([])
+    })
+
+    it('pings linked clients and cuts one that stops answering', async () => {
+      await start({ linkPath: '/socket.io-link', pingIntervalMs: 50, pingTimeoutMs: 100 })
+      const l = await link()
+      await l.connectClient(1, 'good-ann')
+      await l.frame((f) => f === 's1|2')
+      l.ws.send('m1|3')
+      await l.frame((f) => f === 's1|2')
+      expect(await l.frame((f) => f.startsWith('x1|'))).toBe('x1|0|')
+      expect(h!.io.size).toBe(0)
+    })
+
+    it('forgets a client the gateway reports gone, and every client of a link that closes', async () => {
+      await start({ linkPath: '/socket.io-link' })
+      const l = await link()
+      await l.connectClient(1, 'good-ann')
+      await l.connectClient(2, 'good-bob')
+      l.ws.send('c1')
+      await vi.waitFor(() => expect(h!.io.size).toBe(1))
+      l.ws.close()
+      await vi.waitFor(() => expect(h!.io.size).toBe(0))
+      expect(h!.connected.every((c) => c.rooms.length === 0)).toBe(true)
+    })
+
+    it('closes a linked client whose packet is over the payload limit, and ignores malformed link frames', async () => {
+      await start({ linkPath: '/socket.io-link' })
+      const l = await link()
+      await l.connectClient(1, 'good-ann')
+      l.ws.send('m0|40')
+      l.ws.send('mx|40')
+      l.ws.send('m77|40')
+      l.ws.send('zzz')
+      l.ws.send(`m1|42["echo","${'x'.repeat(5000)}"]`)
+      expect(await l.frame((f) => f.startsWith('x1|'))).toBe('x1|1009|too big')
+      expect(h!.io.size).toBe(0)
+    })
+
+    it('offers no link endpoint unless asked (embedded mode shares the public server)', async () => {
+      await start()
+      h!.http.on('upgrade', (req, socket) => {
+        if (req.url === '/socket.io-link')
+          socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+      })
+      expect((await upgradeAnswer('/socket.io-link')).status).toBe(404)
     })
   })
 

@@ -1,11 +1,10 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { randomBytes, randomUUID } from 'node:crypto'
-import * as ws from 'ws'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser'
 import type { Redis } from 'ioredis'
-import { problem, type Logger } from '@learnmesh/kernel'
+import { problem, webSocketTextFrame, writeWebSocketFrame, type Logger } from '@learnmesh/kernel'
 
 // A Socket.IO server of our own, on `ws`: the Engine.IO v4 / Socket.IO v5 wire protocol over the
 // WebSocket transport only, the default namespace only, text packets only. Clients are the
@@ -58,6 +57,8 @@ export interface SocketServerOptions<A> {
   server: HttpServer
   /** The Socket.IO path, e.g. `/socket.io/` or `/api/communication/socket.io/`. */
   path: string
+  /** Where gateways open their links (cluster mode, the service's own server); unset: no links. */
+  linkPath?: string
   /** Largest accepted frame, in bytes (bigger ones close the connection, code 1009). */
   maxPayload: number
   /** Checks a CONNECT packet's `auth`; throw ConnectionRefused to refuse it. */
@@ -92,14 +93,18 @@ export class Connection<A = unknown> {
   /** A per-connection throttle mark for its owner's use (chat: the last relayed typing indicator). */
   throttledAt = 0
   /** @internal */ state = OPENING
-  /** @internal when the connection must be cut (ms), 0 for never */ expiresAt = 0
+  /** @internal when the connection must be cut (server clock, ms), 0 for never */ expiresAt = 0
   /** @internal when the next ping is due, or the CONNECT deadline while opening (ms) */ due: number
   /** @internal when the pending pong is due (ms), 0 when none is pending */ pongDue = 0
 
   constructor(
     /** @internal */ readonly server: SocketServer<A>,
-    /** @internal */ readonly ws: WebSocket,
+    /** @internal its own WebSocket, or null when it comes through a gateway link */
+    readonly ws: WebSocket | null,
     due: number,
+    /** @internal the gateway link it comes through, and its id there */
+    readonly link: Link<A> | null = null,
+    readonly lid = 0,
   ) {
     this.due = due
   }
@@ -134,21 +139,55 @@ export class Connection<A = unknown> {
   disconnect(): void {
     if (this.state === CLOSED) return
     if (this.state === OPEN) this.send('1')
-    this.ws.close(1000)
+    this.end(1000)
     this.server.forget(this)
   }
 
   /** @internal sends one Socket.IO packet (already encoded) as an Engine.IO message. */
   send(packet: string): void {
-    if (this.ws.readyState === 1) this.ws.send(EIO_MESSAGE + packet)
+    this.write(EIO_MESSAGE + packet)
+  }
+
+  /** @internal sends one Engine.IO packet. */
+  write(text: string): void {
+    if (this.ws) {
+      if (this.ws.readyState === 1) this.ws.send(text)
+    } else this.link!.write(this.lid, text)
+  }
+
+  /** @internal closes the WebSocket (code 0: at once, no closing handshake: the peer is gone). */
+  end(code: number, reason?: string): void {
+    if (!this.ws) this.link!.end(this.lid, code, reason)
+    else if (code === 0) this.ws.terminate()
+    else this.ws.close(code, reason)
   }
 
   /** @internal writes a complete WebSocket frame built once for a broadcast (one write per member). */
   sendFrame(frame: Buffer): void {
-    if (this.ws.readyState !== 1) return
-    const sender = (this.ws as unknown as { _sender?: { sendFrame?(list: Buffer[]): void } })._sender
-    if (typeof sender?.sendFrame === 'function') sender.sendFrame([frame])
-    else this.ws.send(frame.subarray(frameHeaderLength(frame)), { binary: false })
+    writeWebSocketFrame(this.ws!, frame)
+  }
+}
+
+/**
+ * A gateway's link (cluster mode): one WebSocket from the gateway carrying many client connections,
+ * so a room emit costs the service one write per gateway instead of one per member, and the gateway
+ * writes each member's frame. The protocol: `SOCKET_LINK_PATH` in @learnmesh/contracts; the
+ * gateway's end: services/gateway/src/socket-mux.ts.
+ */
+export class Link<A = unknown> {
+  /** @internal */ readonly conns = new Map<number, Connection<A>>()
+  constructor(readonly ws: WebSocket) {}
+
+  write(id: number, text: string): void {
+    if (this.ws.readyState === 1) this.ws.send(`s${id}|${text}`)
+  }
+
+  writeMany(ids: number[], text: string): void {
+    if (this.ws.readyState === 1) this.ws.send(`b${ids.join(',')}|${text}`)
+  }
+
+  end(id: number, code: number, reason = ''): void {
+    if (this.ws.readyState === 1) this.ws.send(`x${id}|${code}|${reason}`)
   }
 }
 
@@ -163,8 +202,13 @@ export interface RoomEmitter {
 export class SocketServer<A = unknown> implements RoomEmitter {
   readonly #options: SocketServerOptions<A>
   readonly #wss: WebSocketServer
+  /** Gateway links: no payload limit of their own (each carried packet is checked by its size). */
+  readonly #links = new WebSocketServer({ noServer: true, clientTracking: true, perMessageDeflate: false })
   readonly #conns = new Set<Connection<A>>()
-  readonly #rooms = new Map<string, Set<Connection<A>>>()
+  /** Room → its members: one connection alone, or a Set once there are two (most user rooms hold one). */
+  readonly #rooms = new Map<string, Connection<A> | Set<Connection<A>>>()
+  /** Deadlines are kept in ms since this instant: small integers, stored unboxed in each connection. */
+  readonly #t0 = Date.now()
   readonly #events = new Map<string, EventHandler<A>>()
   readonly #encoder = new Encoder()
   readonly #decoder = new Decoder()
@@ -196,10 +240,13 @@ export class SocketServer<A = unknown> implements RoomEmitter {
       this.#decoded = packet
     })
     const path = options.path.replace(/\/+$/, '')
+    const linkPath = options.linkPath?.replace(/\/+$/, '')
     this.#onUpgrade = (req, socket, head) => {
       const url = req.url ?? ''
       const q = url.indexOf('?')
       const pathname = (q < 0 ? url : url.slice(0, q)).replace(/\/+$/, '')
+      if (linkPath && pathname === linkPath)
+        return this.#links.handleUpgrade(req, socket, head, (ws) => this.#acceptLink(ws))
       if (pathname !== path) return // another listener's (the gateway's proxy shares the server)
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1))
       if (query.get('EIO') !== '4') return refuse(socket, 'Unsupported protocol version')
@@ -248,6 +295,7 @@ export class SocketServer<A = unknown> implements RoomEmitter {
     clearInterval(this.#sweep)
     this.#options.server.off('upgrade', this.#onUpgrade)
     for (const conn of [...this.#conns]) conn.disconnect()
+    for (const link of this.#links.clients) link.close(1001)
     const redis = this.#options.redis
     if (redis) await redis.sub.unsubscribe(redis.channel).catch(() => {})
   }
@@ -261,9 +309,10 @@ export class SocketServer<A = unknown> implements RoomEmitter {
   addToRoom(conn: Connection<A>, room: string): void {
     if (conn.rooms.includes(room)) return
     conn.rooms.push(room)
-    let members = this.#rooms.get(room)
-    if (!members) this.#rooms.set(room, (members = new Set()))
-    members.add(conn)
+    const members = this.#rooms.get(room)
+    if (!members) this.#rooms.set(room, conn)
+    else if (members instanceof Set) members.add(conn)
+    else this.#rooms.set(room, new Set([members, conn]))
   }
 
   /** @internal */
@@ -271,25 +320,38 @@ export class SocketServer<A = unknown> implements RoomEmitter {
     const i = conn.rooms.indexOf(room)
     if (i < 0) return
     conn.rooms.splice(i, 1)
+    this.#leaveRoom(conn, room)
+  }
+
+  #leaveRoom(conn: Connection<A>, room: string): void {
     const members = this.#rooms.get(room)
-    if (members?.delete(conn) && members.size === 0) this.#rooms.delete(room)
+    if (members === conn) this.#rooms.delete(room)
+    else if (members instanceof Set && members.delete(conn) && members.size === 0) this.#rooms.delete(room)
+  }
+
+  /** A room's members (an empty list for none). */
+  #members(room: string): Iterable<Connection<A>> {
+    const members = this.#rooms.get(room)
+    return members === undefined ? [] : members instanceof Set ? members : [members]
+  }
+
+  #now(): number {
+    return Date.now() - this.#t0
   }
 
   /** @internal the connection is gone: out of every room and the registry. */
   forget(conn: Connection<A>): void {
     if (conn.state === CLOSED) return
     conn.state = CLOSED
-    for (const room of conn.rooms) {
-      const members = this.#rooms.get(room)
-      if (members?.delete(conn) && members.size === 0) this.#rooms.delete(room)
-    }
+    for (const room of conn.rooms) this.#leaveRoom(conn, room)
     conn.rooms = []
     this.#conns.delete(conn)
+    conn.link?.conns.delete(conn.lid)
   }
 
   #accept(ws: WebSocket): void {
     if (this.#closed) return void ws.close(1001)
-    const conn = new Connection<A>(this, ws, Date.now() + this.#connectTimeout)
+    const conn = new Connection<A>(this, ws, this.#now() + this.#connectTimeout)
     ;(ws as TaggedSocket)[CONN] = conn as Connection<unknown>
     this.#conns.add(conn)
     ws.on('message', onMessage)
@@ -302,15 +364,54 @@ export class SocketServer<A = unknown> implements RoomEmitter {
   received(conn: Connection<A>, data: RawData, isBinary: boolean): void {
     if (conn.state === CLOSED) return
     if (isBinary) return this.#violation(conn, 1003, 'binary frames are not accepted')
-    const text = data.toString()
+    this.#text(conn, data.toString())
+  }
+
+  #acceptLink(ws: WebSocket): void {
+    if (this.#closed) return void ws.close(1001)
+    const link = new Link<A>(ws)
+    const open = this.#openSuffix
+    ws.on('error', () => ws.terminate())
+    ws.on('close', () => {
+      for (const conn of [...link.conns.values()]) this.forget(conn)
+    })
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return
+      const frame = data.toString()
+      const bar = frame.indexOf('|')
+      const id = Number(frame.slice(1, bar < 0 ? undefined : bar))
+      if (!Number.isSafeInteger(id) || id <= 0) return
+      const op = frame.charAt(0)
+      if (op === 'm') {
+        const conn = link.conns.get(id)
+        if (!conn || conn.state === CLOSED) return
+        const text = frame.slice(bar + 1)
+        // The gateway enforces the payload limit on its sockets; the service checks again.
+        if (Buffer.byteLength(text) > this.#options.maxPayload) return this.#violation(conn, 1009, 'too big')
+        this.#text(conn, text)
+      } else if (op === 'o') {
+        if (link.conns.has(id) || this.#closed) return
+        const conn = new Connection<A>(this, null, this.#now() + this.#connectTimeout, link, id)
+        link.conns.set(id, conn)
+        this.#conns.add(conn)
+        conn.write(`${EIO_OPEN}{"sid":"${newSid()}${open}`)
+      } else if (op === 'c') {
+        const conn = link.conns.get(id)
+        if (conn) this.forget(conn)
+      }
+    })
+  }
+
+  /** One Engine.IO packet from a client. */
+  #text(conn: Connection<A>, text: string): void {
     const type = text.charAt(0)
     if (type === EIO_MESSAGE) return this.#packet(conn, text.slice(1))
     if (type === EIO_PONG) {
       conn.pongDue = 0
     } else if (type === EIO_PING) {
-      conn.ws.send(EIO_PONG + text.slice(1))
+      conn.write(EIO_PONG + text.slice(1))
     } else if (type === EIO_CLOSE) {
-      conn.ws.close(1000)
+      conn.end(1000)
       this.forget(conn)
     } else if (type !== EIO_NOOP) {
       this.#violation(conn, 1002, 'not an Engine.IO packet')
@@ -338,7 +439,7 @@ export class SocketServer<A = unknown> implements RoomEmitter {
     if (packet.type === PacketType.EVENT) return this.#event(conn, packet)
     if (packet.type === PacketType.CONNECT) return this.#connect(conn, packet.data)
     if (packet.type === PacketType.DISCONNECT) {
-      conn.ws.close(1000)
+      conn.end(1000)
       this.forget(conn)
     }
     // ACK and CONNECT_ERROR from a client: the server asks for no acks and sends the errors; ignored
@@ -365,9 +466,9 @@ export class SocketServer<A = unknown> implements RoomEmitter {
         if (conn.state !== AUTHENTICATING) return // closed meanwhile
         conn.actor = accepted.actor
         conn.join(accepted.rooms)
-        conn.expiresAt = accepted.expiresAt ?? 0
+        conn.expiresAt = accepted.expiresAt === null ? 0 : Math.max(1, accepted.expiresAt - this.#t0)
         conn.state = OPEN
-        conn.due = Date.now() + this.#pingInterval
+        conn.due = this.#now() + this.#pingInterval
         conn.send(this.encode({ type: PacketType.CONNECT, nsp: '/', data: { sid: newSid() } }))
         this.#options.connected?.(conn)
       },
@@ -407,12 +508,12 @@ export class SocketServer<A = unknown> implements RoomEmitter {
   }
 
   #violation(conn: Connection<A>, code: number, reason: string): void {
-    conn.ws.close(code, reason)
+    conn.end(code, reason)
     this.forget(conn)
   }
 
   #sweepAll(): void {
-    const now = Date.now()
+    const now = this.#now()
     for (const conn of this.#conns) {
       if (conn.state !== OPEN) {
         if (now >= conn.due) this.#violation(conn, 1008, 'no accepted CONNECT in time')
@@ -424,38 +525,43 @@ export class SocketServer<A = unknown> implements RoomEmitter {
       }
       if (conn.pongDue !== 0) {
         if (now >= conn.pongDue) {
-          conn.ws.terminate() // no pong: the peer is gone
+          conn.end(0) // no pong: the peer is gone
           this.forget(conn)
         }
       } else if (now >= conn.due) {
         conn.due = now + this.#pingInterval
         conn.pongDue = now + this.#pingTimeout
-        conn.ws.send(EIO_PING)
+        conn.write(EIO_PING)
       }
     }
   }
 
   #deliver(rooms: string[], packet: string, except?: Connection<A>): void {
     let frame: Buffer | undefined
+    let viaLinks: Map<Link<A>, number[]> | undefined
     const send = (conn: Connection<A>) => {
       if (conn === except || conn.state !== OPEN) return
-      conn.sendFrame((frame ??= textFrame(EIO_MESSAGE + packet)))
+      if (conn.ws) return conn.sendFrame((frame ??= webSocketTextFrame(EIO_MESSAGE + packet)))
+      const ids = (viaLinks ??= new Map()).get(conn.link!)
+      if (ids) ids.push(conn.lid)
+      else viaLinks.set(conn.link!, [conn.lid])
+    }
+    const flush = () => {
+      if (viaLinks) for (const [link, ids] of viaLinks) link.writeMany(ids, EIO_MESSAGE + packet)
     }
     if (rooms.length === 1) {
-      const members = this.#rooms.get(rooms[0]!)
-      if (members) for (const conn of members) send(conn)
-      return
+      for (const conn of this.#members(rooms[0]!)) send(conn)
+      return flush()
     }
     const seen = new Set<Connection<A>>()
     for (const room of rooms) {
-      const members = this.#rooms.get(room)
-      if (!members) continue
-      for (const conn of members) {
+      for (const conn of this.#members(room)) {
         if (seen.has(conn)) continue
         seen.add(conn)
         send(conn)
       }
     }
+    flush()
   }
 
   #joinLocal(rooms: string[], room: string): void {
@@ -468,7 +574,7 @@ export class SocketServer<A = unknown> implements RoomEmitter {
 
   #inRooms(rooms: string[]): Set<Connection<A>> {
     const found = new Set<Connection<A>>()
-    for (const r of rooms) for (const conn of this.#rooms.get(r) ?? []) found.add(conn)
+    for (const r of rooms) for (const conn of this.#members(r)) found.add(conn)
     return found
   }
 
@@ -511,37 +617,6 @@ function onClose(this: WebSocket) {
 
 function onError(this: WebSocket) {
   // ws closes the connection after a protocol error (e.g. a frame over maxPayload); `close` follows.
-}
-
-/**
- * One unmasked, final WebSocket text frame (header and payload in one Buffer), as `ws` frames what
- * a server sends without compression (per-message deflate is off): a broadcast builds it once and
- * every member's socket writes it as is, which is what Engine.IO's `wsPreEncodedFrame` does too.
- */
-export function textFrame(text: string): Buffer {
-  return Buffer.concat(
-    (ws as unknown as { Sender: WsSender }).Sender.frame(Buffer.from(text), {
-      fin: true,
-      rsv1: false,
-      opcode: 1,
-      mask: false,
-      readOnly: false,
-    }),
-  )
-}
-
-/** `ws`'s frame builder (its export `Sender`, missing from its type definitions). */
-interface WsSender {
-  frame(
-    data: Buffer,
-    options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean },
-  ): Buffer[]
-}
-
-/** The length of an unmasked frame's header (2, 4 or 10 bytes). */
-function frameHeaderLength(frame: Buffer): number {
-  const len = frame[1]! & 0x7f
-  return len === 126 ? 4 : len === 127 ? 10 : 2
 }
 
 /** A random Engine.IO / Socket.IO session id (the client shows it; the server keeps none). */
