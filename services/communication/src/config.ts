@@ -75,7 +75,7 @@ export const CommunicationConfigSchema = Type.Object({
   REDIS_URL: Type.String({
     default: '',
     description:
-      'Redis for chat across replicas (`redis://127.0.0.1:6379`): the Socket.IO adapter fans events out to every replica and chat rate limits are shared. Empty: one process (embedded mode).',
+      'Redis for chat across replicas (`redis://127.0.0.1:6379`): pub/sub fans socket events out to every replica and chat rate limits are shared. Empty: one process (embedded mode).',
   }),
   CHAT_MAX_MESSAGE_CHARS: Type.Integer({
     default: 4000,

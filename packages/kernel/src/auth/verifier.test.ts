@@ -72,6 +72,25 @@ describe('happy', () => {
     }
   })
 
+  it('does not remember a token verified with remember: false, but still answers from one remembered', async () => {
+    const signer = await createTestSigner()
+    let jwks: Jwks = await signer.jwks()
+    const verifier = createTokenVerifier({
+      issuer: signer.issuer,
+      audience: signer.audience,
+      cooldownMs: 0,
+      maxAgeMs: 0,
+      jwks: async () => jwks,
+    })
+    const once = await signer.sign({ sub: 'usr_1', org: 'org_1' })
+    const repeated = await signer.sign({ sub: 'usr_2', org: 'org_1' })
+    await expect(verifier.verify(once, { remember: false })).resolves.toMatchObject({ userId: 'usr_1' })
+    await verifier.verify(repeated)
+    jwks = { keys: [] } // from now on only a remembered verification answers
+    await rejects(verifier.verify(once), /unknown key/)
+    await expect(verifier.verify(repeated, { remember: false })).resolves.toMatchObject({ userId: 'usr_2' })
+  })
+
   it('accepts a valid token and exposes the principal', async () => {
     const { signer, verifier } = await setup()
     const token = await signer.sign({ sub: 'usr_1', org: 'org_1', roles: ['learner', 'bogus'], sid: 'ses_1' })

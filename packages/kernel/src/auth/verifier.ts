@@ -55,7 +55,11 @@ export interface VerifierOptions {
 
 /** Verifies access tokens. */
 export interface TokenVerifier {
-  verify(token: string): Promise<Principal>
+  /**
+   * `remember: false` for a token seen once (a socket handshake): it is checked against the
+   * remembered ones but not added, so a burst of connections does not fill the cache for 30 s.
+   */
+  verify(token: string, options?: { remember?: boolean }): Promise<Principal>
 }
 
 /** A synchronous check of one key's tokens (fast-jwt's verifier built for that key). */
@@ -206,13 +210,14 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   }
 
   return {
-    async verify(token) {
+    async verify(token, verifyOptions) {
       const hit = verified.get(token)
       if (hit) {
         if (hit.until > Date.now()) return hit.principal
         verified.delete(token)
       }
-      return remember(token, await verifyFully(token))
+      const principal = await verifyFully(token)
+      return verifyOptions?.remember === false ? principal : remember(token, principal)
     },
   }
 

@@ -66,7 +66,8 @@ export function attachRealtimeServer(options: {
       const token = (auth as { token?: unknown } | undefined)?.token
       if (typeof token !== 'string' || token.length === 0 || token.length > 8192)
         throw refused('unauthenticated', 'Send the access token as auth.token')
-      const principal = await options.verifier.verify(token).catch(() => {
+      // Verified once per connection: not remembered (the cache is for tokens repeated on every request).
+      const principal = await options.verifier.verify(token, { remember: false }).catch(() => {
         throw refused('invalid_token', 'The access token is invalid or expired')
       })
       const actor = { userId: principal.userId, orgId: principal.orgId }

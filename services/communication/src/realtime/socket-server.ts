@@ -309,6 +309,10 @@ export class SocketServer<A = unknown> implements RoomEmitter {
   addToRoom(conn: Connection<A>, room: string): void {
     if (conn.rooms.includes(room)) return
     conn.rooms.push(room)
+    this.#addMember(conn, room)
+  }
+
+  #addMember(conn: Connection<A>, room: string): void {
     const members = this.#rooms.get(room)
     if (!members) this.#rooms.set(room, conn)
     else if (members instanceof Set) members.add(conn)
@@ -465,7 +469,10 @@ export class SocketServer<A = unknown> implements RoomEmitter {
         accepted = result
         if (conn.state !== AUTHENTICATING) return // closed meanwhile
         conn.actor = accepted.actor
-        conn.join(accepted.rooms)
+        if (new Set(accepted.rooms).size === accepted.rooms.length) {
+          conn.rooms = accepted.rooms.slice() // an array of exactly its size (pushes would over-allocate)
+          for (const room of conn.rooms) this.#addMember(conn, room)
+        } else conn.join(accepted.rooms)
         conn.expiresAt = accepted.expiresAt === null ? 0 : Math.max(1, accepted.expiresAt - this.#t0)
         conn.state = OPEN
         conn.due = this.#now() + this.#pingInterval
