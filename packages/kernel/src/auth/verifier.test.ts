@@ -73,22 +73,34 @@ describe('happy', () => {
   })
 
   it('does not remember a token verified with remember: false, but still answers from one remembered', async () => {
-    const signer = await createTestSigner()
-    let jwks: Jwks = await signer.jwks()
-    const verifier = createTokenVerifier({
-      issuer: signer.issuer,
-      audience: signer.audience,
-      cooldownMs: 0,
-      maxAgeMs: 0,
-      jwks: async () => jwks,
-    })
-    const once = await signer.sign({ sub: 'usr_1', org: 'org_1' })
-    const repeated = await signer.sign({ sub: 'usr_2', org: 'org_1' })
-    await expect(verifier.verify(once, { remember: false })).resolves.toMatchObject({ userId: 'usr_1' })
-    await verifier.verify(repeated)
-    jwks = { keys: [] } // from now on only a remembered verification answers
-    await rejects(verifier.verify(once), /unknown key/)
-    await expect(verifier.verify(repeated, { remember: false })).resolves.toMatchObject({ userId: 'usr_2' })
+    // Only Date is faked: the keys are refetched when a second has passed (maxAgeMs 0), not within
+    // the same millisecond.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const t0 = Date.parse('2026-03-02T10:00:00.000Z')
+      vi.setSystemTime(t0)
+      const signer = await createTestSigner()
+      let jwks: Jwks = await signer.jwks()
+      const verifier = createTokenVerifier({
+        issuer: signer.issuer,
+        audience: signer.audience,
+        cooldownMs: 0,
+        maxAgeMs: 0,
+        jwks: async () => jwks,
+      })
+      const once = await signer.sign({ sub: 'usr_1', org: 'org_1' }, { expiresIn: '15m' })
+      const repeated = await signer.sign({ sub: 'usr_2', org: 'org_1' }, { expiresIn: '15m' })
+      await expect(verifier.verify(once, { remember: false })).resolves.toMatchObject({ userId: 'usr_1' })
+      await verifier.verify(repeated)
+      jwks = { keys: [] } // from now on only a remembered verification answers
+      vi.setSystemTime(t0 + 1000)
+      await rejects(verifier.verify(once), /unknown key/)
+      await expect(verifier.verify(repeated, { remember: false })).resolves.toMatchObject({
+        userId: 'usr_2',
+      })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('accepts a valid token and exposes the principal', async () => {

@@ -48,7 +48,7 @@ function Outline({ course, current, onPick }: { course: LearnCourse; current: st
                 aria-current={l.id === current ? 'page' : undefined}
                 leftSection={
                   <span aria-hidden style={{ width: 16, display: 'inline-block' }}>
-                    {l.completed ? '✓' : l.locked ? '🔒' : '•'}
+                    {l.completed ? '✓' : l.locked ? <LockIcon /> : '•'}
                   </span>
                 }
                 onClick={onPick}
@@ -58,6 +58,25 @@ function Outline({ course, current, onPick }: { course: LearnCourse; current: st
         ))}
       </Stack>
     </nav>
+  )
+}
+
+/** A padlock drawn inline: emoji fonts are not on every machine (a missing one shows a box). */
+function LockIcon() {
+  return (
+    <svg
+      width="12"
+      height="12"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2.5"
+      aria-hidden
+      style={{ verticalAlign: '-1px' }}
+    >
+      <rect x="4" y="11" width="16" height="10" rx="2" />
+      <path d="M8 11V7a4 4 0 0 1 8 0v4" />
+    </svg>
   )
 }
 
