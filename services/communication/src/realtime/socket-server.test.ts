@@ -426,9 +426,19 @@ describe('socket server (Socket.IO protocol on ws)', () => {
       l.ws.send('mx|40')
       l.ws.send('m77|40')
       l.ws.send('zzz')
-      l.ws.send(`m1|42["echo","${'x'.repeat(5000)}"]`)
+      l.ws.send(`m1|42["echo","${'x'.repeat(4087)}"]`) // a 4,100-byte packet: over the 4,096 limit
       expect(await l.frame((f) => f.startsWith('x1|'))).toBe('x1|1009|too big')
       expect(h!.io.size).toBe(0)
+    })
+
+    it('closes a link that sends a frame bigger than any packet it may carry, with its clients', async () => {
+      await start({ linkPath: '/socket.io-link' })
+      const l = await link()
+      await l.connectClient(1, 'good-ann')
+      const closed = new Promise<number>((resolve) => l.ws.once('close', resolve))
+      l.ws.send(`m1|${'x'.repeat(5000)}`)
+      expect(await closed).toBe(1009)
+      await vi.waitFor(() => expect(h!.io.size).toBe(0))
     })
 
     it('offers no link endpoint unless asked (embedded mode shares the public server)', async () => {

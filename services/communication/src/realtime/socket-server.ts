@@ -202,8 +202,8 @@ export interface RoomEmitter {
 export class SocketServer<A = unknown> implements RoomEmitter {
   readonly #options: SocketServerOptions<A>
   readonly #wss: WebSocketServer
-  /** Gateway links: no payload limit of their own (each carried packet is checked by its size). */
-  readonly #links = new WebSocketServer({ noServer: true, clientTracking: true, perMessageDeflate: false })
+  /** Gateway links: a frame carries one client packet (at most `maxPayload`) and its header. */
+  readonly #links: WebSocketServer
   readonly #conns = new Set<Connection<A>>()
   /** Room → its members: one connection alone, or a Set once there are two (most user rooms hold one). */
   readonly #rooms = new Map<string, Connection<A> | Set<Connection<A>>>()
@@ -235,6 +235,12 @@ export class SocketServer<A = unknown> implements RoomEmitter {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: options.maxPayload,
+    })
+    this.#links = new WebSocketServer({
+      noServer: true,
+      clientTracking: true,
+      perMessageDeflate: false,
+      maxPayload: options.maxPayload + 32,
     })
     this.#decoder.on('decoded', (packet) => {
       this.#decoded = packet
